@@ -1,21 +1,28 @@
-"""The pause state and the resume state machines, as plain ASL data.
+"""The pause state, the pause state machine and the resume state machines, as plain ASL data.
 
 docs/DESIGN.md explains the hand-over protocol these states implement. Names that are only known at deploy
-time (table name, partition) are `${X}` placeholders, filled by `DefinitionSubstitutions` for the resume
-machines and by `Fn::Sub` for the `PauseState` output.
+time (table name, partition) are `${X}` placeholders, filled by `DefinitionSubstitutions` for the machines and
+by `Fn::Sub` for the `PauseState` outputs.
 """
 
 from __future__ import annotations
 
 import copy
+import json
+import re
 
 #: Errors the pause state raises besides `States.Timeout` / `States.HeartbeatTimeout`.
 JOB_FAILED_ERROR = "SfnResume.JobFailed"
 JOB_ID_IN_USE_ERROR = "SfnResume.JobIdInUse"
+PAUSE_FAILED_ERROR = "SfnResume.PauseFailed"
 
-#: Outcomes carried by an early-event item, and the resume machine that handles each.
+#: Outcomes carried by an early-event item: success events resume the pause, failure events fail it.
 SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
+
+JSONPATH = "jsonpath"
+JSONATA = "jsonata"
+QUERY_LANGUAGES = (JSONPATH, JSONATA)
 
 #: Events whose JSON text is longer than this are delivered with their `detail` trimmed, so that the
 #: workflow's state (its own data plus the event) stays under Step Functions' 262,144-byte limit.
@@ -23,16 +30,8 @@ MAX_EVENT_CHARS = 131_072
 #: SendTaskFailure's `cause` limit.
 MAX_CAUSE_CHARS = 32_768
 
-#: Table attributes (`token` is a DynamoDB reserved word: every expression goes through `#names`).
-ATTRIBUTE_NAMES = {
-    "#id": "id",
-    "#token": "token",
-    "#event": "event",
-    "#outcome": "outcome",
-    "#eventId": "eventId",
-    "#expiresAt": "expiresAt",
-    "#expiresAtMs": "expiresAtMs",
-}
+#: Table attributes that are DynamoDB reserved words: expressions name them `#token` (ExpressionAttributeNames).
+RESERVED_ATTRIBUTES = ("token",)
 #: DynamoDB's TTL wants whole epoch seconds; conditions compare `expiresAtMs`, exact to the millisecond, so a
 #: pause that just timed out is replaceable at once and one in its last second is not.
 TTL_ATTRIBUTE = "expiresAt"
@@ -44,55 +43,71 @@ TOKEN_CLOSED_ERRORS = [
     "Sfn.InvalidTokenException",
     "Sfn.TaskDoesNotExistException",
 ]
-TRANSIENT_ERRORS = [
-    "DynamoDb.ProvisionedThroughputExceededException",
-    "DynamoDb.RequestLimitExceededException",
-    "DynamoDb.InternalServerErrorException",
-    "DynamoDb.ThrottlingException",
-    "DynamoDb.SdkClientException",
-    "Sfn.SfnException",
-    "Sfn.SdkClientException",
-]
-RETRY_TRANSIENT = {
-    "ErrorEquals": TRANSIENT_ERRORS,
-    "IntervalSeconds": 1,
-    "MaxAttempts": 6,
-    "BackoffRate": 2,
-    "MaxDelaySeconds": 30,
-    "JitterStrategy": "FULL",
-}
 
+
+def _retry(*errors: str) -> list[dict]:
+    """Up to 6 retries over about a minute: 1 s, then doubling (IntervalSeconds and BackoffRate at their defaults),
+    with full jitter."""
+    return [{"ErrorEquals": list(errors), "MaxAttempts": 6, "JitterStrategy": "FULL"}]
+
+
+#: Transient errors of each service, retried with backoff and jitter.
+RETRY_DYNAMODB = _retry("DynamoDb.ProvisionedThroughputExceededException", "DynamoDb.RequestLimitExceededException",
+                        "DynamoDb.InternalServerErrorException", "DynamoDb.ThrottlingException",
+                        "DynamoDb.SdkClientException")
+RETRY_SFN = _retry("Sfn.SfnException", "Sfn.SdkClientException")
 
 
 def _jsonata(expression: str) -> str:
     return "{% " + expression + " %}"
 
 
-# JSONata fragments shared by the states below.
-_NOW_MS = "$toMillis($states.context.State.EnteredTime)"
-_NOW_MS_VALUE = {"N": _jsonata(f"$string({_NOW_MS})")}
-
-
-def _expiry(seconds) -> dict:
-    """`expiresAt` (TTL: seconds, rounded up so TTL never deletes early) and `expiresAtMs`, `seconds` from now."""
-    at_ms = f"{_NOW_MS} + {seconds} * 1000"
-    return {"expiresAt": {"N": _jsonata(f"$string($ceil(({at_ms}) / 1000))")},
-            "expiresAtMs": {"N": _jsonata(f"$string({at_ms})")}}
-
-
-#: The job id as the table's key; a missing, null or empty id raises States.QueryEvaluationError (a visible
-#: failure) instead of filing the hand-over under the key "null".
-#: Parenthesized whole, so that it composes (`'...' & (...)`) without JSONata's `?:` swallowing its neighbours.
-_JOB_ID = (
-    "(($exists($states.input.jobId) and $states.input.jobId != null and $states.input.jobId != '') ? "
-    "$string($states.input.jobId) : $error('sfn-resume: the job id path found no value'))"
-)
+# The JSONata expressions the states share, each named for what it means.
+_INPUT_JOB_ID = "$states.input.jobId"
+#: The job id as the table's key. A path that finds nothing gives null (the rule's InputTransformer) or stops the
+#: pause state itself: null raises States.QueryEvaluationError, a visible failure, instead of filing the hand-over
+#: under the key "null"; DynamoDB refuses an empty key.
+_CHECKED_JOB_ID = f"({_INPUT_JOB_ID} = null ? $error('sfn-resume: the job id path found no value') : $string({_INPUT_JOB_ID}))"
+_JOB_ID = f"$string({_INPUT_JOB_ID})"
+_NOW_MS = "$millis()"
+#: The event the workflow receives: as it came, or with its detail trimmed when it is too large.
 _DELIVERED_EVENT = (
-    "$length($string($states.input.event)) > {max} ? "
-    "$merge([$states.input.event, {{'detail': {{'sfnResumeTruncated': true, "
-    "'length': $length($string($states.input.event)), 'jobId': {job_id}}}}}]) : $states.input.event"
-).format(max=MAX_EVENT_CHARS, job_id=_JOB_ID)
-_CAUSE = f"$substring($string($states.input.event.detail), 0, {MAX_CAUSE_CHARS})"
+    f"($event := $states.input.event; $size := $length($string($event)); $size > {MAX_EVENT_CHARS} ? "
+    f"$merge([$event, {{'detail': {{'sfnResumeTruncated': true, 'length': $size, 'jobId': {_JOB_ID}}}}}]) : $event)"
+)
+#: Identifies the pause across repeated runs of the pause machine (at least once), and survives in a tombstone.
+_TOKEN_HASH = "$substring($hash($states.input.token, 'SHA-256'), 0, 32)"
+
+
+#: When the pause began: its state's EnteredTime, so that its item expires with the Task's own timeout; a retried
+#: Task started later than that, so its retries count from now.
+_PAUSED_AT_MS = "($states.input.retryCount = 0 ? $toMillis($states.input.enteredTime) : $millis())"
+
+
+def _expiry(seconds: str, since_ms: str = _NOW_MS) -> dict:
+    """`expiresAt` (TTL: seconds, rounded up so TTL never deletes early) and `expiresAtMs`, `seconds` after
+    `since_ms` (now)."""
+    at_ms = f"{since_ms} + {seconds} * 1000"
+    return {"expiresAt": _number(f"$ceil(({at_ms}) / 1000)"), "expiresAtMs": _number(at_ms)}
+
+
+def _number(expression: str) -> dict:
+    return {"N": _jsonata(f"$string({expression})")}
+
+
+def _string(expression: str) -> dict:
+    return {"S": _jsonata(expression)}
+
+
+def _values(**values: dict) -> dict:
+    return {f":{name}": value for name, value in values.items()}
+
+
+def _names(expression: str) -> dict:
+    """ExpressionAttributeNames for the reserved words an expression names as `#word` (DynamoDB refuses unused
+    ones, and reserved words anywhere else)."""
+    used = set(re.findall(r"#(\w+)", expression))
+    return {f"#{name}": name for name in RESERVED_ATTRIBUTES if name in used}
 
 
 def _sdk(partition: str, action: str) -> str:
@@ -100,9 +115,9 @@ def _sdk(partition: str, action: str) -> str:
     return f"arn:{partition}:states:::aws-sdk:{action}"
 
 
-#: The resume machines' task resources, as `DefinitionSubstitutions` placeholders: cfn-lint checks a
-#: Resource against the `aws` partition only, so the partition-aware ARN must enter whole.
-RESUME_RESOURCES = {
+#: The machines' task resources, as `DefinitionSubstitutions` placeholders: cfn-lint checks a Resource against
+#: the `aws` partition only, so the partition-aware ARN must enter whole.
+RESOURCES = {
     "DynamoDbUpdateItem": "dynamodb:updateItem",
     "DynamoDbPutItem": "dynamodb:putItem",
     "SfnSendTaskSuccess": "sfn:sendTaskSuccess",
@@ -110,115 +125,230 @@ RESUME_RESOURCES = {
 }
 
 
-def resume_resource_arns(partition: str) -> dict:
-    """Values for the resume machines' resource placeholders (`partition` may be `${AWS::Partition}`)."""
-    return {name: _sdk(partition, action) for name, action in RESUME_RESOURCES.items()}
+def resource_arns(partition: str) -> dict:
+    """Values for the machines' resource placeholders (`partition` may be `${AWS::Partition}`)."""
+    return {name: _sdk(partition, action) for name, action in RESOURCES.items()}
 
 
 def _placeholder(action: str) -> str:
-    (name,) = [name for name, known in RESUME_RESOURCES.items() if known == action]
+    (name,) = [name for name, known in RESOURCES.items() if known == action]
     return "${" + name + "}"
 
 
-def _key(table_name: str) -> dict:
-    return {"TableName": table_name, "Key": {"id": {"S": _jsonata(_JOB_ID)}}}
+def _task(action: str, arguments: dict, **fields) -> dict:
+    retry = RETRY_DYNAMODB if action.startswith("dynamodb:") else RETRY_SFN
+    return {"Type": "Task", "Resource": _placeholder(action), "Arguments": arguments, "Retry": retry, **fields}
 
 
-def _names(*placeholders: str) -> dict:
-    return {name: ATTRIBUTE_NAMES[name] for name in placeholders}
-
-
-def _claim_token(table_name: str, next_state: str, on_no_token: str) -> dict:
-    """Take the waiting pause's token and leave a tombstone remembering which event took it."""
-    return {
-        "Type": "Task",
-        "Comment": "Take the token of the pause waiting on this job id, if one waits.",
-        "Resource": _placeholder("dynamodb:updateItem"),
-        "Arguments": {
-            **_key(table_name),
-            "UpdateExpression": "REMOVE #token SET #eventId = :eventId, #expiresAt = :expiresAt, "
-                                "#expiresAtMs = :expiresAtMs",
-            "ConditionExpression": "attribute_exists(#token)",
-            "ExpressionAttributeNames": _names("#token", "#eventId", "#expiresAt", "#expiresAtMs"),
-            "ExpressionAttributeValues": {
-                ":eventId": {"S": _jsonata("$string($states.input.event.id)")},
-                **{f":{name}": value for name, value in _expiry("${EventRetentionSeconds}").items()},
-            },
-            "ReturnValues": "ALL_OLD",
-        },
-        "Retry": [RETRY_TRANSIENT],
-        "Catch": [{"ErrorEquals": [CONDITION_FAILED], "Next": on_no_token, "Output": _jsonata("$states.input")}],
-        "Output": _jsonata("$merge([$states.input, {'token': $states.result.Attributes.token.S}])"),
-        "Next": next_state,
-    }
-
-
-def _send(outcome: str) -> dict:
-    if outcome == SUCCEEDED:
-        resource = _placeholder("sfn:sendTaskSuccess")
-        arguments = {"TaskToken": _jsonata("$states.input.token"), "Output": _jsonata(f"$string({_DELIVERED_EVENT})")}
+def _write(key: str, condition: str, values: dict, **arguments) -> dict:
+    """A conditional DynamoDB write on the item of this job id (`key`: the job id expression)."""
+    expressions = condition + " " + arguments.get("UpdateExpression", "")
+    written = {"TableName": "${TableName}"}
+    if "Item" in arguments:
+        written["Item"] = {"id": _string(key), **arguments.pop("Item")}
     else:
-        resource = _placeholder("sfn:sendTaskFailure")
-        arguments = {"TaskToken": _jsonata("$states.input.token"), "Error": JOB_FAILED_ERROR, "Cause": _jsonata(_CAUSE)}
+        written["Key"] = {"id": _string(key)}
+    names = _names(expressions)
+    return {**written, **arguments, "ConditionExpression": condition,
+            **({"ExpressionAttributeNames": names} if names else {}), "ExpressionAttributeValues": values}
+
+
+def _on(errors: list[str], next_state: str, output: str = "$states.input") -> dict:
+    return {"ErrorEquals": errors, "Next": next_state, "Output": _jsonata(output)}
+
+
+def _hand_over(send_state: str, outcome: str, sent: str, stored_event: str) -> dict:
+    """The states that hand an event to the pause waiting on its job id (docs/DESIGN.md): ClaimToken, then
+    `send_state`; no token yet: StoreEarlyEvent (`outcome`) for the pause to find, ClaimTokenAgain should the pause
+    have stored its token meanwhile; a duplicate ends in AlreadyHandled. `sent`: what reaches `send_state`, with
+    the claimed token at `$states.result.Attributes.token.S`."""
+    def claim_token(key: str, on_no_token: str) -> dict:
+        return _task(
+            "dynamodb:updateItem",
+            _write(key, "attribute_exists(#token)",
+                   _values(eventId=_string("$string($states.input.event.id)"), **_expiry("${EventRetentionSeconds}")),
+                   UpdateExpression="REMOVE #token SET eventId = :eventId, expiresAt = :expiresAt, "
+                                    "expiresAtMs = :expiresAtMs",
+                   ReturnValues="ALL_OLD"),
+            Catch=[_on([CONDITION_FAILED], on_no_token)], Output=_jsonata(sent), Next=send_state)
+
     return {
-        "Type": "Task",
-        "Comment": "Hand the event to the paused workflow.",
-        "Resource": resource,
-        "Arguments": arguments,
-        "Retry": [RETRY_TRANSIENT],
-        "Catch": [{"ErrorEquals": TOKEN_CLOSED_ERRORS, "Next": "PauseAlreadyClosed"}],
-        "End": True,
+        "ClaimToken": claim_token(_CHECKED_JOB_ID, "StoreEarlyEvent"),
+        "StoreEarlyEvent": _task(
+            "dynamodb:putItem",
+            _write(_JOB_ID, "attribute_not_exists(id) OR expiresAtMs < :nowMs",
+                   _values(nowMs=_number(_NOW_MS)),
+                   Item={"event": _string(f"$string({stored_event})"), "outcome": {"S": outcome},
+                         "eventId": _string("$string($states.input.event.id)"), **_expiry("${EventRetentionSeconds}")}),
+            Catch=[_on([CONDITION_FAILED], "ClaimTokenAgain")], End=True),
+        "ClaimTokenAgain": claim_token(_JOB_ID, "AlreadyHandled"),
+        "AlreadyHandled": {"Type": "Succeed"},  # a duplicate: this job's event is stored or handed over already
     }
 
 
-def resume_definition(outcome: str, table_name: str = "${TableName}") -> dict:
-    """The resume state machine for success events (SUCCEEDED) or failure events (FAILED).
+#: The pause had timed out or was stopped: its token is no longer valid.
+_PAUSE_ALREADY_CLOSED = {"Type": "Succeed"}
+_TOKEN_CLOSED = _on(TOKEN_CLOSED_ERRORS, "PauseAlreadyClosed")
 
-    `${EventRetentionSeconds}` and the task resources (`RESUME_RESOURCES`) stay placeholders, filled by
+
+def resume_definition() -> dict:
+    """The resume state machine, which success events start: it resumes the pause with the event.
+
+    `${TableName}`, `${EventRetentionSeconds}` and the task resources (`RESOURCES`) are placeholders, filled by
     `DefinitionSubstitutions`.
     """
-    send_state = "SendTaskSuccess" if outcome == SUCCEEDED else "SendTaskFailure"
     return {
-        "Comment": f"sfn-resume: hand a {outcome} event to the workflow paused on its job id (docs/DESIGN.md).",
+        "Comment": "sfn-resume: resume a pause (docs/DESIGN.md)",
         "QueryLanguage": "JSONata",
         "StartAt": "ClaimToken",
         "States": {
-            "ClaimToken": _claim_token(table_name, send_state, on_no_token="StoreEarlyEvent"),
-            send_state: _send(outcome),
-            "StoreEarlyEvent": {
-                "Type": "Task",
-                "Comment": "No pause waits yet: keep the event for the pause to find.",
-                "Resource": _placeholder("dynamodb:putItem"),
-                "Arguments": {
-                    "TableName": table_name,
-                    "Item": {
-                        "id": {"S": _jsonata(_JOB_ID)},
-                        "event": {"S": _jsonata(f"$string({_DELIVERED_EVENT})")},
-                        "outcome": {"S": outcome},
-                        "eventId": {"S": _jsonata("$string($states.input.event.id)")},
-                        **_expiry("${EventRetentionSeconds}"),
-                    },
-                    "ConditionExpression": "attribute_not_exists(#id) OR #expiresAtMs < :nowMs",
-                    "ExpressionAttributeNames": _names("#id", "#expiresAtMs"),
-                    "ExpressionAttributeValues": {":nowMs": _NOW_MS_VALUE},
-                },
-                "Retry": [RETRY_TRANSIENT],
-                "Catch": [
-                    {"ErrorEquals": [CONDITION_FAILED], "Next": "ClaimTokenAgain", "Output": _jsonata("$states.input")}
-                ],
-                "End": True,
-            },
-            "ClaimTokenAgain": _claim_token(table_name, send_state, on_no_token="AlreadyHandled"),
-            "AlreadyHandled": {
-                "Type": "Succeed",
-                "Comment": "A duplicate: this job's event was already stored or handed over.",
-            },
-            "PauseAlreadyClosed": {
-                "Type": "Succeed",
-                "Comment": "The pause timed out or was stopped before the event came.",
-            },
+            **_hand_over("SendTaskSuccess", SUCCEEDED, stored_event=_DELIVERED_EVENT,
+                         sent="$merge([$states.input, {'token': $states.result.Attributes.token.S}])"),
+            "SendTaskSuccess": _task(
+                "sfn:sendTaskSuccess",
+                {"TaskToken": _jsonata("$states.input.token"), "Output": _jsonata(f"$string({_DELIVERED_EVENT})")},
+                Catch=[_TOKEN_CLOSED], End=True),
+            "PauseAlreadyClosed": _PAUSE_ALREADY_CLOSED,
         },
     }
+
+
+def _failing(error: str, cause: str, token: str = "$states.input.token") -> str:
+    """What reaches FailThePause: the token to answer, the error and its cause."""
+    return f"{{'token': {token}, 'error': '{error}', 'cause': {cause}}}"
+
+
+#: Any error the pause machine cannot handle fails the pause at once, with the error as cause.
+_PAUSE_FAILED = _on(["States.ALL"], "FailThePause",
+                    _failing(PAUSE_FAILED_ERROR, "$states.errorOutput.Error & ': ' & $states.errorOutput.Cause"))
+
+
+def pause_definition() -> dict:
+    """The EXPRESS pause machine (docs/DESIGN.md), started for two things that answer a pause:
+
+    - by the pause state, with `{"jobId", "token", "timeoutSeconds", "enteredTime", "retryCount",
+      "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"}`:
+      it stores the token, or, when an event came first, claims that event and answers the token itself;
+    - by the failure rule, with `{"jobId", "event"}`: it fails the pause waiting on the job id (or keeps the event
+      for it), as the resume machine resumes one.
+    Every error it cannot handle ends in SendTaskFailure with `SfnResume.PauseFailed`: no workflow waits for nothing.
+    """
+    token_hash = _values(tokenHash=_string(_TOKEN_HASH))
+    execution_id = _string("$states.input.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID")
+    claimed_event = "$states.result.Attributes.event.S"
+    return {
+        "Comment": "sfn-resume: store or answer a pause (docs/DESIGN.md)",
+        "QueryLanguage": "JSONata",
+        "StartAt": "PauseOrFailureEvent",
+        "States": {
+            "PauseOrFailureEvent": {
+                "Type": "Choice",
+                "Choices": [{"Condition": _jsonata("$exists($states.input.event)"), "Next": "ClaimToken"}],
+                "Default": "StoreToken",
+            },
+            "StoreToken": _task(
+                "dynamodb:putItem",
+                _write(_CHECKED_JOB_ID,
+                       "(attribute_not_exists(#token) AND attribute_not_exists(event) AND "
+                       "(attribute_not_exists(tokenHash) OR tokenHash <> :tokenHash)) OR expiresAtMs < :nowMs",
+                       {**_values(nowMs=_number(_NOW_MS)), **token_hash},
+                       Item={"token": _string("$states.input.token"), "tokenHash": _string(_TOKEN_HASH),
+                             "executionId": execution_id, "pausedAtMs": _number(_PAUSED_AT_MS),
+                             **_expiry("$states.input.timeoutSeconds", _PAUSED_AT_MS)}),
+                Catch=[_on([CONDITION_FAILED], "ClaimEarlyEvent"), _PAUSE_FAILED], End=True),
+            "ClaimEarlyEvent": _task(
+                "dynamodb:updateItem",
+                _write(_JOB_ID, "attribute_exists(event) AND expiresAtMs >= :nowMs OR tokenHash = :tokenHash",
+                       {**_values(nowMs=_number(_NOW_MS), executionId=execution_id), **token_hash},
+                       UpdateExpression="REMOVE event, outcome SET tokenHash = :tokenHash, executionId = :executionId",
+                       ReturnValues="ALL_OLD"),
+                Catch=[_on([CONDITION_FAILED], "FailThePause", _failing(
+                    JOB_ID_IN_USE_ERROR, f"'Another pause is waiting on job id ' & {_JOB_ID}")), _PAUSE_FAILED],
+                Output=_jsonata(f"$states.result.Attributes.outcome.S = '{FAILED}' ? " + _failing(
+                    JOB_FAILED_ERROR, f"$string($parse({claimed_event}).detail)") +
+                    f" : {{'token': $states.input.token, 'event': {claimed_event}}}"),
+                Next="EarlyEventOutcome"),
+            "EarlyEventOutcome": {
+                "Type": "Choice",
+                "Choices": [{"Condition": _jsonata("$exists($states.input.error)"), "Next": "FailThePause"},
+                            {"Condition": _jsonata("$exists($states.input.event)"), "Next": "SendEarlyEvent"}],
+                "Default": "Repeated",
+            },
+            "SendEarlyEvent": _task(
+                "sfn:sendTaskSuccess",
+                {"TaskToken": _jsonata("$states.input.token"), "Output": _jsonata("$states.input.event")},
+                Catch=[_TOKEN_CLOSED, _PAUSE_FAILED], End=True),
+            "Repeated": {"Type": "Succeed"},  # Express runs at least once: the first run did the work
+            # a failure event is stored whole: it reaches the workflow as a cause, cut to its limit
+            **_hand_over("FailThePause", FAILED, stored_event="$states.input.event", sent=_failing(
+                JOB_FAILED_ERROR, "$string($states.input.event.detail)", token="$states.result.Attributes.token.S")),
+            "FailThePause": _task(
+                "sfn:sendTaskFailure",
+                {"TaskToken": _jsonata("$states.input.token"), "Error": _jsonata("$states.input.error"),
+                 "Cause": _jsonata(f"$substring($states.input.cause, 0, {MAX_CAUSE_CHARS})")},
+                Catch=[_TOKEN_CLOSED], End=True),
+            "PauseAlreadyClosed": _PAUSE_ALREADY_CLOSED,
+        },
+    }
+
+
+#: The pause state's resource: start the pause machine and wait for its task token to be answered.
+def start_pause_resource(partition: str) -> str:
+    return f"arn:{partition}:states:::states:startExecution.waitForTaskToken"
+
+
+#: The pause machine's ARN from the paused workflow's own (`arn:<partition>:states:<region>:<account>:...`): the
+#: state then needs no account, region or partition filled in.
+def _jsonpath_sibling_arn(name: str) -> str:
+    part = "States.ArrayGetItem(States.StringSplit($$.StateMachine.Id, ':'), {})"
+    return f"States.Format('arn:{{}}:states:{{}}:{{}}:stateMachine:{name}', {part.format(1)}, {part.format(3)}, " \
+           f"{part.format(4)})"
+
+
+def _jsonata_sibling_arn(name: str) -> str:
+    return f"$join($append($split($states.context.StateMachine.Id, ':')[[0..4]], ['stateMachine', '{name}']), ':')"
+
+
+_SEGMENT = re.compile(r"\.([A-Za-z0-9_][A-Za-z0-9_-]*)|\[([0-9]+)\]")
+_JSONATA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def path_segments(path: str) -> list:
+    """The names (str) and indexes (int) of a plain JSONPath reference: `$.a[0].b` → ['a', 0, 'b']."""
+    return [name if index is None else int(index) for name, index in
+            (match.groups() for match in _SEGMENT.finditer(path, 1))]
+
+
+def jsonata_path(path: str) -> str:
+    """A plain JSONPath reference into the state's input as JSONata: `$.a-b[0]` → `$states.input.`a-b`[0]`."""
+    text = "$states.input"
+    for segment in path_segments(path):
+        if isinstance(segment, int):
+            text += f"[{segment}]"
+        else:
+            text += "." + (segment if _JSONATA_NAME.fullmatch(segment) else f"`{segment}`")
+    return text
+
+
+def jsonata_output(result_path: str | None) -> str:
+    """The JSONata `Output` that places `{"event": <result>}` where a JSONPath ResultPath would (None: discard)."""
+    if result_path is None:
+        return "$states.input"
+    delivered = "{'event': $states.result}"
+    names = path_segments(result_path)
+    for depth in range(len(names), 0, -1):
+        parent = jsonata_path("$" + "".join(f".{name}" for name in names[:depth - 1]))
+        delivered = f"$merge([{parent}, {{{json.dumps(names[depth - 1])}: {delivered}}}])"
+    return delivered.replace('"', "'")
+
+
+def jsonata_output_at_runtime(result_path: str) -> str:
+    """`jsonata_output` for a ResultPath only known at deploy time (`$` or `$.a.b`, e.g. `${ResultPath}`): the
+    names are split out at run time and `$place` merges `{"event": ...}` in, one level at a time."""
+    return (f"($names := $split('{result_path}', '.'); "
+            "$place := function($object, $at) { $at = $count($names) ? {'event': $states.result} : "
+            "$merge([$object, {$names[$at]: $place($lookup($object, $names[$at]), $at + 1)}]) }; "
+            "$place($states.input, 1))")
 
 
 def pause_state(
@@ -226,93 +356,54 @@ def pause_state(
     timeout_seconds: int | str,
     heartbeat_seconds: int | str | None = None,
     result_path: str | None = None,
-    table_name: str = "${TableName}",
+    pause_machine_arn: str | None = None,
+    pause_machine_name: str | None = None,
     partition: str = "${AWS::Partition}",
-    comment: str = "sfn-resume: wait for the job's completion event",
+    query_language: str = JSONPATH,
+    job_id: str | None = None,
+    output: str | None = None,
 ) -> dict:
-    """The state to paste into the user's STANDARD workflow (add `Next` or `End`)."""
-    store_token = {
-        "Type": "Task",
-        "QueryLanguage": "JSONata",
-        "Comment": "Store this pause's token under the job id and wait for the resume machine to answer it.",
-        "Resource": _sdk(partition, "dynamodb:putItem.waitForTaskToken"),
-        "Arguments": {
-            "TableName": table_name,
-            "Item": {
-                "id": {"S": _jsonata(_JOB_ID)},
-                "token": {"S": _jsonata("$states.context.Task.Token")},
-                **_expiry(timeout_seconds),
+    """The state to paste into the user's STANDARD workflow (add `Next` or `End`).
+
+    The pause machine is given by its ARN (a literal or a `${X}` placeholder), or by its name, which the state
+    then completes with the workflow's own partition, region and account. In JSONata, `job_id` and `output` default to the expressions
+    `jsonata_path(path_to_id)` and `jsonata_output(result_path)` (the generic template builds its own).
+    """
+    if query_language == JSONPATH:
+        state = {
+            "Type": "Task",
+            "Resource": start_pause_resource(partition),
+            "Parameters": {
+                **({"StateMachineArn": pause_machine_arn} if pause_machine_arn else
+                   {"StateMachineArn.$": _jsonpath_sibling_arn(pause_machine_name)}),
+                "Input": {"jobId.$": path_to_id, "token.$": "$$.Task.Token", "timeoutSeconds": timeout_seconds,
+                          "enteredTime.$": "$$.State.EnteredTime", "retryCount.$": "$$.State.RetryCount",
+                          "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id"},
             },
-            "ConditionExpression": "(attribute_not_exists(#token) AND attribute_not_exists(#event)) "
-                                   "OR #expiresAtMs < :nowMs",
-            "ExpressionAttributeNames": _names("#token", "#event", "#expiresAtMs"),
-            "ExpressionAttributeValues": {":nowMs": _NOW_MS_VALUE},
-        },
-        "TimeoutSeconds": timeout_seconds,
-        "Retry": [RETRY_TRANSIENT],
-        "Catch": [{"ErrorEquals": [CONDITION_FAILED], "Next": "ClaimEarlyEvent", "Output": _jsonata("$states.input")}],
-        "End": True,
-    }
+            "TimeoutSeconds": timeout_seconds,
+            "ResultSelector": {"event.$": "$"},
+            "ResultPath": result_path,
+        }
+    else:
+        context = "$states.context."
+        state = {
+            "Type": "Task",
+            "QueryLanguage": "JSONata",
+            "Resource": start_pause_resource(partition),
+            "Arguments": {
+                "StateMachineArn": pause_machine_arn or _jsonata(_jsonata_sibling_arn(pause_machine_name)),
+                "Input": {"jobId": _jsonata(job_id or jsonata_path(path_to_id)),
+                          "token": _jsonata(context + "Task.Token"), "timeoutSeconds": timeout_seconds,
+                          "enteredTime": _jsonata(context + "State.EnteredTime"),
+                          "retryCount": _jsonata(context + "State.RetryCount"),
+                          "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID": _jsonata(context + "Execution.Id")},
+            },
+            "TimeoutSeconds": timeout_seconds,
+            "Output": _jsonata(output or jsonata_output(result_path)),
+        }
     if heartbeat_seconds is not None:
-        store_token["HeartbeatSeconds"] = heartbeat_seconds
-    branch = {
-        "StartAt": "StoreToken",
-        "States": {
-            "StoreToken": store_token,
-            "ClaimEarlyEvent": {
-                "Type": "Task",
-                "QueryLanguage": "JSONata",
-                "Comment": "The event came first: take it, leaving a tombstone.",
-                "Resource": _sdk(partition, "dynamodb:updateItem"),
-                "Arguments": {
-                    **_key(table_name),
-                    "UpdateExpression": "REMOVE #event, #outcome",
-                    "ConditionExpression": "attribute_exists(#event) AND #expiresAtMs >= :nowMs",
-                    "ExpressionAttributeNames": _names("#event", "#outcome", "#expiresAtMs"),
-                    "ExpressionAttributeValues": {":nowMs": _NOW_MS_VALUE},
-                    "ReturnValues": "ALL_OLD",
-                },
-                "Retry": [RETRY_TRANSIENT],
-                "Catch": [{"ErrorEquals": [CONDITION_FAILED], "Next": "JobIdInUse", "Output": _jsonata("$states.input")}],
-                "Output": _jsonata(
-                    "{'outcome': $states.result.Attributes.outcome.S, "
-                    "'event': $parse($states.result.Attributes.event.S)}"
-                ),
-                "Next": "EarlyEventOutcome",
-            },
-            "EarlyEventOutcome": {
-                "Type": "Choice",
-                "QueryLanguage": "JSONata",
-                "Choices": [{"Condition": _jsonata(f"$states.input.outcome = '{FAILED}'"), "Next": "JobFailed"}],
-                "Default": "EarlyEventDelivered",
-            },
-            "JobFailed": {
-                "Type": "Fail",
-                "QueryLanguage": "JSONata",
-                "Error": JOB_FAILED_ERROR,
-                "Cause": _jsonata(_CAUSE),
-            },
-            "EarlyEventDelivered": {
-                "Type": "Succeed",
-                "QueryLanguage": "JSONata",
-                "Output": _jsonata("$states.input.event"),
-            },
-            "JobIdInUse": {
-                "Type": "Fail",
-                "QueryLanguage": "JSONata",
-                "Error": JOB_ID_IN_USE_ERROR,
-                "Cause": _jsonata("'Another pause is waiting on job id ' & " + _JOB_ID),
-            },
-        },
-    }
-    return {
-        "Type": "Parallel",
-        "Comment": comment,
-        "Parameters": {"jobId.$": path_to_id},
-        "Branches": [branch],
-        "ResultSelector": {"event.$": "$[0]"},
-        "ResultPath": result_path,
-    }
+        state["HeartbeatSeconds"] = heartbeat_seconds
+    return state
 
 
 def with_next(state: dict, next_state: str | None) -> dict:
@@ -325,17 +416,21 @@ def with_next(state: dict, next_state: str | None) -> dict:
     return state
 
 
-#: AWS SDK service ids whose IAM action prefix differs.
+#: Service ids of integrations whose IAM action prefix differs.
 IAM_PREFIXES = {"sfn": "states"}
+_INTEGRATION = re.compile(r":states:::(?:aws-sdk:)?([a-z0-9-]+):([A-Za-z0-9]+)")
 
 
 def sdk_actions(definition: dict) -> set[str]:
-    """The IAM actions the AWS SDK tasks of a definition or state call, e.g. `dynamodb:PutItem` (used by the IAM tests)."""
+    """The IAM actions the tasks of a definition or state call, e.g. `dynamodb:PutItem` (used by the IAM tests);
+    a `${X}` resource of `RESOURCES` counts as the action it stands for."""
     actions = set()
+    placeholders = resource_arns("aws")
     for _name, state in _named_states(definition):
         resource = state.get("Resource", "")
-        if ":aws-sdk:" in resource:
-            service, api = resource.split(":aws-sdk:", 1)[1].split(".", 1)[0].split(":", 1)
+        match = _INTEGRATION.search(placeholders.get(resource[2:-1], resource))
+        if match:
+            service, api = match.groups()
             actions.add(f"{IAM_PREFIXES.get(service, service)}:{api[0].upper()}{api[1:]}")
     return actions
 

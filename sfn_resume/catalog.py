@@ -18,9 +18,9 @@ import awacs.sqs as sqs
 import awacs.states as states
 from awacs.aws import Allow, Condition, Policy, Principal, Statement, StringEquals
 from awacs.sts import AssumeRole
-from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template, iam, servicecatalog
+from troposphere import GetAtt, Output, Parameter, Ref, Sub, iam, servicecatalog
 
-from . import __version__, policies
+from . import __version__, policies, render
 
 PORTFOLIO = "Portfolio"
 PRODUCT = "Product"
@@ -125,8 +125,8 @@ def launch_statements() -> list[Statement]:
     return statements
 
 
-def build_portfolio_template() -> Template:
-    template = Template(Description=f"sfn-resume {__version__}: a Service Catalog portfolio offering the "
+def build_portfolio_template() -> render.Template:
+    template = render.Template(Description=f"sfn-resume {__version__}: a Service Catalog portfolio offering the "
                                     "pause/resume pattern as a product")
     template.set_version("2010-09-09")
     parameters = {

@@ -9,8 +9,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import __version__
-from .config import ConfigError, load_config
+import yaml
+
+from . import __version__, asl
+from .config import ConfigError, load_config, parse_json, read_text
 from .catalog import build_portfolio_template
 from .nested import CHILD_TEMPLATE, MAX_OUTPUTS, SURFACED_OUTPUTS, build_parent_template, surfaced_outputs
 from .template import build_template, flat_outputs, pause_state
@@ -27,6 +29,8 @@ EPILOG = """examples:
   sfn-resume synth examples/two-services/config.yaml --nested -o parent.yaml
                                                          a parent with one child stack per instance
   sfn-resume pause-state examples/translate/config.yaml  the pause state to paste into your workflow
+  sfn-resume splice examples/translate/config.yaml --workflow workflow.json --after StartTranslation
+                                                         the workflow with the pause inserted after a state
   sfn-resume check examples/translate/config.yaml --event examples/translate/events/success.json \
                  --state examples/translate/state.json   would this event resume that workflow?
   sfn-resume local --port 5005                           the embedded emulator, for any AWS client
@@ -74,9 +78,23 @@ def _parser() -> argparse.ArgumentParser:
     pause.add_argument("config", help="config file (YAML or JSON)")
     pause.add_argument("--instance", help="nameSuffix of one instance (default: all, keyed by nameSuffix)")
     pause.add_argument("--next", dest="next_state", help="the state to continue to (default: End)")
-    pause.add_argument("--partition", default="aws", choices=("aws", "aws-cn", "aws-us-gov"),
-                       help="partition of the ARNs (default: aws)")
+    _add_pause_options(pause)
     pause.set_defaults(run=_pause_state)
+
+    splice = commands.add_parser(
+        "splice", help="insert the pause state into a workflow definition, after a given state",
+        description="Insert CONFIG's pause state into the ASL definition in --workflow (JSON or YAML), after the "
+                    "state --after, which then continues to the pause; the pause takes over that state's Next (or "
+                    "End). States in Parallel branches and Map item processors are found too. The pause is JSONata "
+                    "when the workflow or the state is. Writes the definition in the workflow file's format.")
+    splice.add_argument("config", help="config file (YAML or JSON)")
+    splice.add_argument("--workflow", required=True, help="the workflow's ASL definition (JSON or YAML file)")
+    splice.add_argument("--after", required=True, metavar="STATE", help="the state the pause follows")
+    splice.add_argument("--name", help="the pause state's name (default: WaitFor<STATE>)")
+    splice.add_argument("--instance", help="nameSuffix of the instance (needed when the config has several)")
+    splice.add_argument("-o", "--output", help="file to write (default: standard output)")
+    splice.add_argument("--partition", default="aws", choices=PARTITIONS, help="partition of the ARNs (default: aws)")
+    splice.set_defaults(run=_splice)
 
     check = commands.add_parser(
         "check", help="would this event resume (or fail) a paused workflow? (exit 0 yes, 1 no)",
@@ -96,6 +114,15 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the Translate example end to end in the embedded emulator")
     demo.set_defaults(run=_demo)
     return parser
+
+
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+
+
+def _add_pause_options(parser) -> None:
+    parser.add_argument("--query-language", choices=asl.QUERY_LANGUAGES, default=asl.JSONPATH,
+                        help="the state's query language, as the workflow's (default: jsonpath)")
+    parser.add_argument("--partition", default="aws", choices=PARTITIONS, help="partition of the ARNs (default: aws)")
 
 
 def _synth(args) -> int:
@@ -147,10 +174,40 @@ def _catalog(args) -> int:
 def _pause_state(args) -> int:
     config = load_config(args.config)
     instances = [config.instance(args.instance)] if args.instance else list(config.instances)
-    states = {i.nameSuffix: pause_state(i, args.next_state, args.partition) for i in instances}
+    states = {i.nameSuffix: pause_state(i, args.next_state, args.partition, args.query_language) for i in instances}
     result = next(iter(states.values())) if len(states) == 1 else states
     print(json.dumps(result, indent=2))
     return 0
+
+
+def _splice(args) -> int:
+    from .splice import splice
+
+    config = load_config(args.config)
+    if args.instance:
+        instance = config.instance(args.instance)
+    elif len(config.instances) == 1:
+        (instance,) = config.instances
+    else:
+        raise ConfigError([f"--instance: {args.config} has {len(config.instances)} instances; choose one of "
+                           f"{', '.join(i.nameSuffix for i in config.instances)}"])
+    _check_output_path(args.output)
+    text = read_text(args.workflow, f"--workflow: {args.workflow}: ", "the workflow")
+    as_json = args.workflow.lower().endswith(".json")
+    definition = parse_json(text, f"--workflow: {args.workflow}: ") if as_json else _yaml(text, args.workflow)
+    spliced = splice(definition, instance, args.after, args.name, args.partition, source=f"--workflow {args.workflow}")
+    _write(json.dumps(spliced, indent=2) + "\n" if as_json else yaml.safe_dump(spliced, sort_keys=False), args.output)
+    machine = f"SfnResume-{instance.nameSuffix}-Pause"
+    print(f"sfn-resume: the workflow's role needs states:StartExecution on {machine} (attach the stack's "
+          "PauseStatePolicyArn output)", file=sys.stderr)
+    return 0
+
+
+def _yaml(text: str, path: str):
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConfigError([f"--workflow: {path}: not valid YAML or JSON: {getattr(error, 'problem', error)}"]) from None
 
 
 def _check(args) -> int:
@@ -201,10 +258,17 @@ def _write(text: str, output: str | None) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 is for secrets: a template is read by others
         os.replace(temporary, output)
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 if __name__ == "__main__":

@@ -28,6 +28,9 @@ STATE_MACHINE_ARN_PATTERN = r"^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateM
 #: equivalent for a table (DeletionPolicy Snapshot is refused, cfn-lint E3035), so it gets its own message.
 REMOVAL_POLICIES = ("DESTROY", "RETAIN", "RETAIN_ON_UPDATE_OR_DELETE")
 WORKFLOW_TYPES = ("STANDARD", "EXPRESS")
+#: The machines' log levels that AWS Control Tower accepts (CT.STEPFUNCTIONS.PR.1); ERROR logs nothing on the happy
+#: path, ALL logs every state of every run (a price: README, "Performance").
+LOG_LEVELS = ("ERROR", "ALL")
 #: CloudWatch Logs' allowed retention periods.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
                       2922, 3288, 3653)
@@ -57,9 +60,11 @@ class InstanceConfig:
     resumeWorkflowType: str = "STANDARD"
     eventRetentionSeconds: int = 86_400
     logRetentionDays: int = 365
+    logLevel: str = "ERROR"
     kmsKeyArn: str | None = None
     allowedStateMachineArns: tuple = ()
     tags: dict = field(default_factory=dict)
+    legacyPauseAccess: bool = False
 
 
 #: The optional keys and their defaults (documented in the README's config table), from InstanceConfig itself.
@@ -218,6 +223,10 @@ def _removal_policy(value, values) -> list[str]:
     return _one_of(REMOVAL_POLICIES)(value, values)
 
 
+def _boolean(value, _values) -> list[str]:
+    return [] if isinstance(value, bool) else [f": {show(value)} is not allowed; expected true or false"]
+
+
 def _state_machine_arns(value, _values) -> list[str]:
     if not isinstance(value, (list, tuple)) or not all(
         isinstance(v, str) and re.fullmatch(STATE_MACHINE_ARN_PATTERN, v) for v in value
@@ -250,7 +259,9 @@ _CHECKS = {
     "resumeWorkflowType": _one_of(WORKFLOW_TYPES),
     "eventRetentionSeconds": _whole_number(60, MAX_TIMEOUT_SECONDS),
     "logRetentionDays": _one_of(LOG_RETENTION_DAYS),
+    "logLevel": _one_of(LOG_LEVELS),
     "kmsKeyArn": _matches(KMS_KEY_ARN_PATTERN, "a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>)"),
     "allowedStateMachineArns": _state_machine_arns,
     "tags": _tags,
+    "legacyPauseAccess": _boolean,
 }

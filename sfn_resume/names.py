@@ -8,7 +8,8 @@ import re
 # (`logical_prefix`) in config-built templates and in parents.
 TABLE = "TokenTable"
 RESUME_STATE_MACHINE = "ResumeStateMachine"
-FAIL_STATE_MACHINE = "FailStateMachine"
+PAUSE_STATE_MACHINE = "PauseStateMachine"
+#: The role of both machines (they call the same actions; its ID is from 0.1, when only resume machines had it).
 RESUME_ROLE = "ResumeStateMachineRole"
 LOG_GROUP = "ResumeLogGroup"
 RESUME_RULE = "ResumeRule"
@@ -23,16 +24,17 @@ CHILD_STACK = "Stack"  # an instance's child stack in a parent template
 OUTPUT_TABLE_NAME = "TableName"
 OUTPUT_TABLE_ARN = "TableArn"
 OUTPUT_RESUME_STATE_MACHINE_ARN = "ResumeStateMachineArn"
-OUTPUT_FAIL_STATE_MACHINE_ARN = "FailStateMachineArn"
+OUTPUT_PAUSE_STATE_MACHINE_ARN = "PauseStateMachineArn"
 OUTPUT_PAUSE_STATE_POLICY_ARN = "PauseStatePolicyArn"
 OUTPUT_PAUSE_STATE = "PauseState"
+OUTPUT_PAUSE_STATE_JSONATA = "PauseStateJsonata"
 OUTPUT_DEAD_LETTER_QUEUE_URL = "DeadLetterQueueUrl"
 
 #: Physical names derived from the name suffix, with each service's length limit.
 PHYSICAL_NAMES = {
     "table": ("SfnResume-{suffix}", 255),
     "resume state machine": ("SfnResume-{suffix}", 80),
-    "fail state machine": ("SfnResume-{suffix}-Fail", 80),
+    "pause state machine": ("SfnResume-{suffix}-Pause", 80),
     "resume rule": ("SfnResume-{suffix}", 64),
     "fail rule": ("SfnResume-{suffix}-Fail", 64),
     "dead-letter queue": ("SfnResume-{suffix}-DLQ", 80),

@@ -42,8 +42,10 @@ def generic_parameters(config: InstanceConfig) -> dict[str, str]:
         "ResumeWorkflowType": config.resumeWorkflowType,
         "EventRetentionSeconds": str(config.eventRetentionSeconds),
         "LogRetentionDays": str(config.logRetentionDays),
+        "LogLevel": config.logLevel,
         "KmsKeyArn": config.kmsKeyArn or "",
         "AnswerableStateMachineArns": ",".join(config.allowedStateMachineArns),
+        "LegacyPauseAccess": str(config.legacyPauseAccess).lower(),
     }
     assert list(values) == list(GENERIC_PARAMETERS)  # one value per Parameter, in order
     return values

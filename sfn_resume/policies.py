@@ -14,10 +14,9 @@ from troposphere import Ref, Sub
 
 VERSION = "2012-10-17"
 
-#: What the resume machines call on the table (docs/DESIGN.md): claim a token, store an early event.
-RESUME_TABLE_ACTIONS = (awacs.dynamodb.UpdateItem, awacs.dynamodb.PutItem)
-#: What the pause state calls on the table: store its token, claim an early event.
-PAUSE_TABLE_ACTIONS = (awacs.dynamodb.PutItem, awacs.dynamodb.UpdateItem)
+#: What the pause and resume machines call on the table (docs/DESIGN.md): store a token or an early event, claim
+#: either; also what 0.1's pause state (a Parallel in the workflow) called itself.
+TABLE_ACTIONS = (awacs.dynamodb.PutItem, awacs.dynamodb.UpdateItem)
 #: Vended log delivery for Step Functions: these actions support no resource-level permissions.
 LOG_DELIVERY_ACTIONS = (
     awacs.logs.CreateLogDelivery,
@@ -53,8 +52,8 @@ def trust_policy(service: str) -> Policy:
     )
 
 
-def table_statement(sid: str, actions, table_arn) -> Statement:
-    return Statement(Sid=sid, Effect=Allow, Action=list(actions), Resource=[table_arn])
+def table_statement(sid: str, table_arn) -> Statement:
+    return Statement(Sid=sid, Effect=Allow, Action=list(TABLE_ACTIONS), Resource=[table_arn])
 
 
 def answer_tasks_statement(actions, state_machine_arns) -> Statement:
@@ -88,8 +87,8 @@ def table_key_statement(key_arn) -> Statement:
     )
 
 
-def start_execution_statement(state_machine_arns: list) -> Statement:
-    return Statement(Sid="StartResume", Effect=Allow, Action=[awacs.states.StartExecution], Resource=state_machine_arns)
+def start_execution_statement(sid: str, state_machine_arns: list) -> Statement:
+    return Statement(Sid=sid, Effect=Allow, Action=[awacs.states.StartExecution], Resource=state_machine_arns)
 
 
 def dead_letter_statement(queue_arn, rule_arns: list) -> Statement:
@@ -104,6 +103,7 @@ def dead_letter_statement(queue_arn, rule_arns: list) -> Statement:
     )
 
 
-def policy(*statements: Statement | None) -> Policy:
-    return Policy(Version=VERSION, Statement=[s for s in statements if s is not None])
+def policy(*statements) -> dict:
+    """A policy document of `statements`; a statement may be an `Fn::If` that yields it or `AWS::NoValue`."""
+    return {"Version": VERSION, "Statement": [s for s in statements if s is not None]}
 

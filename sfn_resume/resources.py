@@ -1,4 +1,4 @@
-"""Troposphere resources for one instance: table, resume machine(s), rule(s), dead-letter queue, roles.
+"""Troposphere resources for one instance: table, pause and resume machines, rule(s), dead-letter queue, roles.
 
 Each value of an `InstanceSpec` is ready for CloudFormation: a Python literal when a config fixes it, or a
 `Ref`/`If` when the generic template leaves it to a Parameter. The builders never tell the two apart.
@@ -20,6 +20,8 @@ REMOVAL_POLICIES = {
     "RETAIN": ("Retain", "Retain"),
     "RETAIN_ON_UPDATE_OR_DELETE": ("RetainExceptOnCreate", "Retain"),
 }
+#: Each rule's target Id (0.1 named both "ResumeStateMachine"; an Id is only a label within its rule).
+TARGET_IDS = {asl.SUCCEEDED: "ResumeStateMachine", asl.FAILED: "PauseStateMachine"}
 #: EventBridge's own defaults, written out: retry for a day, then the dead-letter queue.
 RETRY_ATTEMPTS = 185
 RETRY_MAX_EVENT_AGE_SECONDS = 86_400
@@ -49,6 +51,7 @@ SUPPRESSION_CASES = {
     "key parameter": lambda spec: not isinstance(spec.kms_key_arn, str) and spec.kms_key_arn is not None,
     "no key or key parameter": lambda spec: not isinstance(spec.kms_key_arn, str),
     "retention parameter": lambda spec: not isinstance(spec.log_retention_days, int),
+    "log level parameter": lambda spec: not isinstance(spec.log_level, str),
 }
 #: Every scanner finding this pattern accepts, by logical-ID kind (names.*), each with its reason. The one place to
 #: review them: they land in each resource's Metadata (checkov: `checkov.skip`, cfn-guard: `guard.SuppressedRules`,
@@ -63,18 +66,22 @@ SCANNER_SUPPRESSIONS = {
                     "optional (kmsKeyArn / KmsKeyArn); execution data (tokens, payloads) is never logged.",
                     when="no key"),
         Suppression("cfn-guard", "cloudwatch_log_group_encrypted_check", "CT.CLOUDWATCH.PR.3: as CKV_AWS_158: "
-                    "the customer managed key is optional, the default is CloudWatch Logs' own encryption.",
+                    "the customer managed key is optional; CloudWatch Logs encrypts by default.",
                     when="no key or key parameter"),
         Suppression("cfn-guard", "cloudwatch_log_group_retention_period_check", "CT.CLOUDWATCH.PR.2: retention "
-                    "is the LogRetentionDays parameter (default 365 days), the stack operator's choice.",
+                    "is the LogRetentionDays parameter (default 365 days).",
                     when="retention parameter"),
     ),
+    **{machine: (
+        Suppression("cfn-guard", "step_functions_state_machine_logging_enabled_check", "CT.STEPFUNCTIONS.PR.1: the "
+                    "level is the LogLevel parameter, ERROR or ALL only.", when="log level parameter"),
+    ) for machine in (names.PAUSE_STATE_MACHINE, names.RESUME_STATE_MACHINE)},
     names.DEAD_LETTER_QUEUE: (
         Suppression("checkov", "CKV_AWS_27", "Encrypted with SSE-SQS (SqsManagedSseEnabled), which the check does not "
                     "read; the AWS managed key aws/sqs is no option: EventBridge cannot use it for a DLQ.",
                     when="no key"),
-        Suppression("cfn-guard", "sqs_queue_encrypted_check", "CT.SQS.PR.2: always encrypted: SSE-SQS when "
-                    "KmsKeyArn is empty, else that key (an Fn::If the rule cannot evaluate).", when="key parameter"),
+        Suppression("cfn-guard", "sqs_queue_encrypted_check", "CT.SQS.PR.2: always encrypted: SSE-SQS, or "
+                    "KmsKeyArn when given (an Fn::If the rule cannot evaluate).", when="key parameter"),
     ),
 }
 
@@ -92,15 +99,18 @@ class InstanceSpec:
     workflow_type: object
     event_retention_seconds: object
     log_retention_days: object
+    log_level: object
     kms_key_arn: object  # a key ARN, an `If` on a Parameter, or None for AWS-managed encryption
     table_key: object  # the key ARN (literal or Ref) for IAM statements, or None without a key
     sqs_managed_sse: object  # True where no key is given (SQS takes one or the other), else None
     answerable_state_machine_arns: object  # a list, or an `If` choosing one
+    legacy_pause_access: object = False  # True, False, or the name of the Condition under which it is on
     removal_policy: str = "DESTROY"
     tags: dict = field(default_factory=dict)
     prefix: str = ""
     failure_condition: str | None = None
     table_key_condition: str | None = None  # the Condition under which `table_key` is set (generic template)
+    legacy_key_condition: str | None = None  # legacy access and a key both on (generic template)
 
 
 @dataclass(frozen=True)
@@ -108,15 +118,17 @@ class Instance:
     """What one instance created, by role (troposphere objects, already added to the template)."""
 
     table: dynamodb.Table
+    pause_state_machine: stepfunctions.StateMachine
     resume_state_machine: stepfunctions.StateMachine
-    fail_state_machine: stepfunctions.StateMachine | None
     resume_rule: events.Rule
     fail_rule: events.Rule | None
     dead_letter_queue: sqs.Queue
     pause_state_policy: iam.ManagedPolicy
-    resume_role: iam.Role
+    machines_role: iam.Role
     events_role: iam.Role
     log_group: logs.LogGroup
+
+
 
 
 def _given(**properties) -> dict:
@@ -139,9 +151,10 @@ def scanner_metadata(kind: str, spec: InstanceSpec) -> dict:
 
 
 def physical_name(spec: InstanceSpec, kind: str):
+    """The literal name for a config's suffix; in the generic template, a `Fn::Sub` on its NameSuffix Parameter."""
     if isinstance(spec.name_suffix, str):
         return names.physical_name(kind, spec.name_suffix)
-    return Sub(names.physical_name(kind, "${NameSuffix}"), NameSuffix=spec.name_suffix)
+    return Sub(names.physical_name(kind, "${NameSuffix}"))
 
 
 def input_transformer(path_to_id_workflow) -> events.InputTransformer:
@@ -153,12 +166,41 @@ def input_transformer(path_to_id_workflow) -> events.InputTransformer:
 
 
 def add_instance(template: Template, spec: InstanceSpec) -> Instance:
-    p = spec.prefix
-    tags = Tags(**spec.tags) if spec.tags else None
-    deletion, update_replace = REMOVAL_POLICIES[spec.removal_policy]
+    """Every resource of one instance, each built by its own function in dependency order."""
+    table = _token_table(template, spec)
+    log_group = _log_group(template, spec)
+    dead_letter_queue = _dead_letter_queue(template, spec)
+    machines_role = _machines_role(template, spec, table)
+    pause_machine = _state_machine(template, spec, names.PAUSE_STATE_MACHINE, machines_role, log_group, table)
+    resume_machine = _state_machine(template, spec, names.RESUME_STATE_MACHINE, machines_role, log_group, table)
+    # success events resume a pause; failure events fail it, which the pause machine knows how to do
+    targets = {asl.SUCCEEDED: resume_machine, **({asl.FAILED: pause_machine} if spec.has_failure else {})}
+    events_role = _events_role(template, spec, list(targets.values()))
+    rules = {outcome: _rule(template, spec, outcome, machine, events_role, dead_letter_queue)
+             for outcome, machine in targets.items()}
+    _dead_letter_queue_policy(template, spec, dead_letter_queue, rules)
+    return Instance(
+        table=table,
+        pause_state_machine=pause_machine,
+        resume_state_machine=resume_machine,
+        resume_rule=rules[asl.SUCCEEDED],
+        fail_rule=rules.get(asl.FAILED),
+        dead_letter_queue=dead_letter_queue,
+        pause_state_policy=_pause_state_policy(template, spec, pause_machine, table),
+        machines_role=machines_role,
+        events_role=events_role,
+        log_group=log_group,
+    )
 
-    table = template.add_resource(dynamodb.Table(
-        p + names.TABLE,
+
+def _tags(spec: InstanceSpec) -> dict:
+    return _given(Tags=Tags(**spec.tags) if spec.tags else None)
+
+
+def _token_table(template: Template, spec: InstanceSpec) -> dynamodb.Table:
+    deletion, update_replace = REMOVAL_POLICIES[spec.removal_policy]
+    return template.add_resource(dynamodb.Table(
+        spec.prefix + names.TABLE,
         **scanner_metadata(names.TABLE, spec),
         DeletionPolicy=deletion,
         UpdateReplacePolicy=update_replace,
@@ -170,20 +212,26 @@ def add_instance(template: Template, spec: InstanceSpec) -> Instance:
                                                    **_given(KMSMasterKeyId=spec.kms_key_arn)),
         PointInTimeRecoverySpecification=dynamodb.PointInTimeRecoverySpecification(PointInTimeRecoveryEnabled=True),
         TimeToLiveSpecification=dynamodb.TimeToLiveSpecification(AttributeName=asl.TTL_ATTRIBUTE, Enabled=True),
-        **_given(Tags=tags),
+        **_tags(spec),
     ))
-    log_group = template.add_resource(logs.LogGroup(
-        p + names.LOG_GROUP,
+
+
+def _log_group(template: Template, spec: InstanceSpec) -> logs.LogGroup:
+    return template.add_resource(logs.LogGroup(
+        spec.prefix + names.LOG_GROUP,
         **scanner_metadata(names.LOG_GROUP, spec),
         DeletionPolicy="Delete",
         UpdateReplacePolicy="Delete",
         LogGroupName=physical_name(spec, "log group"),
         RetentionInDays=spec.log_retention_days,
         **_given(KmsKeyId=spec.kms_key_arn),
-        **_given(Tags=tags),
+        **_tags(spec),
     ))
-    dead_letter_queue = template.add_resource(sqs.Queue(
-        p + names.DEAD_LETTER_QUEUE,
+
+
+def _dead_letter_queue(template: Template, spec: InstanceSpec) -> sqs.Queue:
+    return template.add_resource(sqs.Queue(
+        spec.prefix + names.DEAD_LETTER_QUEUE,
         **scanner_metadata(names.DEAD_LETTER_QUEUE, spec),
         DeletionPolicy="Delete",
         UpdateReplacePolicy="Delete",
@@ -191,133 +239,139 @@ def add_instance(template: Template, spec: InstanceSpec) -> Instance:
         MessageRetentionPeriod=DLQ_RETENTION_SECONDS,
         RedriveAllowPolicy=DLQ_REDRIVE_ALLOW_POLICY,
         **_given(KmsMasterKeyId=spec.kms_key_arn, SqsManagedSseEnabled=spec.sqs_managed_sse),
-        **_given(Tags=tags),
+        **_tags(spec),
     ))
 
-    outcomes = [asl.SUCCEEDED] + ([asl.FAILED] if spec.has_failure else [])
-    send_actions = [policies.awacs.states.SendTaskSuccess]
-    if spec.has_failure:
-        send_actions.append(policies.awacs.states.SendTaskFailure)
-    resume_role = template.add_resource(iam.Role(
-        p + names.RESUME_ROLE,
+
+def _machines_role(template: Template, spec: InstanceSpec, table: dynamodb.Table) -> iam.Role:
+    """One role for the pause and resume machines: they call the same actions (tests/test_iam.py derives them)."""
+    return template.add_resource(iam.Role(
+        spec.prefix + names.RESUME_ROLE,
         AssumeRolePolicyDocument=policies.trust_policy("states.amazonaws.com"),
         Policies=[iam.Policy(
             PolicyName="sfn-resume",
-            PolicyDocument=table_policy(
-                spec,
-                policies.table_statement("ClaimTokensStoreEarlyEvents", policies.RESUME_TABLE_ACTIONS,
-                                         GetAtt(table, "Arn")),
-                policies.answer_tasks_statement(send_actions, spec.answerable_state_machine_arns),
+            PolicyDocument=policies.policy(
+                policies.table_statement("StoreAndClaimHandOvers", GetAtt(table, "Arn")),
+                _table_key_statement(spec, spec.table_key_condition),
+                policies.answer_tasks_statement([policies.awacs.states.SendTaskSuccess,
+                                                 policies.awacs.states.SendTaskFailure],
+                                                spec.answerable_state_machine_arns),
                 policies.log_delivery_statement(),
                 policies.tracing_statement(),
             ),
         )],
-        **_given(Tags=tags),
+        **_tags(spec),
     ))
 
-    machines = {}
-    for outcome in outcomes:
-        failure = outcome == asl.FAILED
-        machines[outcome] = template.add_resource(stepfunctions.StateMachine(
-            p + (names.FAIL_STATE_MACHINE if failure else names.RESUME_STATE_MACHINE),
-            **_condition(spec, failure),
-            StateMachineName=physical_name(spec, "fail state machine" if failure else "resume state machine"),
-            StateMachineType=spec.workflow_type,
-            RoleArn=GetAtt(resume_role, "Arn"),
-            Definition=asl.resume_definition(outcome),
-            DefinitionSubstitutions={
-                "TableName": Ref(table),
-                "EventRetentionSeconds": spec.event_retention_seconds,
-                **{name: Sub(arn) for name, arn in asl.resume_resource_arns("${AWS::Partition}").items()},
-            },
-            LoggingConfiguration=stepfunctions.LoggingConfiguration(
-                Level="ALL",
-                # Execution data holds task tokens, which answer a workflow: keep them out of the logs.
-                IncludeExecutionData=False,
-                Destinations=[stepfunctions.LogDestination(
-                    CloudWatchLogsLogGroup=stepfunctions.CloudWatchLogsLogGroup(LogGroupArn=GetAtt(log_group, "Arn"))
-                )],
-            ),
-            TracingConfiguration=stepfunctions.TracingConfiguration(Enabled=True),
-            **_given(Tags=[stepfunctions.TagsEntry(Key=k, Value=v) for k, v in spec.tags.items()] or None),
-        ))
-    fail_machine = machines.get(asl.FAILED)
 
-    events_role = template.add_resource(iam.Role(
-        p + names.EVENTS_ROLE,
+def _table_key_statement(spec: InstanceSpec, condition: str | None):
+    """The use of the table's customer managed key, where one is given (under `condition` in the generic template)."""
+    if spec.table_key is None:
+        return None
+    statement = policies.table_key_statement(spec.table_key)
+    return If(condition, statement, NoValue) if condition else statement
+
+
+def _state_machine(template: Template, spec: InstanceSpec, kind: str, role: iam.Role, log_group: logs.LogGroup,
+                   table: dynamodb.Table) -> stepfunctions.StateMachine:
+    """The pause machine (`kind` names.PAUSE_STATE_MACHINE) or the resume machine."""
+    if kind == names.PAUSE_STATE_MACHINE:  # the pause state waits on it: an Express run costs less than a transition
+        definition, workflow_type, name_kind = asl.pause_definition(), "EXPRESS", "pause state machine"
+    else:
+        definition, workflow_type, name_kind = asl.resume_definition(), spec.workflow_type, "resume state machine"
+    return template.add_resource(stepfunctions.StateMachine(
+        spec.prefix + kind,
+        **scanner_metadata(kind, spec),
+        StateMachineName=physical_name(spec, name_kind),
+        StateMachineType=workflow_type,
+        RoleArn=GetAtt(role, "Arn"),
+        Definition=definition,
+        DefinitionSubstitutions={
+            "TableName": Ref(table),
+            "EventRetentionSeconds": spec.event_retention_seconds,
+            **{name: Sub(arn) for name, arn in asl.resource_arns("${AWS::Partition}").items()
+               if "${" + name + "}" in json.dumps(definition)},
+        },
+        LoggingConfiguration=stepfunctions.LoggingConfiguration(
+            Level=spec.log_level,
+            # Execution data holds task tokens, which answer a workflow: keep them out of the logs.
+            IncludeExecutionData=False,
+            Destinations=[stepfunctions.LogDestination(
+                CloudWatchLogsLogGroup=stepfunctions.CloudWatchLogsLogGroup(LogGroupArn=GetAtt(log_group, "Arn"))
+            )],
+        ),
+        TracingConfiguration=stepfunctions.TracingConfiguration(Enabled=True),
+        **_given(Tags=[stepfunctions.TagsEntry(Key=k, Value=v) for k, v in spec.tags.items()] or None),
+    ))
+
+
+def _events_role(template: Template, spec: InstanceSpec, machines: list) -> iam.Role:
+    return template.add_resource(iam.Role(
+        spec.prefix + names.EVENTS_ROLE,
         AssumeRolePolicyDocument=policies.trust_policy("events.amazonaws.com"),
         Policies=[iam.Policy(
             PolicyName="sfn-resume",
             PolicyDocument=policies.policy(policies.start_execution_statement(
-                [Ref(machines[asl.SUCCEEDED])]
-                + ([_when(spec, Ref(fail_machine))] if fail_machine else [])
-            )),
+                "StartResume", [Ref(machines[0])] + [_when(spec, Ref(machine)) for machine in machines[1:]])),
         )],
-        **_given(Tags=tags),
+        **_tags(spec),
     ))
 
-    rules = {}
-    for outcome, machine in machines.items():
-        failure = outcome == asl.FAILED
-        rules[outcome] = template.add_resource(events.Rule(
-            p + (names.FAIL_RULE if failure else names.RESUME_RULE),
-            **_condition(spec, failure),
-            Name=physical_name(spec, "fail rule" if failure else "resume rule"),
-            Description=f"sfn-resume: {outcome.lower()} events of the awaited job start {machine.title}",
-            EventPattern=spec.failure_event_pattern if failure else spec.event_pattern,
-            State="ENABLED",
-            Targets=[events.Target(
-                Id="ResumeStateMachine",
-                Arn=Ref(machine),
-                RoleArn=GetAtt(events_role, "Arn"),
-                InputTransformer=input_transformer(spec.path_to_id_workflow),
-                RetryPolicy=events.RetryPolicy(
-                    MaximumRetryAttempts=RETRY_ATTEMPTS, MaximumEventAgeInSeconds=RETRY_MAX_EVENT_AGE_SECONDS
-                ),
-                DeadLetterConfig=events.DeadLetterConfig(Arn=GetAtt(dead_letter_queue, "Arn")),
-            )],
-        ))
-    fail_rule = rules.get(asl.FAILED)
 
+def _rule(template: Template, spec: InstanceSpec, outcome: str, machine, events_role: iam.Role,
+          dead_letter_queue: sqs.Queue) -> events.Rule:
+    failure = outcome == asl.FAILED
+    return template.add_resource(events.Rule(
+        spec.prefix + (names.FAIL_RULE if failure else names.RESUME_RULE),
+        **_condition(spec, failure),
+        Name=physical_name(spec, "fail rule" if failure else "resume rule"),
+        EventPattern=spec.failure_event_pattern if failure else spec.event_pattern,
+        State="ENABLED",
+        Targets=[events.Target(
+            Id=TARGET_IDS[outcome],
+            Arn=Ref(machine),
+            RoleArn=GetAtt(events_role, "Arn"),
+            InputTransformer=input_transformer(spec.path_to_id_workflow),
+            RetryPolicy=events.RetryPolicy(
+                MaximumRetryAttempts=RETRY_ATTEMPTS, MaximumEventAgeInSeconds=RETRY_MAX_EVENT_AGE_SECONDS
+            ),
+            DeadLetterConfig=events.DeadLetterConfig(Arn=GetAtt(dead_letter_queue, "Arn")),
+        )],
+    ))
+
+
+def _dead_letter_queue_policy(template: Template, spec: InstanceSpec, queue: sqs.Queue, rules: dict) -> None:
+    rule_arns = [GetAtt(rules[asl.SUCCEEDED], "Arn")]
+    if asl.FAILED in rules:
+        rule_arns.append(_when(spec, GetAtt(rules[asl.FAILED], "Arn")))
     template.add_resource(sqs.QueuePolicy(
-        p + names.DEAD_LETTER_QUEUE_POLICY,
-        Queues=[Ref(dead_letter_queue)],
-        PolicyDocument=policies.policy(policies.dead_letter_statement(
-            GetAtt(dead_letter_queue, "Arn"),
-            [GetAtt(rules[asl.SUCCEEDED], "Arn")] + ([_when(spec, GetAtt(fail_rule, "Arn"))] if fail_rule else []),
-        )),
+        spec.prefix + names.DEAD_LETTER_QUEUE_POLICY,
+        Queues=[Ref(queue)],
+        PolicyDocument=policies.policy(policies.dead_letter_statement(GetAtt(queue, "Arn"), rule_arns)),
     ))
-    pause_state_policy = template.add_resource(iam.ManagedPolicy(
-        p + names.PAUSE_STATE_POLICY,
-        Description="sfn-resume: attach to the role of a workflow that uses this instance's pause state",
-        PolicyDocument=table_policy(spec, pause_table_statement(GetAtt(table, "Arn"))),
+
+
+def _pause_state_policy(template: Template, spec: InstanceSpec, pause_machine, table) -> iam.ManagedPolicy:
+    """What the workflow's role needs for the pause state: start the pause machine. During an upgrade from 0.1
+    (`legacy_pause_access`), also the table rights of 0.1's pause state, which wrote the table itself."""
+    legacy = [pause_table_statement(GetAtt(table, "Arn"))]
+    if spec.table_key is not None:
+        legacy.append(_table_key_statement(spec, spec.legacy_key_condition))
+    if isinstance(spec.legacy_pause_access, str):  # a Condition of the generic template
+        legacy[0] = If(spec.legacy_pause_access, legacy[0], NoValue)
+    elif not spec.legacy_pause_access:
+        legacy = []
+    return template.add_resource(iam.ManagedPolicy(
+        spec.prefix + names.PAUSE_STATE_POLICY,
+        Description="sfn-resume: for the roles of workflows that pause on it",
+        PolicyDocument=policies.policy(
+            policies.start_execution_statement("StartThePauseMachine", [Ref(pause_machine)]), *legacy),
     ))
-    return Instance(
-        table=table,
-        resume_state_machine=machines[asl.SUCCEEDED],
-        fail_state_machine=fail_machine,
-        resume_rule=rules[asl.SUCCEEDED],
-        fail_rule=fail_rule,
-        dead_letter_queue=dead_letter_queue,
-        pause_state_policy=pause_state_policy,
-        resume_role=resume_role,
-        events_role=events_role,
-        log_group=log_group,
-    )
 
 
 def pause_table_statement(table_arn):
-    return policies.table_statement("StoreTokensClaimEarlyEvents", policies.PAUSE_TABLE_ACTIONS, table_arn)
-
-
-def table_policy(spec: InstanceSpec, *statements):
-    """A policy of `statements`, plus the use of the table's customer managed key where one is given."""
-    if spec.table_key is None:
-        return policies.policy(*statements)
-    with_key = policies.policy(*statements, policies.table_key_statement(spec.table_key))
-    if spec.table_key_condition:
-        return If(spec.table_key_condition, with_key, policies.policy(*statements))
-    return with_key
+    """The table rights of 0.1's pause state (a Parallel that stored its token and claimed early events itself)."""
+    return policies.table_statement("StoreTokensClaimEarlyEvents01", table_arn)
 
 
 def _condition(spec: InstanceSpec, failure: bool) -> dict:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from troposphere import Equals, Export, GetAtt, If, Join, Not, NoValue, Output, Parameter, Ref, Sub, Template
+from troposphere import (And, Condition, Equals, Export, GetAtt, If, Join, Not, NoValue, Output, Parameter, Ref, Select,
+                         Split, Sub, Template)
 
-from . import __version__, asl, names, policies
+from . import __version__, asl, names, render
 from .config import (
+    LOG_LEVELS,
     LOG_RETENTION_DAYS,
     MAX_TIMEOUT_SECONDS,
     REFERENCE_PATH_PATTERN,
@@ -17,9 +19,9 @@ from .config import (
 )
 from .names import MAX_SUFFIX_LENGTH, SUFFIX_PATTERN, logical_prefix
 from .patterns import MAX_PATTERN_CHARS
-from .resources import Instance, InstanceSpec, add_instance, event_pattern_value, pause_table_statement
+from .resources import Instance, InstanceSpec, add_instance, event_pattern_value
 
-DESCRIPTION = "sfn-resume {version}: pause a Step Functions workflow until a job's EventBridge event resumes it"
+DESCRIPTION = "sfn-resume {version}: pause a Step Functions workflow until its job's EventBridge event"
 
 # Deploy-time patterns of the generic template's Parameters; tests check they agree with config validation.
 EVENT_PATTERN_PARAMETER_PATTERN = r"^\s*\{[\s\S]*\}\s*$"
@@ -31,78 +33,81 @@ OPTIONAL_KMS_KEY_ARN_PARAMETER_PATTERN = r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]
 GENERIC_PARAMETERS = {
     "NameSuffix": (dict(
         Type="String", MinLength=1, MaxLength=MAX_SUFFIX_LENGTH, AllowedPattern=SUFFIX_PATTERN,
-        Description="REQUIRED: suffix of every resource name (e.g. TranslationTranslateResume); "
-                    "one stack per awaited service.",
+        Description="REQUIRED: suffix of every resource name (e.g. TranslateResume); one stack per service.",
         ConstraintDescription=f"1 to {MAX_SUFFIX_LENGTH} letters, digits, '-' or '_'."),
         "Name suffix", "Instance"),
     "PathToIdPauseTask": (dict(
         Type="String", MinLength=2, MaxLength=1024, AllowedPattern=REFERENCE_PATH_PATTERN,
-        Description="REQUIRED: JSONPath, in the paused workflow's state, to the job id returned when the job "
-                    "was started (e.g. $.startJob.JobId).",
-        ConstraintDescription="a plain JSONPath reference such as $.a.b or $.a[0].b (no filters or wildcards)."),
+        Description="REQUIRED: JSONPath to the job id in the state at the pause (e.g. $.startJob.JobId).",
+        ConstraintDescription="a plain JSONPath such as $.a.b or $.a[0].b."),
         "Job id in the workflow state", "Instance"),
     "PathToIdWorkflow": (dict(
         Type="String", MinLength=2, MaxLength=1024, AllowedPattern=REFERENCE_PATH_PATTERN,
-        Description="REQUIRED: JSONPath, in the job's EventBridge event, to the same job id (e.g. $.detail.jobId).",
-        ConstraintDescription="a plain JSONPath reference such as $.detail.jobId (no filters or wildcards)."),
+        Description="REQUIRED: JSONPath to the job id in the job's event (e.g. $.detail.jobId).",
+        ConstraintDescription="a plain JSONPath such as $.detail.jobId."),
         "Job id in the event", "Instance"),
     "EventPattern": (dict(
         Type="String", MinLength=2, MaxLength=MAX_PATTERN_CHARS, AllowedPattern=EVENT_PATTERN_PARAMETER_PATTERN,
-        Description="REQUIRED: EventBridge pattern, as JSON text, matching the job's success event.",
+        Description="REQUIRED: EventBridge pattern (JSON) of the job's success event.",
         ConstraintDescription=f"a JSON object of at most {MAX_PATTERN_CHARS} characters."),
         "Success event pattern", "Events"),
     "FailureEventPattern": (dict(
         Type="String", Default="", MaxLength=MAX_PATTERN_CHARS, AllowedPattern=OPTIONAL_EVENT_PATTERN_PARAMETER_PATTERN,
-        Description="Optional: EventBridge pattern, as JSON text, matching the job's failure events; they fail the "
-                    f"paused state with {asl.JOB_FAILED_ERROR}. Empty: none.",
+        Description="Optional: EventBridge pattern (JSON) of the job's failure events; they fail the pause with "
+                    f"{asl.JOB_FAILED_ERROR}. Empty: none.",
         ConstraintDescription=f"empty, or a JSON object of at most {MAX_PATTERN_CHARS} characters."),
         "Failure event pattern", "Events"),
     "TimeoutSeconds": (dict(
         Type="Number", Default=86_400, MinValue=1, MaxValue=MAX_TIMEOUT_SECONDS,
-        Description="Optional: seconds the pause waits before failing with States.Timeout (default one day).",
+        Description="Optional: seconds the pause waits before States.Timeout (default one day).",
         ConstraintDescription=f"a whole number from 1 to {MAX_TIMEOUT_SECONDS}."),
         "Pause timeout (seconds)", "Pause state"),
     "HeartbeatSeconds": (dict(
         Type="Number", Default=0, MinValue=0, MaxValue=MAX_TIMEOUT_SECONDS - 1,
-        Description="Optional: heartbeat timeout of the pause, below TimeoutSeconds; 0 (default): none.",
+        Description="Optional: the pause's heartbeat timeout, below TimeoutSeconds; 0 (default): none.",
         ConstraintDescription=f"a whole number from 0 to {MAX_TIMEOUT_SECONDS - 1}."),
         "Pause heartbeat (seconds)", "Pause state"),
     "ResultPath": (dict(
         Type="String", Default="", MaxLength=1024, AllowedPattern=OPTIONAL_RESULT_PATH_PARAMETER_PATTERN,
-        Description="Optional: where the pause writes {\"event\": <the event>} in the workflow state "
-                    "(e.g. $.jobResult). Empty (default): discard it, keeping the state as it was.",
+        Description="Optional: where the pause puts {\"event\": <the event>} in the state (e.g. $.job). "
+                    "Empty (default): nowhere.",
         ConstraintDescription="empty, $, or a JSONPath such as $.a.b (no array index)."),
         "Result path", "Pause state"),
     "ResumeWorkflowType": (dict(
         Type="String", Default="STANDARD", AllowedValues=["STANDARD", "EXPRESS"],
-        Description="Optional: type of the resume state machines (default STANDARD).",
-        ConstraintDescription="STANDARD or EXPRESS."),
+        Description="Optional: type of the resume state machine (default STANDARD).",),
         "Resume workflow type", "Operations"),
     "EventRetentionSeconds": (dict(
         Type="Number", Default=86_400, MinValue=60, MaxValue=MAX_TIMEOUT_SECONDS,
-        Description="Optional: how long an early event waits for its pause, and how long a handed-over event is "
-                    "remembered to ignore its duplicates (default one day).",
+        Description="Optional: how long an early event waits for its pause, and a handed-over one is remembered "
+                    "(default one day).",
         ConstraintDescription=f"a whole number from 60 to {MAX_TIMEOUT_SECONDS}."),
         "Event retention (seconds)", "Operations"),
     "LogRetentionDays": (dict(
         Type="Number", Default=365, AllowedValues=list(LOG_RETENTION_DAYS),
-        Description="Optional: retention of the resume machines' log group (default 365 days).",
-        ConstraintDescription="one of CloudWatch Logs' retention periods."),
+        Description="Optional: retention of the machines' log group (default 365 days).",),
         "Log retention (days)", "Operations"),
+    "LogLevel": (dict(
+        Type="String", Default="ERROR", AllowedValues=list(LOG_LEVELS),
+        Description="Optional: ERROR (default: failures only) or ALL (every state of every run, paid per GB).",),
+        "Log level", "Operations"),
     "KmsKeyArn": (dict(
         Type="String", Default="", AllowedPattern=OPTIONAL_KMS_KEY_ARN_PARAMETER_PATTERN,
-        Description="Optional: customer managed KMS key for the table, the dead-letter queue and the log group; "
-                    "its key policy must let DynamoDB, SQS, EventBridge and CloudWatch Logs use it. "
-                    "Empty (default): AWS managed encryption.",
+        Description="Optional: customer managed KMS key for the table, queue and log group (see the README for its "
+                    "policy). Empty (default): AWS managed keys.",
         ConstraintDescription="empty, or a KMS key ARN."),
         "KMS key ARN", "Security"),
     "AnswerableStateMachineArns": (dict(
         Type="CommaDelimitedList", Default="",
-        Description="Optional: ARNs of the workflows whose pauses this instance may answer (SendTaskSuccess/Failure "
-                    "are authorized on the paused workflow's ARN). Empty (default): every state machine of this "
+        Description="Optional: ARNs of the workflows it may resume. Empty (default): every state machine of this "
                     "account and region.",
         ConstraintDescription="comma-separated state machine ARNs."),
-        "Workflows allowed to be resumed", "Security"),
+        "Workflows it may resume", "Security"),
+    "LegacyPauseAccess": (dict(
+        Type="String", Default="false", AllowedValues=["false", "true"],
+        Description="Optional: true while workflows still use 0.1's pause state, which writes the table itself "
+                    "(README: Upgrading from 0.1). Default false.",),
+        "Upgrading from 0.1", "Security"),
 }
 
 #: The generic template's conditions.
@@ -111,6 +116,8 @@ HAS_HEARTBEAT = "HasHeartbeat"
 HAS_RESULT_PATH = "HasResultPath"
 HAS_KMS_KEY = "HasKmsKey"
 HAS_ANSWERABLE_ARNS = "HasAnswerableStateMachineArns"
+HAS_LEGACY_PAUSE_ACCESS = "HasLegacyPauseAccess"
+HAS_LEGACY_PAUSE_ACCESS_AND_KEY = "HasLegacyPauseAccessAndKey"
 
 
 def all_state_machines_arn():
@@ -125,32 +132,35 @@ class SfnResume:
     resources: Instance
     prefix: str
 
-    def pause_state(self, next_state: str | None = None, partition: str = "aws") -> dict:
+    def pause_state(self, next_state: str | None = None, partition: str = "aws",
+                    query_language: str = asl.JSONPATH) -> dict:
         """The pause state as ASL, ready to place in a STANDARD workflow (`Next`, or `End` when None)."""
-        return pause_state(self.config, next_state, partition)
+        return pause_state(self.config, next_state, partition, query_language)
 
     def workflow_role_statements(self) -> list:
-        """The IAM statements the paused workflow's role needs (also in the PauseStatePolicy output)."""
-        statements = [pause_table_statement(GetAtt(self.resources.table, "Arn"))]
-        if self.config.kmsKeyArn:
-            statements.append(policies.table_key_statement(self.config.kmsKeyArn))
-        return statements
+        """The IAM statements the paused workflow's role needs (the PauseStatePolicy output holds them)."""
+        document = self.resources.pause_state_policy.PolicyDocument
+        return list(document["Statement"])
 
 
-def pause_state(config: InstanceConfig, next_state: str | None = None, partition: str = "aws") -> dict:
-    """The pause state of an instance built from `config`, with its table's physical name."""
-    table_name = names.physical_name("table", config.nameSuffix)
-    return asl.with_next(_config_pause_state(config, table_name, partition), next_state)
+def pause_state(config: InstanceConfig, next_state: str | None = None, partition: str = "aws",
+                query_language: str = asl.JSONPATH) -> dict:
+    """The pause state of an instance built from `config`: it finds its pause machine by name, beside the
+    workflow (same partition, region and account), so it works as it is in any of them."""
+    state = _config_pause_state(config, query_language, partition,
+                                pause_machine_name=names.physical_name("pause state machine", config.nameSuffix))
+    return asl.with_next(state, next_state)
 
 
-def _config_pause_state(config: InstanceConfig, table_name: str, partition: str) -> dict:
+def _config_pause_state(config: InstanceConfig, query_language: str, partition: str, **pause_machine) -> dict:
     return asl.pause_state(
         path_to_id=config.pathToIdPauseTask,
         timeout_seconds=config.timeoutSeconds,
         heartbeat_seconds=config.heartbeatSeconds,
         result_path=config.resultPath,
-        table_name=table_name,
         partition=partition,
+        query_language=query_language,
+        **pause_machine,
     )
 
 
@@ -167,16 +177,23 @@ def add_sfn_resume(template: Template, config: InstanceConfig) -> SfnResume:
         workflow_type=config.resumeWorkflowType,
         event_retention_seconds=str(config.eventRetentionSeconds),
         log_retention_days=config.logRetentionDays,
+        log_level=config.logLevel,
         kms_key_arn=config.kmsKeyArn,
         table_key=config.kmsKeyArn,
         sqs_managed_sse=None if config.kmsKeyArn else True,
         answerable_state_machine_arns=list(config.allowedStateMachineArns) or [all_state_machines_arn()],
+        legacy_pause_access=config.legacyPauseAccess,
         removal_policy=config.removalPolicy,
         tags=dict(config.tags),
     )
     instance = add_instance(template, spec)
-    pause_text = _sub_text(_config_pause_state(config, "${TableName}", "${AWS::Partition}"), raw=())
-    _add_outputs(template, instance, prefix, Sub(pause_text, TableName=Ref(instance.table)))
+    pause_states = {
+        language: Sub(_sub_text(_config_pause_state(config, language, "${AWS::Partition}",
+                                                    pause_machine_arn="${PauseStateMachineArn}")),
+                      PauseStateMachineArn=Ref(instance.pause_state_machine))
+        for language in asl.QUERY_LANGUAGES
+    }
+    _add_outputs(template, instance, prefix, pause_states)
     return SfnResume(config=config, resources=instance, prefix=prefix)
 
 
@@ -192,11 +209,11 @@ def build_template(config: Config | None = None) -> Template:
 
 def flat_outputs(config: Config) -> int:
     """How many Outputs a flat template of `config` has (CloudFormation allows 200)."""
-    return sum(6 + (instance.failureEventPattern is not None) for instance in config.instances)
+    return OUTPUTS_PER_INSTANCE * len(config.instances)
 
 
 def new_template(what: str = "") -> Template:
-    template = Template(Description=DESCRIPTION.format(version=__version__) + what)
+    template = render.Template(Description=DESCRIPTION.format(version=__version__) + what)
     template.set_version("2010-09-09")
     return template
 
@@ -215,6 +232,9 @@ def build_generic_template() -> Template:
     template.add_condition(HAS_RESULT_PATH, Not(Equals(Ref(params["ResultPath"]), "")))
     template.add_condition(HAS_KMS_KEY, Not(Equals(Ref(params["KmsKeyArn"]), "")))
     template.add_condition(HAS_ANSWERABLE_ARNS, Not(Equals(Join("", Ref(params["AnswerableStateMachineArns"])), "")))
+    template.add_condition(HAS_LEGACY_PAUSE_ACCESS, Equals(Ref(params["LegacyPauseAccess"]), "true"))
+    template.add_condition(HAS_LEGACY_PAUSE_ACCESS_AND_KEY, And(Condition(HAS_LEGACY_PAUSE_ACCESS),
+                                                                Condition(HAS_KMS_KEY)))
 
     kms_key = If(HAS_KMS_KEY, Ref(params["KmsKeyArn"]), NoValue)
     spec = InstanceSpec(
@@ -227,6 +247,7 @@ def build_generic_template() -> Template:
         workflow_type=Ref(params["ResumeWorkflowType"]),
         event_retention_seconds=Ref(params["EventRetentionSeconds"]),
         log_retention_days=Ref(params["LogRetentionDays"]),
+        log_level=Ref(params["LogLevel"]),
         kms_key_arn=kms_key,
         table_key=Ref(params["KmsKeyArn"]),
         table_key_condition=HAS_KMS_KEY,
@@ -234,30 +255,49 @@ def build_generic_template() -> Template:
         answerable_state_machine_arns=If(
             HAS_ANSWERABLE_ARNS, Ref(params["AnswerableStateMachineArns"]), [all_state_machines_arn()]
         ),
+        legacy_pause_access=HAS_LEGACY_PAUSE_ACCESS,
+        legacy_key_condition=HAS_LEGACY_PAUSE_ACCESS_AND_KEY,
     )
     instance = add_instance(template, spec)
     variables = {
-        "TableName": Ref(instance.table),
+        "PauseStateMachineArn": Ref(instance.pause_state_machine),
         "PathToIdPauseTask": Ref(params["PathToIdPauseTask"]),
         "TimeoutSeconds": Ref(params["TimeoutSeconds"]),
-        "HeartbeatSeconds": Ref(params["HeartbeatSeconds"]),
+        "HeartbeatField": If(HAS_HEARTBEAT, Sub(', "HeartbeatSeconds": ${HeartbeatSeconds}'), ""),
         "ResultPathJson": If(HAS_RESULT_PATH, Sub('"${ResultPath}"'), "null"),
+        "JobIdJsonata": jsonata_path_of(Ref(params["PathToIdPauseTask"])),
+        "OutputJsonata": If(HAS_RESULT_PATH, Sub(asl.jsonata_output_at_runtime("${ResultPath}")),
+                            asl.jsonata_output(None)),
     }
-    texts = [
-        _sub_text(asl.pause_state(
-            path_to_id="${PathToIdPauseTask}",
-            timeout_seconds="${TimeoutSeconds}",
-            heartbeat_seconds=heartbeat,
-            result_path="${ResultPathJson}",
-        ), raw=("${TimeoutSeconds}", "${HeartbeatSeconds}", "${ResultPathJson}"))
-        for heartbeat in ("${HeartbeatSeconds}", None)
-    ]
-    pause_state = If(HAS_HEARTBEAT, Sub(texts[0], **variables), Sub(texts[1], **variables))
-    _add_outputs(template, instance, "", pause_state, failure_condition=HAS_FAILURE)
+    pause_states = {}
+    for language in asl.QUERY_LANGUAGES:
+        state = asl.pause_state(path_to_id="${PathToIdPauseTask}", timeout_seconds="${TimeoutSeconds}",
+                                result_path="${ResultPathJson}", pause_machine_arn="${PauseStateMachineArn}",
+                                query_language=language, job_id="${JobIdJsonata}", output="${OutputJsonata}")
+        text = _sub_text(state, raw=("${TimeoutSeconds}", "${ResultPathJson}"))[:-1] + "${HeartbeatField}}"
+        pause_states[language] = Sub(text, **{name: value for name, value in variables.items()
+                                              if "${" + name + "}" in text})
+    _add_outputs(template, instance, "", pause_states)
     return template
 
 
-def _sub_text(state: dict, raw: tuple[str, ...]) -> str:
+def _replace(text, old: str, new: str):
+    """CloudFormation's string replace: split on `old`, join with `new`."""
+    return Join(new, Split(old, text))
+
+
+def jsonata_path_of(path):
+    """`asl.jsonata_path` done by CloudFormation, for a Parameter: `$.a-b[0].c` → `$states.input.`a-b`[0].`c``.
+
+    Every name is quoted with backticks: `.` → `` `.` ``, `[` → `` `[ ``, then the `$` prefix becomes
+    `$states.input` and a backtick after `]` goes (the Parameter's pattern allows no `$`, `` ` `` or `]` in names).
+    """
+    after_dollar = Select(1, Split("$", path))
+    quoted = _replace(_replace(after_dollar, ".", "`.`"), "[", "`[")
+    return _replace(_replace(Join("", ["$", quoted, "`"]), "$`", "$states.input"), "]`", "]")
+
+
+def _sub_text(state: dict, raw: tuple[str, ...] = ()) -> str:
     """JSON text of `state` for Fn::Sub; placeholders in `raw` stand for JSON values, so lose their quotes."""
     text = json.dumps(state, separators=(", ", ": "))
     for placeholder in raw:
@@ -265,28 +305,28 @@ def _sub_text(state: dict, raw: tuple[str, ...]) -> str:
     return text
 
 
-def _add_outputs(template: Template, instance: Instance, prefix: str, pause_state, failure_condition=None):
+#: Outputs of an instance.
+OUTPUTS_PER_INSTANCE = 8
+
+
+def _add_outputs(template: Template, instance: Instance, prefix: str, pause_states: dict):
     outputs = [
-        (names.OUTPUT_TABLE_NAME, Ref(instance.table), "Name of the token table."),
-        (names.OUTPUT_TABLE_ARN, GetAtt(instance.table, "Arn"), "ARN of the token table."),
+        (names.OUTPUT_TABLE_NAME, Ref(instance.table), "The token table."),
+        (names.OUTPUT_TABLE_ARN, GetAtt(instance.table, "Arn"), "The token table."),
+        (names.OUTPUT_PAUSE_STATE_MACHINE_ARN, Ref(instance.pause_state_machine),
+         "The Express machine that pause states and failure events start."),
         (names.OUTPUT_RESUME_STATE_MACHINE_ARN, Ref(instance.resume_state_machine),
-         "ARN of the state machine that success events start."),
+         "The machine that success events start."),
         (names.OUTPUT_PAUSE_STATE_POLICY_ARN, Ref(instance.pause_state_policy),
-         "Managed policy to attach to the role of every workflow that uses the pause state."),
-        (names.OUTPUT_PAUSE_STATE, pause_state,
-         "The pause state as JSON text: paste it into a STANDARD workflow and add Next or End."),
+         "Attach to the role of every workflow that uses the pause state."),
+        (names.OUTPUT_PAUSE_STATE, pause_states[asl.JSONPATH],
+         "The pause state, JSONPath: paste it into a workflow, add Next or End."),
+        (names.OUTPUT_PAUSE_STATE_JSONATA, pause_states[asl.JSONATA],
+         "The pause state, JSONata: paste it into a workflow, add Next or End."),
         (names.OUTPUT_DEAD_LETTER_QUEUE_URL, Ref(instance.dead_letter_queue),
-         "Queue of the events EventBridge could not deliver to the resume state machines."),
+         "The events EventBridge could not deliver."),
     ]
-    if instance.fail_state_machine is not None:
-        outputs.insert(3, (names.OUTPUT_FAIL_STATE_MACHINE_ARN, Ref(instance.fail_state_machine),
-                           "ARN of the state machine that failure events start."))
+    assert len(outputs) == OUTPUTS_PER_INSTANCE
     for key, value, description in outputs:
-        conditional = key == names.OUTPUT_FAIL_STATE_MACHINE_ARN and failure_condition
-        template.add_output(Output(
-            prefix + key,
-            Description=description,
-            Value=value,
-            Export=Export(Sub("${AWS::StackName}-" + prefix + key)),
-            **({"Condition": failure_condition} if conditional else {}),
-        ))
+        template.add_output(Output(prefix + key, Description=description, Value=value,
+                                   Export=Export(Sub("${AWS::StackName}-" + prefix + key))))

@@ -54,16 +54,34 @@ def test_too_many_instances_for_a_flat_template(tmp_path, capsys):
     config.write_text(json.dumps({"instances": instances}))
     assert main(["synth", str(config)]) == 2
     assert capsys.readouterr().err == (f"sfn-resume: {config}: 51 instances do not fit one flat template "
-                                       "(306 outputs; CloudFormation allows 200): use --nested\n")
+                                       "(408 outputs; CloudFormation allows 200): use --nested\n")
 
 
-def test_pause_state_prints_asl(capsys):
-    assert main(["pause-state", TRANSLATE, "--next", "Continue", "--partition", "aws-cn"]) == 0
+@pytest.mark.parametrize("language, field, result", [
+    ("jsonpath", "Parameters", ("ResultPath", "$.translation")),
+    ("jsonata", "Arguments", ("Output", "{% $merge([$states.input, {'translation': {'event': $states.result}}]) %}")),
+])
+def test_pause_state_prints_asl(capsys, language, field, result):
+    assert main(["pause-state", TRANSLATE, "--next", "Continue", "--partition", "aws-cn",
+                 "--query-language", language]) == 0
     state = json.loads(capsys.readouterr().out)
-    assert state["Next"] == "Continue" and state["ResultPath"] == "$.translation"
-    store = state["Branches"][0]["States"]["StoreToken"]
-    assert store["Resource"] == "arn:aws-cn:states:::aws-sdk:dynamodb:putItem.waitForTaskToken"
-    assert store["TimeoutSeconds"] == 21600
+    assert state["Next"] == "Continue" and state[result[0]] == result[1]
+    assert state["Resource"] == "arn:aws-cn:states:::states:startExecution.waitForTaskToken"
+    assert state["TimeoutSeconds"] == 21600 == state[field]["Input"]["timeoutSeconds"]
+    # nothing to fill in: the pause machine's ARN comes from the workflow's own, at run time
+    assert "SfnResume-TranslationTranslateResume-Pause" in json.dumps(state[field])
+    assert not any(part in json.dumps(state) for part in ("123456789012", "us-east-1", "${"))
+
+
+def test_written_files_get_the_umask_permissions(tmp_path):
+    import os
+
+    previous = os.umask(0o022)
+    try:
+        assert main(["synth", "-o", str(tmp_path / "t.yaml")]) == 0
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "t.yaml").stat().st_mode & 0o777 == 0o644  # readable by a CI job running as another user
 
 
 def test_unknown_instance(capsys):

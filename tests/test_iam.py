@@ -19,42 +19,39 @@ WILDCARD_STATEMENTS = {
     "WriteTraces": "X-Ray PutTraceSegments/PutTelemetryRecords/GetSampling* support no resource-level permissions",
 }
 TABLE_ARN = {"Fn::GetAtt": ["TokenTable", "Arn"]}
+CONDITIONS = {"HasKmsKey", "HasLegacyPauseAccess", "HasLegacyPauseAccessAndKey"}
 
 
-def resolved(definition: dict) -> dict:
-    """A resume definition with its resource placeholders filled as DefinitionSubstitutions would."""
-    text = json.dumps(definition)
-    for name, arn in asl.resume_resource_arns("aws").items():
-        text = text.replace("${" + name + "}", arn)
-    return json.loads(text)
-
-
-def statements(template: dict, logical_id: str, with_key: bool = False) -> dict:
-    """A role's or policy's statements by Sid; where the document depends on a KMS key being given (an
-    `Fn::If` on HasKmsKey), the branch `with_key` chooses."""
+def statements(template: dict, logical_id: str, true: frozenset = frozenset()) -> dict:
+    """A role's or policy's statements by Sid, as deployed when exactly the Conditions in `true` hold (a statement
+    may be an `Fn::If` that yields it or `AWS::NoValue`)."""
     props = template["Resources"][logical_id]["Properties"]
     documents = [props["PolicyDocument"]] if "PolicyDocument" in props else [p["PolicyDocument"] for p in props["Policies"]]
-    chosen = []
+    found = {}
     for document in documents:
-        if "Fn::If" in document:
-            condition, given, absent = document["Fn::If"]
-            assert condition == "HasKmsKey"
-            document = given if with_key else absent
-        chosen.append(document)
-    return {s["Sid"]: s for d in chosen for s in d["Statement"]}
+        for statement in document["Statement"]:
+            if "Fn::If" in statement:
+                condition, given, absent = statement["Fn::If"]
+                assert condition in CONDITIONS and absent == {"Ref": "AWS::NoValue"}
+                statement = given if condition in true else None
+            if statement:
+                found[statement["Sid"]] = statement
+    return found
 
 
 def table_actions(actions: set[str]) -> list[str]:
     return sorted(a for a in actions if a.startswith("dynamodb:"))
 
 
-def test_resume_role_grants_exactly_what_the_resume_machines_call(generic_template):
-    called = asl.sdk_actions(resolved(asl.resume_definition(asl.SUCCEEDED)))
-    called |= asl.sdk_actions(resolved(asl.resume_definition(asl.FAILED)))
+def test_machines_role_grants_exactly_what_the_pause_and_resume_machines_call(generic_template):
+    called = asl.sdk_actions(asl.resume_definition()) | asl.sdk_actions(asl.pause_definition())
     assert called == {"dynamodb:UpdateItem", "dynamodb:PutItem", "states:SendTaskSuccess", "states:SendTaskFailure"}
+    for machine in ("ResumeStateMachine", "PauseStateMachine"):
+        assert generic_template["Resources"][machine]["Properties"]["RoleArn"] == {
+            "Fn::GetAtt": ["ResumeStateMachineRole", "Arn"]}
     granted = statements(generic_template, "ResumeStateMachineRole")
-    assert sorted(granted) == ["AnswerPausedWorkflows", "ClaimTokensStoreEarlyEvents", *sorted(WILDCARD_STATEMENTS)]
-    table = granted["ClaimTokensStoreEarlyEvents"]
+    assert sorted(granted) == sorted(["AnswerPausedWorkflows", "StoreAndClaimHandOvers", *WILDCARD_STATEMENTS])
+    table = granted["StoreAndClaimHandOvers"]
     assert sorted(table["Action"]) == table_actions(called) and table["Resource"] == [TABLE_ARN]
     answer = granted["AnswerPausedWorkflows"]
     assert sorted(answer["Action"]) == sorted(a for a in called if a.startswith("states:"))
@@ -64,17 +61,36 @@ def test_resume_role_grants_exactly_what_the_resume_machines_call(generic_templa
         [{"Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:*"}]]}
 
 
-def test_pause_policy_grants_exactly_what_the_pause_state_calls(generic_template):
-    called = asl.sdk_actions(asl.pause_state("$.a", 60, partition="aws"))
+def test_pause_policy_grants_only_the_start_of_the_pause_machine(generic_template):
+    state = json.loads(_pause_state_text(generic_template))
+    assert asl.sdk_actions(state) == {"states:StartExecution"}
     granted = statements(generic_template, "PauseStatePolicy")
-    assert list(granted) == ["StoreTokensClaimEarlyEvents"]
-    statement = granted["StoreTokensClaimEarlyEvents"]
-    assert sorted(statement["Action"]) == sorted(called) and statement["Resource"] == [TABLE_ARN]
+    assert granted == {"StartThePauseMachine": {
+        "Sid": "StartThePauseMachine", "Effect": "Allow", "Action": ["states:StartExecution"],
+        "Resource": [{"Ref": "PauseStateMachine"}]}}  # nothing on the table or its key
 
 
-def test_events_role_may_only_start_the_resume_machines(generic_template):
+def _pause_state_text(template: dict) -> str:
+    text = template["Outputs"]["PauseState"]["Value"]["Fn::Sub"][0]
+    return re.sub(r'(?<=: )\$\{\w+\}', "0", text).replace("${HeartbeatField}", "")
+
+
+def test_while_upgrading_from_0_1_the_pause_policy_also_grants_the_table_to_the_old_pause_state(generic_template):
+    upgrading = statements(generic_template, "PauseStatePolicy", frozenset({"HasLegacyPauseAccess"}))
+    assert sorted(upgrading) == ["StartThePauseMachine", "StoreTokensClaimEarlyEvents01"]
+    # what 0.1's pause state (a Parallel storing its token, claiming early events) called on the table
+    assert upgrading["StoreTokensClaimEarlyEvents01"]["Action"] == ["dynamodb:PutItem", "dynamodb:UpdateItem"]
+    assert upgrading["StoreTokensClaimEarlyEvents01"]["Resource"] == [TABLE_ARN]
+    with_key = statements(generic_template, "PauseStatePolicy",
+                          frozenset({"HasLegacyPauseAccess", "HasLegacyPauseAccessAndKey"}))
+    assert with_key["UseTheTableKeyThroughDynamoDB"] == {**KEY_STATEMENT, "Resource": [{"Ref": "KmsKeyArn"}]}
+
+
+def test_events_role_may_only_start_the_machines_the_rules_target(generic_template):
     granted = statements(generic_template, "EventsRole")
     assert list(granted) == ["StartResume"] and granted["StartResume"]["Action"] == ["states:StartExecution"]
+    assert granted["StartResume"]["Resource"] == [{"Ref": "ResumeStateMachine"}, {"Fn::If": [
+        "HasFailureEventPattern", {"Ref": "PauseStateMachine"}, {"Ref": "AWS::NoValue"}]}]
 
 
 def test_dead_letter_queue_accepts_only_this_instances_rules(generic_template):
@@ -95,7 +111,7 @@ def test_every_wildcard_resource_is_listed_with_its_reason(generic_template):
     wildcards = {}
     for logical_id, resource in generic_template["Resources"].items():
         if resource["Type"].startswith("AWS::IAM::"):
-            for sid, statement in statements(generic_template, logical_id, with_key=True).items():
+            for sid, statement in statements(generic_template, logical_id, frozenset(CONDITIONS)).items():
                 if "*" in statement["Resource"]:
                     wildcards[sid] = WILDCARD_STATEMENTS.get(sid)
     assert wildcards == WILDCARD_STATEMENTS
@@ -103,7 +119,7 @@ def test_every_wildcard_resource_is_listed_with_its_reason(generic_template):
 
 @pytest.mark.parametrize("document", ["ResumeStateMachineRole", "EventsRole", "PauseStatePolicy"])
 def test_actions_are_listed_one_by_one(generic_template, document):
-    for statement in statements(generic_template, document).values():
+    for statement in statements(generic_template, document, frozenset(CONDITIONS)).values():
         assert all(re.fullmatch(r"[a-z0-9]+:[A-Za-z]+", action) for action in statement["Action"])
 
 
@@ -114,16 +130,19 @@ KEY_STATEMENT = {
 }
 
 
-@pytest.mark.parametrize("document", ["ResumeStateMachineRole", "PauseStatePolicy"])
-def test_a_customer_managed_key_adds_its_use_through_dynamodb_only(generic_template, document):
-    without, with_key = statements(generic_template, document), statements(generic_template, document, with_key=True)
+def test_a_customer_managed_key_adds_its_use_through_dynamodb_only(generic_template):
+    without = statements(generic_template, "ResumeStateMachineRole")
+    with_key = statements(generic_template, "ResumeStateMachineRole", frozenset({"HasKmsKey"}))
     assert with_key == {**without, "UseTheTableKeyThroughDynamoDB": {**KEY_STATEMENT, "Resource": [{"Ref": "KmsKeyArn"}]}}
 
 
 def test_a_config_with_a_key_builds_the_key_statement_in():
     key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     template = json.loads(build_template(parse_config({**MINIMAL, "kmsKeyArn": key})).to_json())
+    role = statements(template, "TranslationTranslateResumeResumeStateMachineRole")
+    assert role["UseTheTableKeyThroughDynamoDB"] == {**KEY_STATEMENT, "Resource": [key]}
     policy = statements(template, "TranslationTranslateResumePauseStatePolicy")
-    assert policy["UseTheTableKeyThroughDynamoDB"] == {**KEY_STATEMENT, "Resource": [key]}
-    assert "UseTheTableKeyThroughDynamoDB" not in statements(json.loads(build_template(parse_config(MINIMAL)).to_json()),
-                                                            "TranslationTranslateResumePauseStatePolicy")
+    assert list(policy) == ["StartThePauseMachine"]  # the workflow's role never touches the table or its key
+    legacy = json.loads(build_template(parse_config({**MINIMAL, "kmsKeyArn": key, "legacyPauseAccess": True})).to_json())
+    assert list(statements(legacy, "TranslationTranslateResumePauseStatePolicy")) == [
+        "StartThePauseMachine", "StoreTokensClaimEarlyEvents01", "UseTheTableKeyThroughDynamoDB"]

@@ -29,6 +29,9 @@ EXPECTED_SUPPRESSIONS = [
     (names.LOG_GROUP, "checkov", "CKV_AWS_158", "no key"),
     (names.LOG_GROUP, "cfn-guard", "cloudwatch_log_group_encrypted_check", "no key or key parameter"),
     (names.LOG_GROUP, "cfn-guard", "cloudwatch_log_group_retention_period_check", "retention parameter"),
+    (names.PAUSE_STATE_MACHINE, "cfn-guard", "step_functions_state_machine_logging_enabled_check", "log level parameter"),
+    (names.RESUME_STATE_MACHINE, "cfn-guard", "step_functions_state_machine_logging_enabled_check",
+     "log level parameter"),
     (names.DEAD_LETTER_QUEUE, "checkov", "CKV_AWS_27", "no key"),
     (names.DEAD_LETTER_QUEUE, "cfn-guard", "sqs_queue_encrypted_check", "key parameter"),
 ]
@@ -72,7 +75,8 @@ def test_suppressions_are_exactly_these_each_with_a_reason():
 
 
 @pytest.mark.parametrize("config_data, expected", [
-    # generic template: the key and the retention are Parameters (checkov takes the key's Fn::If for a key given)
+    # generic template: the key, the retention and the log level are Parameters (checkov takes the key's Fn::If
+    # for a key given)
     (None, {(kind, tool, rule) for kind, tool, rule, when in EXPECTED_SUPPRESSIONS if when != "no key"}),
     # config without a key: the AWS managed encryption ones; retention and SSE are literal, scanners read them
     (MINIMAL, {("TranslationTranslateResume" + kind, tool, rule)

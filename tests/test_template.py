@@ -7,17 +7,18 @@ import pytest
 from troposphere import Template
 
 from sfn_resume import add_sfn_resume, build_template, parse_config
-from sfn_resume.asl import RESUME_RESOURCES
+from sfn_resume.asl import RESOURCES
+from sfn_resume.render import to_yaml
 
 from .helpers import MINIMAL
 
 GENERIC_PARAMETERS = [
     "NameSuffix", "PathToIdPauseTask", "PathToIdWorkflow", "EventPattern", "FailureEventPattern", "TimeoutSeconds",
-    "HeartbeatSeconds", "ResultPath", "ResumeWorkflowType", "EventRetentionSeconds", "LogRetentionDays",
-    "KmsKeyArn", "AnswerableStateMachineArns",
+    "HeartbeatSeconds", "ResultPath", "ResumeWorkflowType", "EventRetentionSeconds", "LogRetentionDays", "LogLevel",
+    "KmsKeyArn", "AnswerableStateMachineArns", "LegacyPauseAccess",
 ]
-OUTPUTS = ["TableName", "TableArn", "ResumeStateMachineArn", "FailStateMachineArn", "PauseStatePolicyArn",
-           "PauseState", "DeadLetterQueueUrl"]
+OUTPUTS = ["TableName", "TableArn", "PauseStateMachineArn", "ResumeStateMachineArn", "PauseStatePolicyArn",
+           "PauseState", "PauseStateJsonata", "DeadLetterQueueUrl"]
 
 
 def resources_of_type(template: dict, kind: str) -> dict:
@@ -36,7 +37,8 @@ def test_generic_parameters_are_exactly_these_and_documented(generic_template):
     assert sorted(grouped) == sorted(GENERIC_PARAMETERS) == sorted(interface["ParameterLabels"])
     for name, parameter in parameters.items():
         assert parameter["Description"].startswith(("REQUIRED:", "Optional:")), name
-        assert parameter["ConstraintDescription"], name
+        # a value outside a list of allowed ones cannot be chosen: only the others say what is allowed
+        assert parameter.get("ConstraintDescription") or "AllowedValues" in parameter, name
         assert {"AllowedPattern", "AllowedValues", "MinValue"} & set(parameter) or name == "AnswerableStateMachineArns"
     assert parameters["TimeoutSeconds"]["MinValue"] == 1 and parameters["TimeoutSeconds"]["MaxValue"] == 31_536_000
 
@@ -47,7 +49,6 @@ def test_generic_outputs_are_described_and_exported(generic_template):
     for key, output in outputs.items():
         assert output["Description"]
         assert output["Export"] == {"Name": {"Fn::Sub": "${AWS::StackName}-" + key}}
-    assert outputs["FailStateMachineArn"]["Condition"] == "HasFailureEventPattern"
 
 
 def test_table_is_encrypted_recoverable_and_expiring(generic_template):
@@ -75,15 +76,16 @@ def test_removal_policy_sets_both_policies(policy, expected):
 
 def test_state_machines_use_definition_with_substitutions_logging_and_tracing(generic_template):
     machines = resources_of_type(generic_template, "StepFunctions::StateMachine")
-    assert sorted(machines) == ["FailStateMachine", "ResumeStateMachine"]
-    assert machines["FailStateMachine"]["Condition"] == "HasFailureEventPattern"
+    assert sorted(machines) == ["PauseStateMachine", "ResumeStateMachine"]
+    assert machines["PauseStateMachine"]["Properties"]["StateMachineType"] == "EXPRESS"
+    assert machines["ResumeStateMachine"]["Properties"]["StateMachineType"] == {"Ref": "ResumeWorkflowType"}
     for machine in machines.values():
         props = machine["Properties"]
         assert "DefinitionString" not in props
         placeholders = set(re.findall(r"\$\{(\w+)\}", json.dumps(props["Definition"])))
-        assert placeholders <= set(props["DefinitionSubstitutions"])
-        assert set(RESUME_RESOURCES) <= set(props["DefinitionSubstitutions"])
-        assert props["LoggingConfiguration"]["Level"] == "ALL"
+        assert placeholders == set(props["DefinitionSubstitutions"])  # each one used, none missing
+        assert placeholders & set(RESOURCES)
+        assert props["LoggingConfiguration"]["Level"] == {"Ref": "LogLevel"}
         assert props["LoggingConfiguration"]["IncludeExecutionData"] is False
         assert props["TracingConfiguration"] == {"Enabled": True}
     (log_group,) = resources_of_type(generic_template, "Logs::LogGroup").values()
@@ -94,6 +96,10 @@ def test_rules_retry_then_dead_letter_and_deliver_the_job_id_and_event(generic_t
     rules = resources_of_type(generic_template, "Events::Rule")
     assert rules["ResumeRule"]["Properties"]["EventPattern"] == {"Ref": "EventPattern"}
     assert rules["FailRule"]["Properties"]["EventPattern"] == {"Ref": "FailureEventPattern"}
+    assert rules["FailRule"]["Condition"] == "HasFailureEventPattern"
+    # success events resume the pause; failure events fail it, through the pause machine
+    assert rules["ResumeRule"]["Properties"]["Targets"][0]["Arn"] == {"Ref": "ResumeStateMachine"}
+    assert rules["FailRule"]["Properties"]["Targets"][0]["Arn"] == {"Ref": "PauseStateMachine"}
     for rule in rules.values():
         (target,) = rule["Properties"]["Targets"]
         assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}
@@ -112,7 +118,7 @@ def test_events_role_may_only_start_the_resume_machines(generic_template):
     assert policy["PolicyDocument"]["Statement"] == [{
         "Sid": "StartResume", "Effect": "Allow", "Action": ["states:StartExecution"],
         "Resource": [{"Ref": "ResumeStateMachine"},
-                     {"Fn::If": ["HasFailureEventPattern", {"Ref": "FailStateMachine"}, {"Ref": "AWS::NoValue"}]}],
+                     {"Fn::If": ["HasFailureEventPattern", {"Ref": "PauseStateMachine"}, {"Ref": "AWS::NoValue"}]}],
     }]
 
 
@@ -138,14 +144,16 @@ def test_add_sfn_resume_twice_gives_independent_instances():
     config = parse_config({"instances": [MINIMAL, {**MINIMAL, "nameSuffix": "Other"}]})
     first, second = (add_sfn_resume(template, instance) for instance in config.instances)
     assert first.resources.table.title != second.resources.table.title
-    # table, log group, queue, queue policy, resume role, resume machine, events role, rule, pause policy
-    assert len(template.resources) == 2 * 9
+    # table, log group, queue, queue policy, machines' role, pause and resume machines, events role, rule,
+    # pause policy
+    assert len(template.resources) == 2 * 10
     pause = first.pause_state("Next")
     assert pause["Next"] == "Next"
-    assert pause["Branches"][0]["States"]["StoreToken"]["Arguments"]["TableName"] == "SfnResume-TranslationTranslateResume"
+    assert "SfnResume-TranslationTranslateResume-Pause" in pause["Parameters"]["StateMachineArn.$"]
     (statement,) = first.workflow_role_statements()
-    assert [a.JSONrepr() for a in statement.Action] == ["dynamodb:PutItem", "dynamodb:UpdateItem"]
+    assert [a.JSONrepr() for a in statement.Action] == ["states:StartExecution"]
 
 
-def test_generic_template_fits_an_inline_deploy():
-    assert len(build_template().to_yaml().encode()) < 51_200
+def test_generic_template_fits_an_inline_deploy_with_room_to_spare():
+    # 51,200 bytes is what `aws cloudformation deploy` sends inline; 32 KiB leaves room for what is to come
+    assert len(to_yaml(build_template()).encode()) <= 32_768

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 from unittest import mock
 
-from sfn_resume.local import bridges_cloudformation, bridges_events, bridges_jsonata, bridges_stepfunctions  # noqa: F401
+from sfn_resume.local import (  # noqa: F401 (each module registers its bridges)
+    bridges_cloudformation,
+    bridges_dynamodb,
+    bridges_events,
+    bridges_jsonata,
+    bridges_stepfunctions,
+)
 from sfn_resume.local.patching import (
     PINNED_MOTO_VERSION,
     MotoVersionError,

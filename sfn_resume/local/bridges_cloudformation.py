@@ -1,5 +1,6 @@
-"""Bridges for moto 5.2.5's CloudFormation engine: change-set outputs and `Fn::Sub` (REFERENCE.md section 4,
-items 4 and 6). The engine itself (resource map, intrinsic functions, dependency order) is kept."""
+"""Bridges for moto 5.2.5's CloudFormation engine: change sets (outputs, previous Parameter values), `Fn::Sub` and
+nested stacks' outputs (REFERENCE.md section 4, items 4, 6, 17 and 19). The engine itself (resource map, intrinsic
+functions, dependency order) is kept."""
 from __future__ import annotations
 
 import re
@@ -116,3 +117,76 @@ def bridge_cfn_nested_stack_outputs(patches: Patches) -> None:
         raise UnformattedGetAttTemplateException()
 
     patches.set(Stack, "get_cfn_attribute", get_cfn_attribute)
+
+
+def parameter_text(value: Any) -> str:
+    """A resolved Parameter value as the text a user gives: a list joined by commas, a number as digits."""
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    return str(value)
+
+
+@bridge("cfn-previous-parameter-values", gap="19: UsePreviousValue copies the resolved value (a list, a number), "
+                                               "so updating a stack with a CommaDelimitedList Parameter fails")
+def bridge_cfn_previous_parameter_values(patches: Patches) -> None:
+    """Give a change set's previous Parameter values as text, as they were given, not as moto resolved them.
+
+    `aws cloudformation deploy` on an existing stack passes `UsePreviousValue` for every Parameter it does not
+    override; moto copies `stack_parameters`, where a CommaDelimitedList is already a list and a Number an int, and
+    the update then fails resolving them again ('list' object has no attribute 'split'), leaving the stack in
+    UPDATE_IN_PROGRESS (REFERENCE.md section 5).
+    """
+    from moto.cloudformation.models import CloudFormationBackend
+
+    original = CloudFormationBackend.create_change_set
+
+    def create_change_set(self, *args, **kwargs):
+        if kwargs.get("parameters"):
+            kwargs["parameters"] = {key: parameter_text(value) for key, value in kwargs["parameters"].items()}
+        return original(self, *args, **kwargs)
+
+    patches.set(CloudFormationBackend, "create_change_set", create_change_set)
+
+
+@bridge("cfn-yaml-getatt-list", gap="20: YAML `!GetAtt [Logical, Attribute]` (the list form) reaches the engine as "
+                                      "YAML nodes, not names")
+def bridge_cfn_yaml_getatt_list(patches: Patches) -> None:
+    """Read `!GetAtt [Logical, Attribute]` as CloudFormation does, like `!GetAtt Logical.Attribute`.
+
+    moto's YAML tag constructor returns the list form's raw `ScalarNode`s, so the resource lookup fails ("references
+    undefined resource ScalarNode(...)"). The templates use the list form because cfn-guard misreads the other
+    (sfn_resume/render.py).
+    """
+    import yaml
+    from moto.cloudformation import models, responses, utils
+
+    original = utils.yaml_tag_constructor
+
+    def yaml_tag_constructor(loader: Any, tag: Any, node: Any) -> Any:
+        if tag == "!GetAtt" and isinstance(node, yaml.SequenceNode):
+            return {"Fn::GetAtt": loader.construct_sequence(node)}
+        return original(loader, tag, node)
+
+    for module in (utils, models, responses):
+        patches.set(module, "yaml_tag_constructor", yaml_tag_constructor)
+
+
+@bridge("cfn-novalue-in-lists", gap="21: `Ref: AWS::NoValue` in a list (an `Fn::If` on a list item) stays as null")
+def bridge_cfn_novalue_in_lists(patches: Patches) -> None:
+    """Drop `AWS::NoValue` from lists, as CloudFormation does: a policy statement or a resource ARN that an
+    `Fn::If` leaves out is absent, not `null` (which IAM refuses: "Syntax errors in policy").
+
+    moto drops a NoValue mapping key, but keeps a list item as None. The engine's evaluator calls itself through the
+    module global `clean_json`, so wrapping it applies at every depth.
+    """
+    from moto.cloudformation import parsing
+
+    original = parsing.clean_json
+
+    def clean_json(resource_json: Any, resources_map) -> Any:
+        cleaned = original(resource_json, resources_map)
+        if isinstance(resource_json, list) and isinstance(cleaned, list):
+            return [item for item in cleaned if item is not None]
+        return cleaned
+
+    patches.set(parsing, "clean_json", clean_json)

@@ -1,6 +1,7 @@
 """Bridge for moto 5.2.5's JSONata: evaluate with the pure-Python `jsonata-python` (REFERENCE.md section 4, item 7)."""
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from typing import Any
@@ -19,8 +20,19 @@ def _uuid() -> str:
     return str(uuid.uuid4())
 
 
+#: Step Functions' `$hash` algorithms, as hashlib names them.
+_HASH_ALGORITHMS = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
+
+
+def _hash(value: Any, algorithm: str) -> str:
+    """Step Functions' `$hash(value, algorithm)`: the hex digest of a string (not standard JSONata)."""
+    if not isinstance(value, str) or algorithm not in _HASH_ALGORITHMS:
+        raise ValueError(f"$hash expects a string and one of {', '.join(_HASH_ALGORITHMS)}")
+    return hashlib.new(_HASH_ALGORITHMS[algorithm], value.encode()).hexdigest()
+
+
 # Step Functions functions that moto declares as JSONata text; ours are native so they behave as on AWS.
-_NATIVE_FUNCTIONS = {"parse": _parse, "uuid": _uuid}
+_NATIVE_FUNCTIONS = {"parse": _parse, "uuid": _uuid, "hash": _hash}
 
 
 def _plain(value: Any) -> Any:
@@ -57,12 +69,12 @@ def bridge_jsonata(patches: Patches) -> None:
     """Plug jsonata-python into moto's JSONata entry point, and make `$parse`/`$uuid` native.
 
     moto composes `($states:=...; <expression>)` and calls the module global `_eval_jsonata`, which its
-    JVM-less port leaves as None. moto declares `$parse` as `$eval` (JSONata, not JSON) and `$uuid` as a stub
-    string: their declarations are removed so the native functions registered in `evaluate` apply.
+    JVM-less port leaves as None. moto declares `$parse` as `$eval` (JSONata, not JSON), and `$uuid` and `$hash` as
+    stub strings: their declarations are removed so the native functions registered in `evaluate` apply.
     """
     from moto.stepfunctions.parser.asl.component.intrinsic import jsonata as intrinsic
     from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
 
     patches.set(moto_jsonata, "_eval_jsonata", evaluate)
-    for reference in ("$parse", "$uuid"):
+    for reference in ("$parse", "$uuid", "$hash"):
         patches.set_item(intrinsic._DECLARATION_BY_VARIABLE_REFERENCE, reference)

@@ -1,4 +1,4 @@
-"""Bridges for moto 5.2.5's Step Functions: CloudFormation-created machines, aws-sdk parameters, errors, races.
+"""Bridges for moto 5.2.5's Step Functions: CloudFormation-created machines, task parameters, names, races.
 
 Numbers refer to REFERENCE.md section 4. Each bridge is one function registered with `patching.bridge`.
 """
@@ -105,16 +105,19 @@ def _operation_input_shape(service_name: str, api_action: str):
     return None
 
 
-@bridge("aws-sdk-parameters", gap="2: aws-sdk task parameters reach botocore in ASL casing (sfn TaskToken/Output)")
-def bridge_aws_sdk_parameters(patches: Patches) -> None:
-    """Map an aws-sdk task's PascalCase arguments onto botocore's member names, as Step Functions does.
+@bridge("task-parameters", gap="2: task parameters reach botocore in ASL casing (sfn TaskToken/Output, "
+                              "states:startExecution StateMachineArn)")
+def bridge_task_parameters(patches: Patches) -> None:
+    """Map a task's PascalCase arguments onto botocore's member names, as Step Functions does.
 
-    moto's `_normalise_parameters` is a no-op, so `sfn:sendTaskSuccess` gets `TaskToken`/`Output` where botocore
-    wants `taskToken`/`output`. The port already has the mapper (`_to_boto_request`); it only needs the
-    operation's input shape. DynamoDB's members are PascalCase already, so its calls are unchanged.
+    moto's `_normalise_parameters` is a no-op for the AWS SDK integrations and for the optimized
+    `states:startExecution`, so `sfn:sendTaskSuccess` gets `TaskToken`/`Output` where botocore wants
+    `taskToken`/`output`, and the pause state's StartExecution `StateMachineArn`. The port already has the mapper
+    (`_to_boto_request`); it only needs the operation's input shape. DynamoDB's members are PascalCase already, so
+    its calls are unchanged; integrations with their own normalisation (Lambda, API Gateway) keep it.
     """
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
-        StateTaskServiceAwsSdk,
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
+        StateTaskService,
     )
 
     def _normalise_parameters(self, parameters, boto_service_name=None, service_action_name=None):
@@ -124,7 +127,26 @@ def bridge_aws_sdk_parameters(patches: Patches) -> None:
         if shape is not None:
             self._to_boto_request(parameters, shape)
 
-    patches.set(StateTaskServiceAwsSdk, "_normalise_parameters", _normalise_parameters)
+    patches.set(StateTaskService, "_normalise_parameters", _normalise_parameters)
+
+
+@bridge("execution-names", gap="8: StartExecution without a name gives every execution the name None")
+def bridge_execution_names(patches: Patches) -> None:
+    """Name an execution started without a name with a UUID, as Step Functions does.
+
+    moto uses `None` as the name, so every pause machine run (the pause state passes no name) would get the ARN
+    `...:None`, and `$states.context.Execution.Name` would be null.
+    """
+    import uuid
+
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original = StepFunctionsParserBackend.start_execution
+
+    def start_execution(self, state_machine_arn, name=None, *args, **kwargs):
+        return original(self, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
+
+    patches.set(StepFunctionsParserBackend, "start_execution", start_execution)
 
 
 @bridge("send-task-failure-cause", gap="8: SendTaskFailure drops `cause`")
@@ -140,33 +162,6 @@ def bridge_send_task_failure_cause(patches: Patches) -> None:
         return EmptyResult()
 
     patches.set(StepFunctionResponse, "send_task_failure", send_task_failure)
-
-
-@bridge("parallel-states-errors", gap="10: States.* errors from a Parallel branch reach the outer state as States.Runtime")
-def bridge_parallel_states_errors(patches: Patches) -> None:
-    """Let a branch's `States.*` error (e.g. `States.Timeout`) propagate out of a Parallel under its own name.
-
-    moto re-raises a branch failure as `CustomErrorName(error)`, which refuses the `States.` prefix; the
-    ValueError becomes `States.Runtime`. AWS propagates the original name, so Catch/Retry on it work.
-    """
-    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
-    from moto.stepfunctions.parser.asl.component.common.error_name.error_name import ErrorName
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
-        StatesErrorNameType,
-    )
-    from moto.stepfunctions.parser.asl.component.state.exec.state_parallel import branches_decl
-
-    def branch_error_name(error_name: str | None = None):
-        if error_name and error_name.startswith("States."):
-            try:
-                return StatesErrorName.from_name(error_name)
-            except Exception:  # an unknown States.* name: keep it as a plain name
-                return ErrorName(error_name=error_name)
-        return CustomErrorName(error_name=error_name)
-
-    assert StatesErrorNameType.StatesTimeout.to_name() == "States.Timeout"
-    patches.set(branches_decl, "CustomErrorName", branch_error_name)
 
 
 @bridge("parser-scope-per-instance", gap="11: the ASL parser's query-language scope stack is shared by all threads")

@@ -91,7 +91,7 @@ def run_demo(out=None) -> int:
     with local_aws() as aws:
         deployment = Deployment.deploy(aws, "sfn-resume-demo", template, generic_parameters(instance))
         line.step("deployed", f"{origin} as stack sfn-resume-demo (NameSuffix={instance.nameSuffix}): "
-                              f"table {deployment.table_name}, two resume state machines, two rules")
+                              f"table {deployment.table_name}, the pause and resume machines, two rules")
         workflow = deployment.create_workflow("translate-workflow", instance.pathToIdPauseTask)
         line.step("workflow", "translate-workflow: StartJob → WaitForJob (the stack's PauseState output) → Continue")
 
@@ -99,8 +99,8 @@ def run_demo(out=None) -> int:
         run = deployment.start(workflow, job_id)
         item = deployment.wait_until_paused(run, job_id)
         expires = time.strftime("%H:%M:%S", time.gmtime(int(item["expiresAt"]["N"])))
-        line.step("paused", f"the workflow stored its task token under job id {job_id} (expires {expires} UTC) "
-                            "and waits")
+        line.step("paused", f"the pause state (one Task) started the pause machine, which stored its task token "
+                            f"under job id {job_id} (expires {expires} UTC); the workflow waits")
 
         event = translate_event(job_id)
         deployment.send(event)

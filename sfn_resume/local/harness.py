@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from .. import asl
 from .stacks import deploy_stack, describe_executions, wait_for_execution, wait_for_executions
 
 #: The emulator ignores IAM; a syntactically valid role ARN is all it needs.
@@ -20,16 +21,24 @@ WORKFLOW_ROLE_ARN = "arn:aws:iam::123456789012:role/sfn-resume-sample-workflow"
 
 
 def start_job_state(path_to_id: str, next_state: str) -> dict:
-    """A stand-in for the job's Start* call: puts the input's `jobId` where `path_to_id` (`$.task.Field`)
-    says the Start* response holds it, as `ResultPath: $.task` would."""
-    *parents, field = path_to_id[2:].split(".")
-    return {
-        "Type": "Pass",
-        "Comment": "Stands in for the service's Start* API call, which returns the job id.",
-        "Parameters": {f"{field}.$": "$.jobId"},
-        "ResultPath": "$." + ".".join(parents) if parents else "$.job",
-        "Next": next_state,
-    }
+    """A stand-in for the job's Start* call: puts the input's `jobId` where `path_to_id` (`$.task.A.B`,
+    `$.task.Ids[0]`) says the Start* response holds it, as `ResultPath: $.task` would."""
+    task, *inner = asl.path_segments(path_to_id)
+    state = {"Type": "Pass", "Comment": "Stands in for the service's Start* API call, which returns the job id.",
+             "ResultPath": f"$.{task}", "Next": next_state}
+    if not inner:
+        return {**state, "InputPath": "$.jobId"}
+    return {**state, "Parameters": _response_holding_the_id(inner)}
+
+
+def _response_holding_the_id(segments: list) -> dict:
+    """Pass-state Parameters that put `$.jobId` at `segments` (names, and an index last)."""
+    name, *rest = segments
+    if not rest:
+        return {f"{name}.$": "$.jobId"}
+    if rest == [0]:
+        return {f"{name}.$": "States.Array($.jobId)"}
+    return {name: _response_holding_the_id(rest)}
 
 
 def sample_workflow(pause_state: dict, path_to_id: str, timeout_seconds: int = 300) -> dict:
@@ -83,8 +92,12 @@ class Deployment:
         return json.loads(self.outputs["PauseState"])
 
     @property
-    def resume_state_machines(self) -> list[str]:
-        return [self.outputs[k] for k in ("ResumeStateMachineArn", "FailStateMachineArn") if k in self.outputs]
+    def resume_state_machine(self) -> str:
+        return self.outputs["ResumeStateMachineArn"]
+
+    @property
+    def pause_state_machine(self) -> str:
+        return self.outputs["PauseStateMachineArn"]
 
     def create_workflow(self, name: str, path_to_id: str, timeout_seconds: int = 300) -> str:
         definition = sample_workflow(self.pause_state, path_to_id, timeout_seconds)
@@ -133,12 +146,15 @@ class Deployment:
         return describe_executions(self.aws.client("stepfunctions"), state_machine_arn)
 
     def resume_executions(self) -> list[dict]:
-        return describe_executions(self.aws.client("stepfunctions"), self.resume_state_machines)
+        return self.executions(self.resume_state_machine)
+
+    def wait_for_executions(self, state_machine_arn: str, count: int, timeout: float = 10.0) -> list[dict]:
+        """Wait until the state machine has `count` executions, all finished."""
+        return wait_for_executions(self.aws.client("stepfunctions"), state_machine_arn, count, timeout, poll=0.01)
 
     def wait_for_resume_executions(self, count: int, timeout: float = 10.0) -> list[dict]:
-        """Wait until the resume machines have `count` executions, all finished."""
-        return wait_for_executions(self.aws.client("stepfunctions"), self.resume_state_machines, count, timeout,
-                                   poll=0.01)
+        """Wait until the resume machine (success events) has `count` executions, all finished."""
+        return self.wait_for_executions(self.resume_state_machine, count, timeout)
 
     def wait(self, execution_arn: str, timeout: float = 10.0) -> dict:
         return wait_for_execution(self.aws.client("stepfunctions"), execution_arn, timeout)

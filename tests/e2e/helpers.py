@@ -90,11 +90,11 @@ class Instance:
             time.sleep(0.01)
 
     def runs(self) -> dict[str, dict[str, int]]:
-        """The resume machines' executions by status: {"resume": {...}, "fail": {...}}."""
+        """The machines' executions by status: {"resume": {...}, "pause": {...}} (pause runs and failure events)."""
         outputs = self.deployment.outputs
         return {
             "resume": statuses(self.deployment.executions(outputs["ResumeStateMachineArn"])),
-            "fail": statuses(self.deployment.executions(outputs["FailStateMachineArn"])),
+            "pause": statuses(self.deployment.executions(outputs["PauseStateMachineArn"])),
         }
 
     def items(self) -> dict[str, dict]:
@@ -146,14 +146,25 @@ def entered_states(aws, execution_arn: str) -> list[str]:
     return [e["stateEnteredEventDetails"]["name"] for e in history["events"] if "stateEnteredEventDetails" in e]
 
 
+def paths(instance: Instance, machine: str = "Resume") -> list[list[str]]:
+    """The states each execution of the Resume (or Pause) machine entered, sorted."""
+    runs = instance.deployment.executions(instance.deployment.outputs[f"{machine}StateMachineArn"])
+    return sorted(entered_states(instance.aws, e["executionArn"]) for e in runs)
+
+
 def resume_paths(instance: Instance) -> list[list[str]]:
-    """The states each resume-machine execution entered, sorted."""
-    return sorted(entered_states(instance.aws, e["executionArn"]) for e in instance.deployment.resume_executions())
+    return paths(instance)
+
+
+#: What a tombstone may keep of the pause it answered: its token's hash, its workflow execution, when it paused.
+PAUSE_ATTRIBUTES = {"tokenHash", "executionId", "pausedAtMs"}
 
 
 def assert_tombstone(item: dict, job_id: str, event_id: str, retention: int = DEFAULT_RETENTION) -> None:
-    """Neither token nor event: only the id of the handed-over event and an expiry `retention` from now."""
-    assert set(item) == {"id", "eventId", "expiresAt", "expiresAtMs"}, item
+    """Neither token nor event: the id of the handed-over event and an expiry `retention` from now (and, when a
+    pause took it, what identifies that pause)."""
+    assert {"id", "eventId", "expiresAt", "expiresAtMs"} <= set(item) <= {"id", "eventId", "expiresAt", "expiresAtMs",
+                                                                          *PAUSE_ATTRIBUTES}, item
     assert (item["id"]["S"], item["eventId"]["S"]) == (job_id, event_id)
     assert time.time() + retention - 60 <= int(item["expiresAt"]["N"]) <= time.time() + retention + 1
 

@@ -53,7 +53,7 @@ def test_a_second_pause_on_a_job_id_still_waited_on_fails_with_job_id_in_use(emu
 def test_heartbeat_timeout(emulator):
     # the generic template's other PauseState variant: HeartbeatSeconds set, and nobody sends heartbeats
     instance = deploy_instance(emulator, HeartbeatSeconds="1", TimeoutSeconds="30")
-    pause = instance.deployment.pause_state["Branches"][0]["States"]["StoreToken"]
+    pause = instance.deployment.pause_state
     assert (pause["HeartbeatSeconds"], pause["TimeoutSeconds"]) == (1, 30)
     run, _ = instance.paused("quiet")
     started = time.monotonic()

@@ -46,6 +46,7 @@ def test_example_resumes_on_success_and_fails_on_failure(in_process_emulator, co
     assert failed["status"] == "SUCCEEDED"  # the sample workflow's Catch handled it
     assert json.loads(failed["output"])["failure"] == {
         "Error": "SfnResume.JobFailed", "Cause": json.dumps(failure["detail"], separators=(",", ":"))}
-    # the unmatched event started nothing: one resume run, one fail run
-    assert statuses(deployment.wait_for_resume_executions(2)) == {"SUCCEEDED": 2}
+    # the unmatched event started nothing: one resume run; two pause runs and one failure event in the pause machine
+    assert statuses(deployment.wait_for_resume_executions(1)) == {"SUCCEEDED": 1}
+    assert statuses(deployment.wait_for_executions(deployment.pause_state_machine, 3)) == {"SUCCEEDED": 3}
     assert deployment.live_items() == []

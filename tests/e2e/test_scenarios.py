@@ -20,6 +20,7 @@ from .helpers import (
     delivered,
     deploy_instance,
     entered_states,
+    paths,
     resume_paths,
     sample_event,
     wait_all,
@@ -28,12 +29,19 @@ from .helpers import (
 # moto's CloudFormation has no AWS::SQS::QueuePolicy (REFERENCE.md section 4, item 16): a warning, no failure
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS..SQS..QueuePolicy:UserWarning")
 
+# The resume machine's paths (success events).
 HANDED_OVER = ["ClaimToken", "SendTaskSuccess"]
 STORED_EARLY = ["ClaimToken", "StoreEarlyEvent"]
 DUPLICATE = ["ClaimToken", "StoreEarlyEvent", "ClaimTokenAgain", "AlreadyHandled"]
 #: The pause stored its token between ClaimToken and StoreEarlyEvent: the second claim takes it.
 HANDED_OVER_IN_A_RACE = ["ClaimToken", "StoreEarlyEvent", "ClaimTokenAgain", "SendTaskSuccess"]
-NO_RUNS = {"resume": {}, "fail": {}}
+# The pause machine's paths: a pause, and a failure event.
+PAUSED = ["PauseOrFailureEvent", "StoreToken"]
+PAUSED_AFTER_ITS_EVENT = ["PauseOrFailureEvent", "StoreToken", "ClaimEarlyEvent", "EarlyEventOutcome", "SendEarlyEvent"]
+PAUSED_AFTER_ITS_FAILURE = ["PauseOrFailureEvent", "StoreToken", "ClaimEarlyEvent", "EarlyEventOutcome", "FailThePause"]
+FAILED_OVER = ["PauseOrFailureEvent", "ClaimToken", "FailThePause"]
+FAILURE_STORED_EARLY = ["PauseOrFailureEvent", "ClaimToken", "StoreEarlyEvent"]
+NO_RUNS = {"resume": {}, "pause": {}}
 
 
 def _received(execution: dict) -> dict:
@@ -61,7 +69,8 @@ def test_happy_path(emulator, template):
     instance = deploy_instance(emulator, template)
     job = sample_event("success")["detail"]["jobId"] if template == "config_built" else "job-1"
     run, token_item = instance.paused(job)
-    assert set(token_item) == {"id", "token", "expiresAt", "expiresAtMs"}
+    assert set(token_item) == {"id", "token", "tokenHash", "executionId", "pausedAtMs", "expiresAt", "expiresAtMs"}
+    assert token_item["executionId"]["S"] == run  # which workflow waits: AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID
 
     event = instance.event(job)
     if emulator.mode == "server":  # the AWS CLI, as a user would
@@ -76,8 +85,8 @@ def test_happy_path(emulator, template):
     assert done["status"] == "SUCCEEDED"
     delivered(event, event_id, _received(done))
     assert json.loads(done["output"])["startTextTranslationJob"] == {"JobId": job}  # the workflow's own data kept
-    assert instance.runs() == {"resume": {"SUCCEEDED": 1}, "fail": {}}
-    assert resume_paths(instance) == [HANDED_OVER]
+    assert instance.runs() == {"resume": {"SUCCEEDED": 1}, "pause": {"SUCCEEDED": 1}}
+    assert resume_paths(instance) == [HANDED_OVER] and paths(instance, "Pause") == [PAUSED]
     [tombstone] = instance.items().values()
     assert_tombstone(tombstone, job, event_id)
 
@@ -97,9 +106,9 @@ def test_early_event_resumes_as_soon_as_the_workflow_pauses(emulator):
     done = instance.deployment.wait(run)
     assert done["status"] == "SUCCEEDED"
     delivered(event, event_id, _received(done))
-    assert "ClaimEarlyEvent" in entered_states(emulator, run)
-    assert instance.runs() == {"resume": {"SUCCEEDED": 1}, "fail": {}}
-    assert resume_paths(instance) == [STORED_EARLY]
+    assert entered_states(emulator, run) == ["StartJob", "WaitForJob", "Continue"]  # one state: the pause
+    assert instance.runs() == {"resume": {"SUCCEEDED": 1}, "pause": {"SUCCEEDED": 1}}
+    assert resume_paths(instance) == [STORED_EARLY] and paths(instance, "Pause") == [PAUSED_AFTER_ITS_EVENT]
     [tombstone] = instance.items().values()
     assert_tombstone(tombstone, "early", event_id)
 
@@ -113,7 +122,7 @@ def test_duplicate_events_resume_once(emulator):
 
     received_id = _resumed_by_one_copy(instance.deployment.wait(run), event, event_ids)
     instance.deployment.wait_for_resume_executions(3)
-    assert instance.runs() == {"resume": {"SUCCEEDED": 3}, "fail": {}}
+    assert instance.runs() == {"resume": {"SUCCEEDED": 3}, "pause": {"SUCCEEDED": 1}}
     assert resume_paths(instance) == sorted([HANDED_OVER, DUPLICATE, DUPLICATE])
 
     # a redelivery of the winning event itself (same id: EventBridge delivers at least once)
@@ -149,7 +158,7 @@ def test_failure_event_fails_the_pause(emulator):
     uncaught, _ = instance.paused("uncaught", uncaught_workflow)
     [uncaught_id] = instance.put(instance.event("uncaught", "STOPPED"))
     [early_id] = instance.put(instance.event("early", "COMPLETED_WITH_ERROR"))
-    deployment.wait_for_resume_executions(3)
+    deployment.wait_for_executions(deployment.outputs["PauseStateMachineArn"], 5)  # 2 pauses, 3 failure events
     early = instance.start("early", uncaught_workflow)
     for run, status in ((uncaught, "STOPPED"), (early, "COMPLETED_WITH_ERROR")):
         done = deployment.wait(run)
@@ -157,9 +166,10 @@ def test_failure_event_fails_the_pause(emulator):
         job = json.loads(done["input"])["jobId"]
         assert json.loads(done["cause"]) == {"jobId": job, "jobStatus": status}
 
-    assert instance.runs() == {"resume": {}, "fail": {"SUCCEEDED": 3}}
-    assert sorted(resume_paths(instance)) == sorted([
-        ["ClaimToken", "SendTaskFailure"], ["ClaimToken", "SendTaskFailure"], STORED_EARLY])
+    # failure events are handed over by the pause machine (beside the three pauses)
+    assert instance.runs() == {"resume": {}, "pause": {"SUCCEEDED": 6}}
+    assert paths(instance, "Pause") == sorted([FAILED_OVER, FAILED_OVER, FAILURE_STORED_EARLY, PAUSED, PAUSED,
+                                               PAUSED_AFTER_ITS_FAILURE])
     items = instance.items()
     assert sorted(items) == ["caught", "early", "uncaught"]
     for job, event_id in (("caught", caught_id), ("uncaught", uncaught_id), ("early", early_id)):
@@ -183,7 +193,7 @@ def test_unmatched_events_resume_nothing(emulator):
     [sentinel_id] = instance.put(instance.event("sentinel"))
     [sentinel] = instance.deployment.wait_for_resume_executions(1)
     assert json.loads(sentinel["input"])["jobId"] == "sentinel"
-    assert instance.runs() == {"resume": {"SUCCEEDED": 1}, "fail": {}}
+    assert instance.runs() == {"resume": {"SUCCEEDED": 1}, "pause": {"SUCCEEDED": 1}}
     sfn = emulator.client("stepfunctions")
     assert sfn.describe_execution(executionArn=run)["status"] == "RUNNING"
     assert instance.deployment.item("waiting") == token_item
@@ -193,7 +203,7 @@ def test_unmatched_events_resume_nothing(emulator):
     done = instance.deployment.wait(run)
     assert done["status"] == "SUCCEEDED"
     delivered(event, event_id, _received(done))
-    assert instance.runs() == {"resume": {"SUCCEEDED": 2}, "fail": {}}
+    assert instance.runs() == {"resume": {"SUCCEEDED": 2}, "pause": {"SUCCEEDED": 1}}
     items = instance.items()
     assert_tombstone(items.pop("waiting"), "waiting", event_id)
     # the sentinel's event waits for a pause that never comes, until its expiresAt (TTL)
@@ -206,14 +216,14 @@ def test_timeout_then_late_event_and_job_id_reuse(emulator):
     deployment = instance.deployment
     (late, late_item), (silent, silent_item) = instance.paused("late"), instance.paused("silent")
     for run in wait_all(instance, [late, silent], timeout=15):
-        assert (run["status"], run["error"]) == ("FAILED", "States.Timeout")
+        assert (run["status"], run.get("error")) == ("FAILED", "States.Timeout"), run
     # what a timed-out pause leaves: its waiting-pause item, expired (a new pause replaces it; TTL removes it)
     assert instance.items() == {"late": late_item, "silent": silent_item}
     assert all(int(item["expiresAtMs"]["N"]) <= time.time() * 1000 for item in (late_item, silent_item))
 
     [late_id] = instance.put(instance.event("late"))  # the job ends after the pause gave up
     deployment.wait_for_resume_executions(1)
-    assert instance.runs() == {"resume": {"SUCCEEDED": 1}, "fail": {}}
+    assert instance.runs() == {"resume": {"SUCCEEDED": 1}, "pause": {"SUCCEEDED": 2}}
     assert resume_paths(instance) == [["ClaimToken", "SendTaskSuccess", "PauseAlreadyClosed"]]
     items = instance.items()
     assert_tombstone(items["late"], "late", late_id)
@@ -227,7 +237,7 @@ def test_timeout_then_late_event_and_job_id_reuse(emulator):
     for run, event, event_id in zip(wait_all(instance, [late_again, silent_again]), events, new_ids, strict=True):
         assert run["status"] == "SUCCEEDED", (run.get("error"), run.get("cause"), entered_states(emulator, run["executionArn"]))
         delivered(event, event_id, _received(run))
-    assert instance.runs() == {"resume": {"SUCCEEDED": 3}, "fail": {}}
+    assert instance.runs() == {"resume": {"SUCCEEDED": 3}, "pause": {"SUCCEEDED": 4}}
     items = instance.items()
     for job, event_id in zip(("late", "silent"), new_ids, strict=True):
         assert_tombstone(items.pop(job), job, event_id)
@@ -276,14 +286,14 @@ def test_job_id_reuse_after_a_finished_pause(emulator):
     assert instance.deployment.wait(first)["status"] == "SUCCEEDED"
 
     second, second_item = instance.paused("reused")  # the tombstone blocks nothing: the new pause waits
-    assert set(second_item) == {"id", "token", "expiresAt", "expiresAtMs"}
+    assert second_item["executionId"]["S"] == second
     event = instance.event("reused", attempt=2)
     [second_id] = instance.put(event)
     done = instance.deployment.wait(second)
     assert done["status"] == "SUCCEEDED"
     assert second_id != first_id
     delivered(event, second_id, _received(done))
-    assert instance.runs() == {"resume": {"SUCCEEDED": 2}, "fail": {}}
+    assert instance.runs() == {"resume": {"SUCCEEDED": 2}, "pause": {"SUCCEEDED": 2}}
     assert resume_paths(instance) == [HANDED_OVER, HANDED_OVER]
     [tombstone] = instance.items().values()
     assert_tombstone(tombstone, "reused", second_id)
@@ -300,9 +310,9 @@ def test_two_instances_in_one_account_stay_apart(emulator):
     assert done_x["status"] == "SUCCEEDED"
     delivered(x_event, x_id, _received(done_x))
     [x_failure_id] = x.put(x.event("shared", "FAILED"))  # a failure for X after its success: a duplicate there
-    x.deployment.wait_for_resume_executions(2)
+    x.deployment.wait_for_executions(x.deployment.outputs["PauseStateMachineArn"], 2)
     assert emulator.client("stepfunctions").describe_execution(executionArn=run_y)["status"] == "RUNNING"
-    assert y.runs() == NO_RUNS
+    assert y.runs() == {"resume": {}, "pause": {"SUCCEEDED": 1}}
     assert y.items() == {"shared": y_item}
 
     y_event = y.event("shared")
@@ -310,8 +320,8 @@ def test_two_instances_in_one_account_stay_apart(emulator):
     done_y = y.deployment.wait(run_y)
     assert done_y["status"] == "SUCCEEDED"
     delivered(y_event, y_id, _received(done_y))
-    assert x.runs() == {"resume": {"SUCCEEDED": 1}, "fail": {"SUCCEEDED": 1}}
-    assert y.runs() == {"resume": {"SUCCEEDED": 1}, "fail": {}}
+    assert x.runs() == {"resume": {"SUCCEEDED": 1}, "pause": {"SUCCEEDED": 2}}
+    assert y.runs() == {"resume": {"SUCCEEDED": 1}, "pause": {"SUCCEEDED": 1}}
     assert_tombstone(x.items()["shared"], "shared", x_id)
     assert_tombstone(y.items()["shared"], "shared", y_id)
 
@@ -342,7 +352,7 @@ def test_load_concurrent_workflows_shuffled_early_and_duplicated_events(emulator
         received = _received(run)
         assert received["detail"]["jobId"] == job and received["id"] in sent[job]
     instance.deployment.wait_for_resume_executions(count + duplicated_count, timeout=30)
-    assert instance.runs() == {"resume": {"SUCCEEDED": count + duplicated_count}, "fail": {}}
+    assert instance.runs() == {"resume": {"SUCCEEDED": count + duplicated_count}, "pause": {"SUCCEEDED": count}}
     # each job handed over exactly once: its event was sent to its pause or stored for it, once
     paths = [(json.loads(e["input"])["jobId"], entered_states(emulator, e["executionArn"]))
              for e in instance.deployment.resume_executions()]
@@ -378,7 +388,7 @@ def test_oversized_event_is_delivered_with_its_detail_trimmed(emulator):
         assert full_length > MAX_EVENT_CHARS
         trimmed = dict(event, detail={"sfnResumeTruncated": True, "length": full_length, "jobId": job})
         delivered(trimmed, event_id, _received(done))
-    assert instance.runs() == {"resume": {"SUCCEEDED": 2}, "fail": {}}
+    assert instance.runs() == {"resume": {"SUCCEEDED": 2}, "pause": {"SUCCEEDED": 2}}
     items = instance.items()
     assert_tombstone(items["big"], "big", big_id)
     assert_tombstone(items["big-early"], "big-early", early_id)
@@ -388,15 +398,15 @@ def test_oversized_event_is_delivered_with_its_detail_trimmed(emulator):
 def test_express_resume_machines(emulator):
     instance = deploy_instance(emulator, ResumeWorkflowType="EXPRESS")
     sfn = emulator.client("stepfunctions")
-    for arn in instance.deployment.resume_state_machines:
-        assert sfn.describe_state_machine(stateMachineArn=arn)["type"] == "EXPRESS"
+    resume = instance.deployment.outputs["ResumeStateMachineArn"]
+    assert sfn.describe_state_machine(stateMachineArn=resume)["type"] == "EXPRESS"
     run, _ = instance.paused("express")
     event = instance.event("express")
     event_ids = instance.put(event, event)
     received_id = _resumed_by_one_copy(instance.deployment.wait(run), event, event_ids)
     # moto lists EXPRESS executions; AWS does not (ListExecutions refuses them: read the machines' logs there)
     instance.deployment.wait_for_resume_executions(2)
-    assert instance.runs() == {"resume": {"SUCCEEDED": 2}, "fail": {}}
+    assert instance.runs() == {"resume": {"SUCCEEDED": 2}, "pause": {"SUCCEEDED": 1}}
     assert resume_paths(instance) == [HANDED_OVER, DUPLICATE]
     [tombstone] = instance.items().values()
     assert_tombstone(tombstone, "express", received_id)

@@ -74,7 +74,7 @@ def test_pause_then_event_resumes_the_workflow(aws, sfn, deployed):
     dynamodb = aws.client("dynamodb")
     workflow = _workflow(sfn, deployed["PauseState"])
     run = sfn.start_execution(stateMachineArn=workflow, name="r1", input=json.dumps({"job": {"JobId": "j-1"}}))
-    wait_for_state(sfn, run["executionArn"], "StoreToken")
+    wait_for_state(sfn, run["executionArn"], "Pause")
     item = _wait_for_item(dynamodb, deployed["TableName"], "j-1", "token")
     assert sfn.describe_execution(executionArn=run["executionArn"])["status"] == "RUNNING"
     assert int(item["expiresAt"]["N"]) > time.time()
@@ -107,7 +107,7 @@ def test_early_event_and_failure_event(aws, sfn, deployed):
     assert json.loads(done["output"])["pause"]["event"]["detail"]["jobId"] == "early"
 
     failed = sfn.start_execution(stateMachineArn=workflow, name="failed", input=json.dumps({"job": {"JobId": "f"}}))
-    wait_for_state(sfn, failed["executionArn"], "StoreToken")
+    wait_for_state(sfn, failed["executionArn"], "Pause")
     _wait_for_item(aws.client("dynamodb"), deployed["TableName"], "f", "token")
     events.put_events(Entries=[_event("f", "FAILED")])
     done = wait_for_execution(sfn, failed["executionArn"])
@@ -123,7 +123,7 @@ def test_handmade_template_round_trip(aws, sfn, cfn):
     arn = sfn.create_state_machine(name="wf", roleArn=ROLE_ARN,
                                    definition=handmade.workflow_definition(outputs["PauseState"]))["stateMachineArn"]
     run = sfn.start_execution(stateMachineArn=arn, name="r", input=json.dumps({"job": {"JobId": "h-1"}}))
-    wait_for_state(sfn, run["executionArn"], "StoreToken")
+    wait_for_state(sfn, run["executionArn"], "Pause")
     _wait_for_item(aws.client("dynamodb"), outputs["TokenTableName"], "h-1", "token")
     aws.client("events").put_events(Entries=[{
         "Source": "test.jobs", "DetailType": "Job State Change",
@@ -183,7 +183,7 @@ def test_server_mode_with_the_aws_cli(server, tmp_path):
     sfn = session.client("stepfunctions", endpoint_url=endpoint)
     workflow = _workflow(sfn, outputs["PauseState"])
     run = sfn.start_execution(stateMachineArn=workflow, name="r", input=json.dumps({"job": {"JobId": "cli-1"}}))
-    wait_for_state(sfn, run["executionArn"], "StoreToken")
+    wait_for_state(sfn, run["executionArn"], "Pause")
     _wait_for_item(session.client("dynamodb", endpoint_url=endpoint), outputs["TableName"], "cli-1", "token")
 
     aws_cli("events", "put-events", "--entries", json.dumps([_event("cli-1")]))
@@ -214,7 +214,7 @@ def test_leaving_local_aws_ends_paused_executions():
         outputs = deploy_stack(aws.client("cloudformation"), "s", sfn_resume.build_template(), PARAMETERS)
         run = sfn.start_execution(stateMachineArn=_workflow(sfn, outputs["PauseState"]), name="r",
                                   input=json.dumps({"job": {"JobId": "left"}}))
-        wait_for_state(sfn, run["executionArn"], "StoreToken")
+        wait_for_state(sfn, run["executionArn"], "Pause")
         _wait_for_item(aws.client("dynamodb"), outputs["TableName"], "left", "token")
     deadline = time.monotonic() + 5
     while set(threading.enumerate()) - before:

@@ -5,6 +5,7 @@ REFERENCE.md section 4 numbers the gaps.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -14,24 +15,28 @@ import pytest
 from conftest import ROLE_ARN, callback_task, create_machine
 
 from sfn_resume.local import PINNED_MOTO_VERSION, MotoVersionError, install_bridges, patching, registered_bridges, without
-from sfn_resume.local.stacks import deploy_stack, wait_for_execution, wait_for_state
+from sfn_resume.local.stacks import deploy_stack, wait_for_execution, wait_for_executions, wait_for_state
 
 pytestmark = pytest.mark.timeout(60)
 
 # every registered bridge -> the test below that shows its gap (checked by test_every_bridge_has_a_gap_test)
 GAP_TESTS = {
     "cfn-state-machine": "test_gap_1_cfn_state_machine",
-    "aws-sdk-parameters": "test_gap_2_aws_sdk_sfn_parameters",
+    "task-parameters": "test_gap_2_task_parameters",
+    "execution-names": "test_gap_8_execution_names",
     "send-task-failure-cause": "test_gap_8_send_task_failure_cause",
     "events-to-stepfunctions": "test_gap_3_events_to_stepfunctions",
     "cfn-change-set-outputs": "test_gap_4_change_set_outputs",
     "cfn-event-pattern-string": "test_gap_5_event_pattern_string",
     "cfn-sub-list-form": "test_gap_6_fn_sub_list_form",
     "jsonata": "test_gap_7_jsonata",
-    "parallel-states-errors": "test_gap_10_parallel_states_timeout",
     "parser-scope-per-instance": "test_gap_11_parser_scope_shared",
     "send-task-during-start": "test_gap_12_send_task_during_start",
     "cfn-nested-stack-outputs": "test_gap_17_nested_stack_outputs",
+    "dynamodb-atomic-writes": "test_gap_18_dynamodb_conditional_writes_are_atomic",
+    "cfn-previous-parameter-values": "test_gap_19_previous_parameter_values",
+    "cfn-yaml-getatt-list": "test_gap_20_yaml_getatt_list",
+    "cfn-novalue-in-lists": "test_gap_21_novalue_in_lists",
 }
 
 
@@ -99,15 +104,46 @@ def _send_task_success_machine(sfn, name: str) -> str:
     }, "Send")
 
 
-def test_gap_2_aws_sdk_sfn_parameters(aws, sfn):
-    with without(["aws-sdk-parameters"]):
+def _start_child_machine(sfn, name: str) -> tuple[str, str]:
+    """A machine whose task starts another (the pause state's optimized integration) and waits for its token;
+    returns both ARNs."""
+    child = create_machine(sfn, f"{name}-child", {"P": {"Type": "Pass", "End": True}}, "P")
+    return child, create_machine(sfn, name, {
+        "Start": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::states:startExecution.waitForTaskToken",
+            "Parameters": {"StateMachineArn": child, "Input": {"token.$": "$$.Task.Token"}},
+            "TimeoutSeconds": 5,
+            "End": True,
+        },
+    }, "Start")
+
+
+def test_gap_2_task_parameters(aws, sfn):
+    with without(["task-parameters"]):
         arn = _send_task_success_machine(sfn, "plain")
         done = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn, name="r")["executionArn"])
         assert done["error"] == "States.Runtime" and "TaskToken" in done["cause"]
+        _, arn = _start_child_machine(sfn, "plain-start")
+        done = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn, name="r")["executionArn"])
+        assert done["error"] == "States.Runtime" and "StateMachineArn" in done["cause"]
 
     arn = _send_task_success_machine(sfn, "bridged")
     done = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn, name="r")["executionArn"])
     assert done["error"] == "Sfn.InvalidTokenException"  # the call reached Step Functions, as on AWS
+    child, arn = _start_child_machine(sfn, "bridged-start")
+    sfn.start_execution(stateMachineArn=arn, name="r")
+    [started] = wait_for_executions(sfn, child)  # the parameters reached StartExecution
+    assert json.loads(started["input"])["token"]
+
+
+def test_gap_8_execution_names(aws, sfn):
+    arn = create_machine(sfn, "named", {"P": {"Type": "Pass", "End": True}}, "P")
+    with without(["execution-names"]):
+        assert sfn.start_execution(stateMachineArn=arn)["executionArn"].endswith(":None")
+
+    first, second = (sfn.start_execution(stateMachineArn=arn)["executionArn"] for _ in range(2))
+    assert first != second and not first.endswith(":None")
 
 
 def _paused_run(aws, sfn, table: str, name: str, job_id: str) -> tuple[str, str]:
@@ -263,7 +299,7 @@ def _jsonata_machine(sfn, name: str) -> str:
             "Output": "{% {'parsed': $parse($states.input.text), 'ms': $toMillis('2024-01-01T00:00:01Z'), "
                       "'id': $string($floor(7.9)), 'n': $length('abc'), 'sub': $substring('abcdef', 1, 3), "
                       "'merged': $merge([{'a': 1}, {'b': 2}]), 'chunks': $partition([1, 2, 3], 2), "
-                      "'uuid': $length($uuid())} %}",
+                      "'uuid': $length($uuid()), 'hash': $hash('abc', 'SHA-256')} %}",
             "End": True,
         },
     }, "P", QueryLanguage="JSONata")
@@ -281,34 +317,8 @@ def test_gap_7_jsonata(aws, sfn):
     assert json.loads(done["output"]) == {
         "parsed": {"a": [1, "x\"y"], "b": None}, "ms": 1704067201000, "id": "7", "n": 3, "sub": "bcd",
         "merged": {"a": 1, "b": 2}, "chunks": [[1, 2], [3]], "uuid": 36,
+        "hash": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
     }
-
-
-def _parallel_timeout_machine(sfn, table: str, name: str) -> str:
-    return create_machine(sfn, name, {
-        "Pause": {
-            "Type": "Parallel",
-            "Branches": [{"StartAt": "Wait", "States": {"Wait": callback_task(table, timeout_seconds=1)}}],
-            "Catch": [{"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "TimedOut"}],
-            "End": True,
-        },
-        "TimedOut": {"Type": "Pass", "End": True},
-    }, "Pause")
-
-
-@pytest.mark.timeout(30)
-def test_gap_10_parallel_states_timeout(aws, sfn, token_table):
-    with without(["parallel-states-errors"]):
-        arn = _parallel_timeout_machine(sfn, token_table, "plain")
-        run = sfn.start_execution(stateMachineArn=arn, name="r", input='{"jobId": "a"}')["executionArn"]
-        done = wait_for_execution(sfn, run, timeout=10)
-        assert (done["status"], done["error"]) == ("FAILED", "States.Runtime")
-
-    arn = _parallel_timeout_machine(sfn, token_table, "bridged")
-    run = sfn.start_execution(stateMachineArn=arn, name="r", input='{"jobId": "b"}')["executionArn"]
-    done = wait_for_execution(sfn, run, timeout=10)
-    assert done["status"] == "SUCCEEDED"
-    assert json.loads(done["output"])["error"]["Error"] == "States.Timeout"
 
 
 def test_gap_11_parser_scope_shared(aws, sfn):
@@ -377,3 +387,124 @@ def test_gap_17_nested_stack_outputs(aws, cfn):
 
     outputs = deploy_stack(cfn, "bridged", parent)
     assert outputs["ChildQueueName"].startswith("bridged-Child-")
+
+
+def test_gap_18_dynamodb_conditional_writes_are_atomic(aws, token_table, monkeypatch):
+    from moto.dynamodb import models
+
+    dynamodb = aws.client("dynamodb")
+    original = models.create_condition_expression_parser
+
+    def claim_concurrently() -> int:
+        """Two threads claim one token (ClaimToken's conditional REMOVE) and, once each has checked the condition,
+        wait for the other to check it too (or give up after a second: the checks are serialised)."""
+        dynamodb.put_item(TableName=token_table, Item={"id": {"S": "job"}, "token": {"S": "t"}})
+        both_checked = threading.Barrier(2, timeout=1)
+
+        class Checked:
+            def __init__(self, condition):
+                self.condition = condition
+
+            def expr(self, item):
+                holds = self.condition.expr(item)
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    both_checked.wait()
+                return holds
+
+        class Parser:
+            def __init__(self, *args):
+                self.parser = original(*args)
+
+            def parse(self):
+                return Checked(self.parser.parse())
+
+        monkeypatch.setattr(models, "create_condition_expression_parser", Parser)
+        results = []
+
+        def claim():
+            try:
+                dynamodb.update_item(TableName=token_table, Key={"id": {"S": "job"}}, UpdateExpression="REMOVE #t",
+                                     ConditionExpression="attribute_exists(#t)", ExpressionAttributeNames={"#t": "token"})
+                results.append("claimed")
+            except botocore.exceptions.ClientError:
+                results.append("condition failed")
+
+        threads = [threading.Thread(target=claim) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        monkeypatch.setattr(models, "create_condition_expression_parser", original)
+        return results.count("claimed")
+
+    with without(["dynamodb-atomic-writes"]):
+        assert claim_concurrently() == 2  # both saw the token: the workflow would be answered twice
+    assert claim_concurrently() == 1
+
+
+_PREVIOUS_TEMPLATE = {
+    "Parameters": {"Arns": {"Type": "CommaDelimitedList", "Default": ""}, "Seconds": {"Type": "Number"}},
+    "Resources": {"Queue": {"Type": "AWS::SQS::Queue",
+                            "Properties": {"DelaySeconds": {"Ref": "Seconds"}}}},
+}
+
+
+def _update_with_previous_values(cfn, name: str) -> str:
+    """Create, then update with UsePreviousValue for every Parameter (what `aws cloudformation deploy` does)."""
+    body = json.dumps(_PREVIOUS_TEMPLATE)
+    cfn.create_change_set(StackName=name, ChangeSetName="c1", TemplateBody=body, ChangeSetType="CREATE",
+                          Parameters=[{"ParameterKey": "Arns", "ParameterValue": "a,b"},
+                                      {"ParameterKey": "Seconds", "ParameterValue": "5"}])
+    cfn.execute_change_set(ChangeSetName="c1", StackName=name)
+    updated = dict(_PREVIOUS_TEMPLATE, Description="updated")
+    cfn.create_change_set(StackName=name, ChangeSetName="c2", TemplateBody=json.dumps(updated), ChangeSetType="UPDATE",
+                          Parameters=[{"ParameterKey": key, "UsePreviousValue": True} for key in ("Arns", "Seconds")])
+    cfn.execute_change_set(ChangeSetName="c2", StackName=name)
+    return cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
+
+
+def test_gap_19_previous_parameter_values(aws, cfn):
+    with without(["cfn-previous-parameter-values"]):
+        with pytest.raises(AttributeError, match="'list' object has no attribute 'split'"):
+            _update_with_previous_values(cfn, "plain")
+
+    assert _update_with_previous_values(cfn, "bridged") == "UPDATE_COMPLETE"
+
+
+_GETATT_YAML = """
+Resources:
+  Queue: {Type: AWS::SQS::Queue}
+Outputs:
+  QueueArn: {Value: !GetAtt [Queue, Arn]}
+"""
+
+
+def test_gap_20_yaml_getatt_list(aws, cfn):
+    with without(["cfn-yaml-getatt-list"]):
+        with pytest.raises(TypeError, match="NoneType"):  # the output names no resource: ScalarNode(...)
+            deploy_stack(cfn, "plain", _GETATT_YAML)
+
+    assert deploy_stack(cfn, "bridged", _GETATT_YAML)["QueueArn"].startswith("arn:aws:sqs:")
+
+
+_NOVALUE_TEMPLATE = {
+    "Conditions": {"Never": {"Fn::Equals": ["a", "b"]}},
+    "Resources": {"Policy": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": ["*"]},
+            {"Fn::If": ["Never", {"Effect": "Allow", "Action": ["sqs:DeleteQueue"], "Resource": ["*"]},
+                        {"Ref": "AWS::NoValue"}]},
+        ]}}}},
+}
+
+
+def test_gap_21_novalue_in_lists(aws, cfn):
+    with without(["cfn-novalue-in-lists"]):
+        with pytest.raises(botocore.exceptions.ClientError, match="MalformedPolicyDocument"):
+            deploy_stack(cfn, "plain", _NOVALUE_TEMPLATE)
+
+    deploy_stack(cfn, "bridged", _NOVALUE_TEMPLATE)
+    [policy] = aws.client("iam").list_policies(Scope="Local")["Policies"]
+    document = aws.client("iam").get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])
+    assert [s["Action"] for s in document["PolicyVersion"]["Document"]["Statement"]] == [["sqs:SendMessage"]]
