@@ -190,3 +190,25 @@ def bridge_cfn_novalue_in_lists(patches: Patches) -> None:
         return cleaned
 
     patches.set(parsing, "clean_json", clean_json)
+
+
+@bridge("cfn-update-without-handler", gap="22: updating a resource whose type has no update handler (a log group) "
+                                            "leaves None in its place: every later GetAtt on it fails")
+def bridge_cfn_update_without_handler(patches: Patches) -> None:
+    """Keep a modified resource in the stack when moto cannot update its type, as an in-place update would.
+
+    moto's stack update calls `parse_and_update_resource` for each modified resource; for a type without
+    `update_from_cloudformation_json` (AWS::Logs::LogGroup, ...) it returns None, which becomes the resource, and
+    `Fn::GetAtt [ResumeLogGroup, Arn]` then fails ("references undefined resource"), leaving the stack
+    UPDATE_IN_PROGRESS (REFERENCE.md section 5). The emulator keeps the resource as it was (a changed retention is
+    not applied: the emulator enforces no retention anyway).
+    """
+    from moto.cloudformation import parsing
+
+    original = parsing.parse_and_update_resource
+
+    def parse_and_update_resource(logical_id, resource_json, resources_map, account_id, region_name):
+        updated = original(logical_id, resource_json, resources_map, account_id, region_name)
+        return resources_map[logical_id] if updated is None else updated
+
+    patches.set(parsing, "parse_and_update_resource", parse_and_update_resource)

@@ -22,6 +22,8 @@ from sfn_resume.local.harness import WORKFLOW_ROLE_ARN, Deployment, event_entry,
 from sfn_resume.local.stacks import EXECUTION_TERMINAL
 from sfn_resume.nested import generic_parameters
 
+from ..helpers import load_yaml
+
 REPO = Path(__file__).resolve().parents[2]
 GENERIC_TEMPLATE = REPO / "templates" / "sfn-resume.yaml"
 TRANSLATE_TEMPLATE = REPO / "templates" / "examples" / "translate.yaml"
@@ -116,22 +118,26 @@ class Instance:
             name=name, definition=json.dumps(definition), roleArn=WORKFLOW_ROLE_ARN)["stateMachineArn"]
 
 
-def deploy_instance(emulator, template: str = "generic", **parameters: str) -> Instance:
-    """Deploy the generic template (the Translate example's values, `parameters` overriding them) or the
-    committed config-built `templates/examples/translate.yaml` (template="config_built")."""
-    name = uid()
+def deploy_instance(emulator, template: str | Path = "generic", name: str | None = None, **parameters: str) -> Instance:
+    """Deploy the generic template (the Translate example's values, `parameters` overriding them), another
+    generic template given by its path (e.g. 0.1's, with the Parameters it declares), or the committed
+    config-built `templates/examples/translate.yaml` (template="config_built"). `name`: the stack's, to update it."""
+    name = name or uid()
     if template == "config_built":
         # its names are built in (SfnResume-TranslationTranslateResume): one such stack per emulator
         deployment = emulator.deploy(f"e2e-translate-{name}", TRANSLATE_TEMPLATE, prefix=TRANSLATE.nameSuffix)
         source = "aws.translate"
     else:
+        path = GENERIC_TEMPLATE if template == "generic" else Path(template)
         source = f"e2e.{name}"
         values = generic_parameters(TRANSLATE)
         for key in ("EventPattern", "FailureEventPattern"):
             values[key] = json.dumps(dict(json.loads(values[key]), source=[source]), separators=(",", ":"))
         values.update({"NameSuffix": f"E2e{name}", "TimeoutSeconds": "60", **parameters})
-        deployment = emulator.deploy(f"e2e-{name}", GENERIC_TEMPLATE, values)
-    workflow = deployment.create_workflow(f"workflow-{name}", TRANSLATE.pathToIdPauseTask, timeout_seconds=120)
+        declared = load_yaml(path)["Parameters"]
+        deployment = emulator.deploy(f"e2e-{name}", path, {k: v for k, v in values.items() if k in declared})
+    workflow = deployment.create_workflow(f"workflow-{name}-{uid()}", TRANSLATE.pathToIdPauseTask,
+                                          timeout_seconds=120)
     return Instance(deployment, source, workflow)
 
 

@@ -37,6 +37,7 @@ GAP_TESTS = {
     "cfn-previous-parameter-values": "test_gap_19_previous_parameter_values",
     "cfn-yaml-getatt-list": "test_gap_20_yaml_getatt_list",
     "cfn-novalue-in-lists": "test_gap_21_novalue_in_lists",
+    "cfn-update-without-handler": "test_gap_22_update_without_handler",
 }
 
 
@@ -508,3 +509,20 @@ def test_gap_21_novalue_in_lists(aws, cfn):
     [policy] = aws.client("iam").list_policies(Scope="Local")["Policies"]
     document = aws.client("iam").get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])
     assert [s["Action"] for s in document["PolicyVersion"]["Document"]["Statement"]] == [["sqs:SendMessage"]]
+
+
+def _log_group_template(retention: int) -> dict:
+    return {"Resources": {"Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": retention}}},
+            "Outputs": {"LogsArn": {"Value": {"Fn::GetAtt": ["Logs", "Arn"]}}}}
+
+
+def test_gap_22_update_without_handler(aws, cfn):
+    from moto.cloudformation.exceptions import ValidationError
+
+    with without(["cfn-update-without-handler"]):
+        deploy_stack(cfn, "plain", _log_group_template(7))
+        with pytest.raises(ValidationError, match="references undefined resource Logs"):
+            deploy_stack(cfn, "plain", _log_group_template(14))
+
+    created = deploy_stack(cfn, "bridged", _log_group_template(7))
+    assert deploy_stack(cfn, "bridged", _log_group_template(14)) == created  # updated in place: the same group
