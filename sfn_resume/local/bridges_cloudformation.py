@@ -212,3 +212,31 @@ def bridge_cfn_update_without_handler(patches: Patches) -> None:
         return resources_map[logical_id] if updated is None else updated
 
     patches.set(parsing, "parse_and_update_resource", parse_and_update_resource)
+
+
+
+@bridge("cfn-update-conditional-resources", gap="23: a stack update \"modifies\" a resource whose condition was "
+                                                  "false (never created): the update fails on None")
+def bridge_cfn_update_conditional_resources(patches: Patches) -> None:
+    """Create, in a stack update, a changed resource that the stack never created (its condition was false), as
+    CloudFormation does when the condition now holds; leave it alone when it still does not.
+
+    moto updates every resource whose template text changed, and calls the type's update handler with the resource
+    it never created (None): `'NoneType' object has no attribute 'delete'` for an EventBridge rule, and the stack
+    stays UPDATE_IN_PROGRESS. Updating 0.1's stack (whose failure rule is off without a failure pattern) does this.
+    The bridge moves such a resource from "Modify" to "Add", which moto creates under the new template's conditions.
+    """
+    from moto.cloudformation import parsing
+
+    original = parsing.ResourceMap.build_resource_diff
+
+    def build_resource_diff(self, other_template, parameters=None):
+        actions = original(self, other_template, parameters)
+        never_created = [name for name in actions["Modify"] if self._parsed_resources.get(name) is None]
+        for name in never_created:
+            self._parsed_resources.pop(name, None)
+            actions["Modify"].remove(name)
+            actions["Add"].append(name)
+        return actions
+
+    patches.set(parsing.ResourceMap, "build_resource_diff", build_resource_diff)

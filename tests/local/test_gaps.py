@@ -38,6 +38,7 @@ GAP_TESTS = {
     "cfn-yaml-getatt-list": "test_gap_20_yaml_getatt_list",
     "cfn-novalue-in-lists": "test_gap_21_novalue_in_lists",
     "cfn-update-without-handler": "test_gap_22_update_without_handler",
+    "cfn-update-conditional-resources": "test_gap_23_update_conditional_resources",
 }
 
 
@@ -526,3 +527,27 @@ def test_gap_22_update_without_handler(aws, cfn):
 
     created = deploy_stack(cfn, "bridged", _log_group_template(7))
     assert deploy_stack(cfn, "bridged", _log_group_template(14)) == created  # updated in place: the same group
+
+
+def _conditional_rule_template(description: str) -> dict:
+    return {"Parameters": {"Enabled": {"Type": "String", "Default": "no"}},
+            "Conditions": {"IsEnabled": {"Fn::Equals": [{"Ref": "Enabled"}, "yes"]}},
+            "Resources": {
+                "Queue": {"Type": "AWS::SQS::Queue"},
+                "Rule": {"Type": "AWS::Events::Rule", "Condition": "IsEnabled",
+                         "Properties": {"Description": description, "EventPattern": {"source": ["my.app"]}}}}}
+
+
+def test_gap_23_update_conditional_resources(aws, cfn):
+    with without(["cfn-update-conditional-resources"]):
+        deploy_stack(cfn, "plain", _conditional_rule_template("one"))
+        with pytest.raises(AttributeError, match="'NoneType' object has no attribute 'delete'"):
+            deploy_stack(cfn, "plain", _conditional_rule_template("two"))
+
+    events = aws.client("events")
+    deploy_stack(cfn, "bridged", _conditional_rule_template("one"))
+    deploy_stack(cfn, "bridged", _conditional_rule_template("two"))  # still off: nothing to do
+    assert [r["Name"] for r in events.list_rules()["Rules"] if "bridged" in r["Name"]] == []
+    deploy_stack(cfn, "bridged", _conditional_rule_template("three"), {"Enabled": "yes"})
+    [rule] = [r for r in events.list_rules()["Rules"] if "bridged" in r["Name"]]
+    assert rule["Description"] == "three"
