@@ -6,6 +6,10 @@ import json
 import uuid
 from typing import Any
 
+# Imported here, not per evaluation: executions start together, and each would wait for the import lock.
+import jsonata
+from moto.stepfunctions.parser.asl.jsonata.jsonata import JSONataException
+
 from sfn_resume.local.patching import Patches, bridge
 
 
@@ -50,9 +54,6 @@ def _plain(value: Any) -> Any:
 
 def evaluate(expression: str) -> Any:
     """Evaluate one composed moto expression (variables already declared inline) with jsonata-python."""
-    import jsonata
-    from moto.stepfunctions.parser.asl.jsonata.jsonata import JSONataException
-
     try:
         compiled = jsonata.Jsonata(expression)
         for name, function in _NATIVE_FUNCTIONS.items():

@@ -5,6 +5,7 @@ Numbers refer to REFERENCE.md section 4. Each bridge is one function registered 
 from __future__ import annotations
 
 import json
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -93,11 +94,27 @@ def bridge_cfn_state_machine(patches: Patches) -> None:
 
 
 @lru_cache(maxsize=None)
-def _operation_input_shape(service_name: str, api_action: str):
+def _botocore_session():
     import botocore.session
+
+    return botocore.session.get_session()
+
+
+_SHAPES_LOCK = threading.Lock()
+
+
+def _operation_input_shape(service_name: str, api_action: str):
+    """The input shape of a service's operation, loaded once: executions start together, and each load of a
+    service model costs about half a second of CPU, so they wait for the first one instead of all loading it."""
+    with _SHAPES_LOCK:
+        return _load_input_shape(service_name, api_action)
+
+
+@lru_cache(maxsize=None)
+def _load_input_shape(service_name: str, api_action: str):
     from moto.stepfunctions.parser.utils import camel_to_snake_case
 
-    model = botocore.session.get_session().get_service_model(service_name)
+    model = _botocore_session().get_service_model(service_name)
     wanted = camel_to_snake_case(api_action)
     for operation_name in model.operation_names:
         if camel_to_snake_case(operation_name) == wanted:
