@@ -30,7 +30,7 @@ class Sizes:
     budget_seconds: float
 
 
-FULL = Sizes(instances=(1, 10, 50, 200), repetitions=5, cli_repetitions=5, workflows=(50, 100, 200), budget_seconds=60)
+FULL = Sizes(instances=(1, 10, 50, 200), repetitions=5, cli_repetitions=5, workflows=(25, 50, 100), budget_seconds=120)
 QUICK = Sizes(instances=(1, 3), repetitions=1, cli_repetitions=1, workflows=(5,), budget_seconds=30)
 
 

@@ -46,7 +46,7 @@ class _Settled:
     def __call__(self, sfn, deployment: Deployment, workflow: str, count: int) -> bool:
         if _count(sfn, workflow, "SUCCEEDED") == count:
             return True
-        ended = sum(_count(sfn, arn, status) for arn in deployment.resume_state_machines for status in ("SUCCEEDED", "FAILED"))
+        ended = sum(_count(sfn, deployment.resume_state_machine, status) for status in ("SUCCEEDED", "FAILED"))
         if ended < count:
             self.since = None
             return False
@@ -57,7 +57,7 @@ class _Settled:
 def _resume_runs(sfn, deployment: Deployment) -> list[dict]:
     """Every resume run, described (the harness lists only the first page of 100)."""
     runs = []
-    for arn in deployment.resume_state_machines:
+    for arn in [deployment.resume_state_machine]:
         for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=arn):
             runs += [sfn.describe_execution(executionArn=e["executionArn"]) for e in page["executions"]]
     return runs

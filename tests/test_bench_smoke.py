@@ -48,45 +48,71 @@ def test_prints_one_table(quick):
     assert rows == lines[start:start + len(rows)]
     benchmarks = {row.split(" | ")[0].removeprefix("| ") for row in rows[2:]}
     assert benchmarks == {"cost", "synthesis", "throughput"}
-    assert "| cost | happy path: transitions, resume run + pause | 2 + 2 = 4 | 3 + 1 = 4 | resume run ≤ 3: met |" in lines
-    assert "Growth" in quick["stdout"]
+    assert ("| cost | happy path: pause + resume transitions · Express runs | 1 + 2 transitions · 1 pause-machine run "
+            "| 1 + 3 transitions |  |") in lines
+    assert "Growth" in quick["stdout"] and "Price model (us-east-1" in quick["stdout"]
 
 
-@pytest.mark.parametrize("path, run, pause, calls, outcome", [
-    # ClaimToken → SendTaskSuccess; the pause: Parallel + StoreToken
-    ("happy", 2, 2, 2, "resumed with the event"),
-    # ClaimToken (no token) → StoreEarlyEvent; the pause also claims it: + ClaimEarlyEvent, Choice, Succeed
-    ("early_event", 2, 5, 2, "resumed with the event"),
-    # ClaimToken → StoreEarlyEvent → ClaimTokenAgain → AlreadyHandled, per extra copy
-    ("duplicate", 4, 0, 3, "ignored"),
-    # ClaimToken → SendTaskFailure, delivered to the workflow's Catch
-    ("failure", 2, 2, 2, "failure delivered to the Catch"),
+def _transitions(figures: dict, machine: str) -> float:
+    return sum(run["transitions"] for run in figures["runs"] if run["machine"] == machine) / figures["occurrences"]
+
+
+@pytest.mark.parametrize("path, pause, resume, pause_runs, wru, outcome", [
+    # the pause state (1 transition) starts the pause machine (StoreToken); ClaimToken → SendTaskSuccess
+    ("happy", 1, 2, 1, 2, "resumed with the event"),
+    # ClaimToken (no token) → StoreEarlyEvent; the pause machine then claims it and answers the token
+    ("early_event", 1, 2, 1, 4, "resumed with the event"),
+    # ClaimToken → StoreEarlyEvent → ClaimTokenAgain → AlreadyHandled, per extra copy: three failed conditions
+    ("duplicate", 0, 4, 0, 3, "ignored"),
+    # the failure event runs the pause machine too: ClaimToken → FailThePause
+    ("failure", 1, 0, 2, 2, "failure delivered to the Catch"),
+    # the pause times out; its late event: ClaimToken → SendTaskSuccess (closed) → PauseAlreadyClosed
+    ("late_event", 1, 3, 1, 2, "workflow FAILED (States.Timeout); the late event is answered to it and remembered"),
 ])
-def test_sfn_resume_counts(quick, path, run, pause, calls, outcome):
+def test_sfn_resume_counts(quick, path, pause, resume, pause_runs, wru, outcome):
     figures = quick["results"]["cost"]["sfn_resume"][path]
-    assert figures["resume_run"] == {"transitions": run, "api_calls": calls, "status": "SUCCEEDED"}
-    assert figures["pause"]["transitions"] == pause
+    assert figures["pause_state"]["transitions"] == pause
+    assert _transitions(figures, "resume") == resume
+    assert sum(run["machine"] == "pause" for run in figures["runs"]) == pause_runs
+    assert all(run["status"] == "SUCCEEDED" for run in figures["runs"])
+    assert figures["dynamodb"]["wru"] / figures["occurrences"] == wru and figures["dynamodb"]["rru"] == 0
     assert figures["outcome"] == outcome
+    # ERROR-level logs: nothing on the happy path
+    assert (sum(run["log_bytes"]["ERROR"] for run in figures["runs"]) == 0) is (path in ("happy", "failure"))
 
 
-@pytest.mark.parametrize("path, run, calls, status, lost", [
-    ("happy", 3, 3, "SUCCEEDED", False),  # GetItem → SendTaskSuccess → DeleteItem
-    ("early_event", 2, 1, "FAILED", True),  # GetItem finds nothing; SendTaskSuccess fails on the missing token
-    ("duplicate", 2, 1, "FAILED", False),  # the item was deleted by the first copy
-    ("failure", 0, 0, "NOT STARTED", True),  # no rule matches a failure event
+@pytest.mark.parametrize("path, resume, wru, rru, status, lost", [
+    ("happy", 3, 2, 0.5, "SUCCEEDED", False),  # PutItem; GetItem → SendTaskSuccess → DeleteItem
+    ("early_event", 2, 1, 0.5, "FAILED", True),  # GetItem finds nothing; SendTaskSuccess fails on the missing token
+    ("duplicate", 2, 0, 0.5, "FAILED", False),  # the item was deleted by the first copy
+    ("failure", 0, 1, 0, None, True),  # no rule matches a failure event
 ])
-def test_original_counts(quick, path, run, calls, status, lost):
+def test_original_counts(quick, path, resume, wru, rru, status, lost):
     figures = quick["results"]["cost"]["original"][path]
-    assert figures["resume_run"] == {"transitions": run, "api_calls": calls, "status": status}
-    assert figures["pause"]["transitions"] == (0 if path == "duplicate" else 1)
+    assert figures["pause_state"]["transitions"] == (0 if path == "duplicate" else 1)
+    assert _transitions(figures, "resume") == resume
+    assert {run["status"] for run in figures["runs"]} == ({status} if status else set())
+    assert (figures["dynamodb"]["wru"] / figures["occurrences"], figures["dynamodb"]["rru"] / figures["occurrences"]) \
+        == (wru, rru)
     assert figures["outcome"].startswith("LOST") is lost
 
 
-def test_prices_follow_from_counts(quick):
-    happy = quick["results"]["cost"]["sfn_resume"]["happy"]["usd_per_million"]
-    assert happy["standard"] == pytest.approx(4 * 25.0)  # 4 transitions at $0.025 per 1,000
-    # EXPRESS resume run: $1 per million + 64 MB x 0.1 s x $0.00001667, plus the pause's 2 STANDARD transitions
-    assert happy["express"] == pytest.approx(1.0 + 0.0625 * 0.1 * 16.67 + 2 * 25.0, abs=1e-3)
+def test_prices_follow_from_the_figures(quick):
+    cost = quick["results"]["cost"]
+    ours = cost["sfn_resume"]["happy"]["usd_per_million"]
+    # STANDARD: 3 transitions at $0.025 per 1,000; 2 WRU at $0.625 per million; nothing logged at ERROR
+    assert ours["STANDARD"]["step_functions_standard"] == pytest.approx(75.0)
+    assert ours["STANDARD"]["dynamodb"] == pytest.approx(1.25) and ours["STANDARD"]["logs"] == 0
+    # the pause machine: $1 per million requests plus 64 MB for at least one 100 ms unit
+    assert ours["STANDARD"]["step_functions_express"] >= 1.0 + 0.0625 * 0.1 * 16.67 - 1e-6
+    # X-Ray: the resume run starts a trace, 5% sampled, $5 per million; the pause joins its workflow's trace
+    assert ours["STANDARD"]["xray"] == pytest.approx(0.25)
+    original = cost["original"]["happy"]["usd_per_million"]
+    assert original["STANDARD"]["step_functions_standard"] == pytest.approx(100.0)
+    assert original["STANDARD"]["logs"] > 0  # ALL: every state of every run
+    for resume_type, target in (("STANDARD", 0.80), ("EXPRESS", 1.10)):
+        ratio = ours[resume_type]["total"] / original[resume_type]["total"]
+        assert cost["happy_ratio"][resume_type] == pytest.approx(ratio, abs=1e-3) and ratio <= target
 
 
 def test_synthesis_shape(quick):
