@@ -22,6 +22,7 @@ from ..helpers import EXAMPLES, ROOT, TEMPLATES
 from .conftest import running_server
 
 README = ROOT / "README.md"
+FIXTURES = ROOT / "tests" / "fixtures"
 BIN = Path(sys.executable).parent
 
 
@@ -45,8 +46,8 @@ def readme_blocks(language: str) -> dict[str, str]:
 BLOCKS = readme_blocks("bash")
 PYTHON_BLOCKS = readme_blocks("python")
 #: Sections whose commands this module runs; the others are `make` targets (checked below).
-RUN_HERE = ["Synthesize a template", "Deploy", "Use as a nested stack", "Publish as a Service Catalog product",
-            "Check a config before you deploy"]
+RUN_HERE = ["Synthesize a template", "Splice the pause into your workflow", "Deploy", "Upgrading from 0.1",
+            "Use as a nested stack", "Publish as a Service Catalog product", "Check a config before you deploy"]
 
 
 def test_every_readme_command_is_exercised():
@@ -93,6 +94,16 @@ def test_synthesize_commands_write_what_is_committed(workdir):
 
 
 @pytest.mark.timeout(30)
+def test_splice_command(workdir):
+    run_block("Splice the pause into your workflow", workdir)
+    before = json.loads((workdir / "examples" / "translate" / "workflow.json").read_text())["States"]
+    after = json.loads((workdir / "workflow-with-pause.json").read_text())["States"]
+    assert after["StartTranslation"]["Next"] == "WaitForStartTranslation"
+    assert after["WaitForStartTranslation"]["Next"] == before["StartTranslation"]["Next"]
+    assert after["WaitForStartTranslation"]["Resource"].endswith(":states:::states:startExecution.waitForTaskToken")
+
+
+@pytest.mark.timeout(30)
 def test_check_command(workdir):
     assert "pairs with the event" in run_block("Check a config before you deploy", workdir)
 
@@ -130,6 +141,27 @@ def test_deploy_command(workdir, server):
     (translate,) = load_config(EXAMPLES / "translate" / "config.yaml").instances
     deployment = Deployment(server, "translate-resume", stack_outputs(server.client("cloudformation"), "translate-resume"))
     done = pause_and_resume(deployment, translate, sample_event("translate"), "deploy-1")
+    assert done["status"] == "SUCCEEDED"
+
+
+@pytest.mark.timeout(240)
+def test_upgrade_commands(workdir, server):
+    """0.1's stack, deployed with the Deploy section's command, then updated with the upgrade section's."""
+    current = (workdir / "templates" / "sfn-resume.yaml").read_text()
+    shutil.copy(FIXTURES / "sfn-resume-0.1.0.yaml", workdir / "templates" / "sfn-resume.yaml")
+    run_block("Deploy", workdir, aws_env(server))
+    cfn = server.client("cloudformation")
+    assert "PauseStateMachineArn" not in stack_outputs(cfn, "translate-resume")  # 0.1 had none
+    (workdir / "templates" / "sfn-resume.yaml").write_text(current)
+    run_block("Upgrading from 0.1", workdir, aws_env(server))
+    (stack,) = cfn.describe_stacks(StackName="translate-resume")["Stacks"]
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}["LegacyPauseAccess"] == "false"
+    outputs = stack_outputs(cfn, "translate-resume")
+    assert "PauseStateMachineArn" in outputs
+    (translate,) = load_config(EXAMPLES / "translate" / "config.yaml").instances
+    done = pause_and_resume(Deployment(server, "translate-resume", outputs), translate, sample_event("translate"),
+                            "upgraded-1")
     assert done["status"] == "SUCCEEDED"
 
 
