@@ -33,8 +33,9 @@ DLQ_REDRIVE_ALLOW_POLICY = {"redrivePermission": "allowAll"}
 
 @dataclass(frozen=True)
 class Suppression:
-    """One scanner finding accepted on purpose: `tool` is "checkov" (a check id) or "cfn-guard" (the name of an
-    AWS Control Tower guard rule); `when` names the case in which it applies (a key of SUPPRESSION_CASES)."""
+    """One scanner finding accepted on purpose: `tool` is "checkov" (a check id), "cfn-guard" (the name of an
+    AWS Control Tower guard rule) or "cfn-lint" (a rule id, e.g. of cfn-lint-serverless); `when` names the case in
+    which it applies (a key of SUPPRESSION_CASES)."""
 
     tool: str
     rule: str
@@ -54,8 +55,8 @@ SUPPRESSION_CASES = {
     "log level parameter": lambda spec: not isinstance(spec.log_level, str),
 }
 #: Every scanner finding this pattern accepts, by logical-ID kind (names.*), each with its reason. The one place to
-#: review them: they land in each resource's Metadata (checkov: `checkov.skip`, cfn-guard: `guard.SuppressedRules`,
-#: read by tools/scan.py), and tests/test_scanners.py lists them.
+#: review them: they land in each resource's Metadata (checkov: `checkov.skip`, cfn-lint: `cfn-lint.config.ignore_checks`,
+#: cfn-guard: `guard.SuppressedRules`, read by tools/scan.py), and tests/test_scanners.py lists them.
 SCANNER_SUPPRESSIONS = {
     names.TABLE: (
         Suppression("checkov", "CKV_AWS_119", "Encrypted with KMS always; a customer managed key is optional "
@@ -82,6 +83,8 @@ SCANNER_SUPPRESSIONS = {
                     when="no key"),
         Suppression("cfn-guard", "sqs_queue_encrypted_check", "CT.SQS.PR.2: always encrypted: SSE-SQS, or "
                     "KmsKeyArn when given (an Fn::If the rule cannot evaluate).", when="key parameter"),
+        Suppression("cfn-lint", "ES6000", "cfn-lint-serverless wants a RedrivePolicy on every queue; this queue is "
+                    "the dead-letter queue itself, a queue behind it would never receive anything."),
     ),
 }
 
@@ -142,9 +145,12 @@ def scanner_metadata(kind: str, spec: InstanceSpec) -> dict:
     applying = [s for s in SCANNER_SUPPRESSIONS.get(kind, ()) if SUPPRESSION_CASES[s.when](spec)]
     metadata = {}
     checkov = [{"id": s.rule, "comment": s.reason} for s in applying if s.tool == "checkov"]
+    cfn_lint = [s.rule for s in applying if s.tool == "cfn-lint"]
     guard = [s for s in applying if s.tool == "cfn-guard"]
     if checkov:
         metadata["checkov"] = {"skip": checkov}
+    if cfn_lint:
+        metadata["cfn-lint"] = {"config": {"ignore_checks": cfn_lint}}
     if guard:
         metadata["guard"] = {"SuppressedRules": [s.rule for s in guard], "Reasons": {s.rule: s.reason for s in guard}}
     return {"Metadata": metadata} if metadata else {}

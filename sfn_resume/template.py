@@ -93,20 +93,20 @@ GENERIC_PARAMETERS = {
         "Log level", "Operations"),
     "KmsKeyArn": (dict(
         Type="String", Default="", AllowedPattern=OPTIONAL_KMS_KEY_ARN_PARAMETER_PATTERN,
-        Description="Optional: customer managed KMS key for the table, queue and log group (see the README for its "
-                    "policy). Empty (default): AWS managed keys.",
+        Description="Optional: customer managed KMS key of the table, queue and log group (README: its policy). "
+                    "Empty: AWS managed keys.",
         ConstraintDescription="empty, or a KMS key ARN."),
         "KMS key ARN", "Security"),
     "AnswerableStateMachineArns": (dict(
         Type="CommaDelimitedList", Default="",
-        Description="Optional: ARNs of the workflows it may resume. Empty (default): every state machine of this "
-                    "account and region.",
+        Description="Optional: ARNs of the workflows it may resume. Empty (default): any in this account and "
+                    "region.",
         ConstraintDescription="comma-separated state machine ARNs."),
         "Workflows it may resume", "Security"),
     "LegacyPauseAccess": (dict(
         Type="String", Default="false", AllowedValues=["false", "true"],
-        Description="Optional: true while workflows still use 0.1's pause state, which writes the table itself "
-                    "(README: Upgrading from 0.1). Default false.",),
+        Description="Optional: true while workflows still use 0.1's pause state, which writes the table "
+                    "(README: Upgrading from 0.1).",),
         "Upgrading from 0.1", "Security"),
 }
 

@@ -1,4 +1,5 @@
-"""Static security scanners (cfn-guard + AWS Control Tower rules, checkov) on the committed templates.
+"""Static scanners (cfn-lint with cfn-lint-serverless, cfn-guard + AWS Control Tower rules, checkov) on the committed
+templates, each file as shipped.
 
 The suppressions are listed here exactly, so adding one is a reviewed change. The scanner tests need
 tools/install-scanners.sh; without it they skip, except under CI (env CI set), where they fail.
@@ -8,6 +9,7 @@ import copy
 import importlib.util
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -34,6 +36,7 @@ EXPECTED_SUPPRESSIONS = [
      "log level parameter"),
     (names.DEAD_LETTER_QUEUE, "checkov", "CKV_AWS_27", "no key"),
     (names.DEAD_LETTER_QUEUE, "cfn-guard", "sqs_queue_encrypted_check", "key parameter"),
+    (names.DEAD_LETTER_QUEUE, "cfn-lint", "ES6000", "always"),
 ]
 
 
@@ -57,6 +60,8 @@ def suppressions_in(template: dict) -> set:
         for skip in metadata.get("checkov", {}).get("skip", []):
             assert skip["comment"].strip(), (logical_id, skip)
             found.add((logical_id, "checkov", skip["id"]))
+        for rule in metadata.get("cfn-lint", {}).get("config", {}).get("ignore_checks", []):
+            found.add((logical_id, "cfn-lint", rule))
         guard = metadata.get("guard", {})
         for rule in guard.get("SuppressedRules", []):
             assert guard["Reasons"][rule].strip(), (logical_id, rule)
@@ -80,9 +85,10 @@ def test_suppressions_are_exactly_these_each_with_a_reason():
     (None, {(kind, tool, rule) for kind, tool, rule, when in EXPECTED_SUPPRESSIONS if when != "no key"}),
     # config without a key: the AWS managed encryption ones; retention and SSE are literal, scanners read them
     (MINIMAL, {("TranslationTranslateResume" + kind, tool, rule)
-               for kind, tool, rule, when in EXPECTED_SUPPRESSIONS if when.startswith("no key")}),
-    # config with a customer managed key: nothing to suppress
-    ({**MINIMAL, "kmsKeyArn": KEY}, set()),
+               for kind, tool, rule, when in EXPECTED_SUPPRESSIONS if when.startswith("no key") or when == "always"}),
+    # config with a customer managed key: only what does not depend on the key
+    ({**MINIMAL, "kmsKeyArn": KEY}, {("TranslationTranslateResume" + kind, tool, rule)
+                                     for kind, tool, rule, when in EXPECTED_SUPPRESSIONS if when == "always"}),
 ])
 def test_suppressions_land_only_where_they_apply(config_data, expected):
     template = build_template(parse_config(config_data)) if config_data else build_template()
@@ -113,7 +119,7 @@ def _require(tool: str):
         if tool == "cfn-guard":
             scan.cfn_guard_binary()
             scan.control_tower_rules(set())
-        elif not scan.CHECKOV.is_file():
+        elif tool == "checkov" and not scan.CHECKOV.is_file():
             raise scan.NotInstalled(f"no checkov at {scan.CHECKOV}")
     except scan.NotInstalled as error:
         if os.environ.get("CI"):
@@ -134,6 +140,19 @@ def test_committed_templates_have_no_findings(tool):
     assert [str(f) for f in findings] == []
 
 
+def test_cfn_guard_reads_the_file_as_shipped(tmp_path):
+    """No conversion before cfn-guard: the short form `!GetAtt Log.Arn`, which cfn-guard 3.1 reads as a string,
+    fails CT.STEPFUNCTIONS.PR.1 when scanned, so the renderer must (and does) write `!GetAtt [Log, Arn]`."""
+    _require("cfn-guard")
+    shipped = ROOT / "templates" / "examples" / "translate.yaml"
+    short_form = tmp_path / "translate.yaml"
+    short_form.write_text(re.sub(r"!GetAtt \[(\w+), (\w+)\]", r"!GetAtt \1.\2", shipped.read_text()))
+    assert "!GetAtt [" in shipped.read_text() and "!GetAtt [" not in short_form.read_text()
+    rules = {f.rule for f in scan.run_cfn_guard([short_form])}
+    assert "step_functions_state_machine_logging_enabled_check" in rules
+    assert scan.run_cfn_guard([shipped]) == []
+
+
 def test_cfn_guard_reads_every_service_of_the_templates():
     _require("cfn-guard")
     rules = {path.parent.name for path in scan.control_tower_rules(scan.resource_types(scan.committed_templates()))}
@@ -145,8 +164,8 @@ def _without_suppressions(source: Path, target: Path) -> dict:
     stripped = copy.deepcopy(template)
     for resource in stripped["Resources"].values():
         metadata = resource.get("Metadata", {})
-        metadata.pop("checkov", None)
-        metadata.pop("guard", None)
+        for tool in ("checkov", "cfn-lint", "guard"):
+            metadata.pop(tool, None)
         if not metadata:
             resource.pop("Metadata", None)
     target.write_text(json.dumps(stripped, indent=1))

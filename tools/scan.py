@@ -1,13 +1,15 @@
-"""Static security scan of the committed templates: cfn-guard with the AWS Control Tower rules, and checkov.
+"""Static scan of the committed templates, each file as shipped: cfn-lint (every partition, informational rules
+and the cfn-lint-serverless rule pack), cfn-guard with the AWS Control Tower rules, and checkov.
 
-    .venv/bin/python tools/scan.py [--tool cfn-guard|checkov] [TEMPLATE ...]
+    .venv/bin/python tools/scan.py [--tool cfn-lint|cfn-guard|checkov] [TEMPLATE ...]
 
 Default templates: every templates/**/*.yaml. Prints one line per finding and exits 1 on
 any finding, 2 when a scanner is not installed (run tools/install-scanners.sh), 0 otherwise.
 
 Suppressions live in the templates' resource Metadata, written by sfn_resume/resources.py (SCANNER_SUPPRESSIONS):
-checkov reads its own `checkov.skip`; cfn-guard has no suppression mechanism, so this script drops a cfn-guard
-finding on a resource whose `guard.SuppressedRules` names the rule and whose `guard.Reasons` gives a reason.
+cfn-lint reads its own `cfn-lint.config.ignore_checks`, checkov its own `checkov.skip`; the Control Tower guard
+rules read none, so this script drops a cfn-guard finding on a resource whose `guard.SuppressedRules` names the
+rule and whose `guard.Reasons` gives a reason.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import platform
 import re
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +31,10 @@ TOOLS = ROOT / "tools"
 CFNGUARD_PACKAGE = TOOLS / ".npm" / "node_modules" / "@cdklabs" / "cdk-validator-cfnguard"
 CONTROL_TOWER_RULES = CFNGUARD_PACKAGE / "rules" / "control-tower" / "cfn-guard"
 CHECKOV = TOOLS / ".venv-checkov" / "bin" / "checkov"
-TOOLS_NAMES = ("cfn-guard", "checkov")
+TOOLS_NAMES = ("cfn-lint", "cfn-guard", "checkov")
+#: cfn-lint: the partitions the templates must deploy in, informational rules, and cfn-lint-serverless.
+CFN_LINT_REGIONS = ["us-east-1", "eu-west-1", "cn-north-1", "us-gov-west-1"]
+CFN_LINT_RULE_PACKS = ["cfn_lint_serverless.rules"]
 RESOURCE_TYPE = re.compile(r"AWS::[A-Za-z0-9]+::[A-Za-z0-9]+")
 RESOURCE_PATH = re.compile(r"^/Resources/([^/\[]+)")
 
@@ -110,31 +114,44 @@ def run_cfn_guard(templates: list[Path]) -> list[Finding]:
     binary = cfn_guard_binary()
     rules = control_tower_rules(resource_types(templates))
     findings = []
-    with tempfile.TemporaryDirectory() as scratch:
-        for template in templates:
-            body = load(template)
-            # cfn-guard 3.1 reads the short form `!GetAtt 'Log.Arn'` as a string, while the rules expect the list
-            # form: it is given the long-form JSON that CloudFormation itself reads, the same template.
-            data = Path(scratch) / (template.stem + ".json")
-            data.write_text(json.dumps(body))
-            command = [str(binary), "validate", "--output-format", "json", "--structured", "--show-summary", "none",
-                       "--data", str(data)]
-            for rule_file in rules:
-                command += ["--rules", str(rule_file)]
-            run = subprocess.run(command, capture_output=True, text=True)
-            if run.returncode not in (0, 19):  # 19: some rule failed
-                raise RuntimeError(f"cfn-guard failed on {template} ({run.returncode}): {run.stderr or run.stdout}")
-            name = str(template.relative_to(ROOT)) if template.is_relative_to(ROOT) else str(template)
-            resources = body.get("Resources", {})
-            for report in json.loads(run.stdout):
-                for failure in report.get("not_compliant", []):
-                    rule = failure["Rule"]["name"]
-                    message = _control_id(failure)
-                    for logical_id in sorted(_paths(failure)) or [""]:
-                        if logical_id and guard_suppressed(resources.get(logical_id, {}), rule):
-                            continue
-                        findings.append(Finding(name, "cfn-guard", rule, logical_id, message))
+    for template in templates:
+        # The file as shipped: cfn-guard 3.1 reads YAML's `!GetAtt [Log, Arn]` as CloudFormation does (the renderer
+        # writes no `!GetAtt Log.Arn`, which cfn-guard would read as a string).
+        command = [str(binary), "validate", "--output-format", "json", "--structured", "--show-summary", "none",
+                   "--data", str(template)]
+        for rule_file in rules:
+            command += ["--rules", str(rule_file)]
+        run = subprocess.run(command, capture_output=True, text=True)
+        if run.returncode not in (0, 19):  # 19: some rule failed
+            raise RuntimeError(f"cfn-guard failed on {template} ({run.returncode}): {run.stderr or run.stdout}")
+        resources = load(template).get("Resources", {})
+        for report in json.loads(run.stdout):
+            for failure in report.get("not_compliant", []):
+                rule = failure["Rule"]["name"]
+                message = _control_id(failure)
+                for logical_id in sorted(_paths(failure)) or [""]:
+                    if logical_id and guard_suppressed(resources.get(logical_id, {}), rule):
+                        continue
+                    findings.append(Finding(_name(template), "cfn-guard", rule, logical_id, message))
     return sorted(set(findings))
+
+
+def run_cfn_lint(templates: list[Path]) -> list[Finding]:
+    from cfnlint.api import ManualArgs, lint
+
+    config = ManualArgs(regions=CFN_LINT_REGIONS, include_checks=["I"], append_rules=CFN_LINT_RULE_PACKS)
+    findings = []
+    for template in templates:
+        for match in lint(template.read_text(), config=config):
+            path = list(match.path or [])
+            logical_id = path[1] if len(path) > 1 and path[0] == "Resources" else ""
+            findings.append(Finding(_name(template), "cfn-lint", match.rule.id, logical_id,
+                                    f"{match.message} (line {match.linenumber})"))
+    return sorted(set(findings))
+
+
+def _name(template: Path) -> str:
+    return str(template.relative_to(ROOT)) if template.is_relative_to(ROOT) else str(template)
 
 
 def run_checkov(templates: list[Path]) -> list[Finding]:
@@ -155,14 +172,13 @@ def run_checkov(templates: list[Path]) -> list[Finding]:
     findings = []
     for report in reports:
         for failure in report.get("results", {}).get("failed_checks", []):
-            template = Path(failure["file_abs_path"])
-            name = str(template.relative_to(ROOT)) if template.is_relative_to(ROOT) else str(template)
             logical_id = failure["resource"].split(".", 1)[-1]
-            findings.append(Finding(name, "checkov", failure["check_id"], logical_id, failure["check_name"]))
+            findings.append(Finding(_name(Path(failure["file_abs_path"])), "checkov", failure["check_id"], logical_id,
+                                    failure["check_name"]))
     return sorted(set(findings))
 
 
-RUNNERS = {"cfn-guard": run_cfn_guard, "checkov": run_checkov}
+RUNNERS = {"cfn-lint": run_cfn_lint, "cfn-guard": run_cfn_guard, "checkov": run_checkov}
 
 
 def main(argv: list[str] | None = None) -> int:
