@@ -23,19 +23,22 @@ MAX_RESOURCES = 500
 MAX_TEMPLATE_BYTES_INLINE = 51_200
 MAX_TEMPLATE_BYTES_S3 = 1_000_000
 
-EPILOG = """examples:
-  sfn-resume synth -o templates/sfn-resume.yaml          the generic template (everything a Parameter)
-  sfn-resume synth examples/translate/config.yaml        a template with the config's instances built in
-  sfn-resume synth examples/two-services/config.yaml --nested -o parent.yaml
-                                                         a parent with one child stack per instance
-  sfn-resume pause-state examples/translate/config.yaml  the pause state to paste into your workflow
-  sfn-resume splice examples/translate/config.yaml --workflow workflow.json --after StartTranslation
-                                                         the workflow with the pause inserted after a state
-  sfn-resume check examples/translate/config.yaml --event examples/translate/events/success.json \
-                 --state examples/translate/state.json   would this event resume that workflow?
-  sfn-resume local --port 5005                           the embedded emulator, for any AWS client
-  sfn-resume demo                                        deploy, pause, send the event, resume: in process
-"""
+#: (what it does, the command): `--help` prints each on lines of its own, which no terminal width rewraps.
+HELP_EXAMPLES = [
+    ("the generic template (everything a Parameter)", "sfn-resume synth -o templates/sfn-resume.yaml"),
+    ("a template with the config's instances built in", "sfn-resume synth examples/translate/config.yaml"),
+    ("a parent with one child stack per instance",
+     "sfn-resume synth examples/two-services/config.yaml --nested -o parent.yaml"),
+    ("the pause state to paste into your workflow", "sfn-resume pause-state examples/translate/config.yaml"),
+    ("the workflow with the pause inserted after a state",
+     "sfn-resume splice examples/translate/config.yaml --workflow workflow.json --after StartTranslation"),
+    ("would this event resume that workflow?",
+     "sfn-resume check examples/translate/config.yaml --event examples/translate/events/success.json \\\n"
+     "    --state examples/translate/state.json"),
+    ("the embedded emulator, for any AWS client", "sfn-resume local --port 5005"),
+    ("deploy, pause, send the event, resume: in process", "sfn-resume demo"),
+]
+EPILOG = "examples:\n" + "\n".join(f"  # {what}\n  {command}" for what, command in HELP_EXAMPLES)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,11 +1,12 @@
 """The CLI: exit codes, messages on stderr, nothing half-written."""
 
 import json
+import shlex
 
 import pytest
 
 from sfn_resume import __version__
-from sfn_resume.cli import main
+from sfn_resume.cli import HELP_EXAMPLES, _parser, main
 
 from .helpers import EXAMPLES, TEMPLATES
 
@@ -88,6 +89,23 @@ def test_unknown_instance(capsys):
     assert main(["pause-state", TRANSLATE, "--instance", "Nope"]) == 2
     assert capsys.readouterr().err == ("sfn-resume: --instance: 'Nope' is not in the config; "
                                        "choose one of TranslationTranslateResume\n")
+
+
+@pytest.mark.parametrize("columns", ["30", "80", "250"])
+def test_help_keeps_each_example_on_its_own_lines(columns, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", columns)
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for what, command in HELP_EXAMPLES:
+        assert f"\n  # {what}\n  {command}\n" in out
+
+
+def test_help_examples_are_valid_commands():
+    parser = _parser()
+    for _, command in HELP_EXAMPLES:
+        program, *argv = shlex.split(command.replace("\\\n", ""))
+        assert program == "sfn-resume" and parser.parse_args(argv).run
 
 
 def test_version_and_help(capsys):
