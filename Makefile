@@ -25,6 +25,7 @@ scanners: $(SCANNERS) ## install cfn-guard (with the AWS Control Tower rules) an
 
 templates: $(STAMP) ## rewrite templates/ from the code and examples/
 	$(BIN)/sfn-resume synth -o templates/sfn-resume.yaml
+	$(BIN)/sfn-resume synth --removal-policy RETAIN -o templates/sfn-resume-retain.yaml
 	@mkdir -p templates/examples
 	@for config in examples/*/config.yaml; do \
 	  name=$$(basename $$(dirname $$config)); \

@@ -18,7 +18,7 @@ import awacs.sqs as sqs
 import awacs.states as states
 from awacs.aws import Allow, Condition, Policy, Principal, Statement, StringEquals
 from awacs.sts import AssumeRole
-from troposphere import GetAtt, Output, Parameter, Ref, Sub, iam, servicecatalog
+from troposphere import Equals, GetAtt, If, Not, NoValue, Output, Parameter, Ref, Sub, iam, servicecatalog
 
 from . import __version__, policies, render
 
@@ -28,6 +28,7 @@ ASSOCIATION = "PortfolioProductAssociation"
 LAUNCH_ROLE = "LaunchRole"
 LAUNCH_CONSTRAINT = "LaunchRoleConstraint"
 PRINCIPAL_ASSOCIATION = "PrincipalAssociation"
+HAS_RETAINED_TABLE_TEMPLATE = "HasRetainedTableTemplate"
 
 
 def _arn(service: str, resource: str):
@@ -134,6 +135,11 @@ def build_portfolio_template() -> render.Template:
             Type="String", AllowedPattern=r"^https://\S+$",
             Description="REQUIRED: HTTPS URL of the generic template (templates/sfn-resume.yaml) uploaded to S3.",
             ConstraintDescription="an https:// URL."),
+        "RetainedTableTemplateUrl": dict(
+            Type="String", Default="", AllowedPattern=r"^(https://\S+)?$",
+            Description="Optional: HTTPS URL of templates/sfn-resume-retain.yaml in S3 (the table outlives its stack), "
+                        "offered as a second version of the product. Empty (default): none.",
+            ConstraintDescription="empty, or an https:// URL."),
         "ProductVersion": dict(
             Type="String", Default=__version__, AllowedPattern=r"^[A-Za-z0-9._-]{1,100}$",
             Description="Optional: name of the product version (provisioning artifact).",
@@ -148,11 +154,13 @@ def build_portfolio_template() -> render.Template:
             ConstraintDescription="1 to 50 characters."),
     }
     labels = {"ProductTemplateUrl": "Product template URL", "ProductVersion": "Product version",
+              "RetainedTableTemplateUrl": "Retained-table template URL",
               "PrincipalArn": "Who may launch it", "ProviderName": "Provider name"}
     for name, kwargs in parameters.items():
         template.add_parameter(Parameter(name, **kwargs))
         template.set_parameter_label(name, labels[name])
-        template.add_parameter_to_group(name, "Product" if name.startswith("Product") else "Access")
+        template.add_parameter_to_group(name, "Access" if name in ("PrincipalArn", "ProviderName") else "Product")
+    template.add_condition(HAS_RETAINED_TABLE_TEMPLATE, Not(Equals(Ref("RetainedTableTemplateUrl"), "")))
 
     portfolio = template.add_resource(servicecatalog.Portfolio(
         PORTFOLIO,
@@ -164,12 +172,20 @@ def build_portfolio_template() -> render.Template:
         PRODUCT,
         Name="sfn-resume",
         Owner=Ref("ProviderName"),
-        Description="One pause/resume instance: a token table, resume state machines, rules and a dead-letter queue.",
-        ProvisioningArtifactParameters=[servicecatalog.ProvisioningArtifactProperties(
-            Name=Ref("ProductVersion"),
-            Description="The generic sfn-resume template.",
-            Info=servicecatalog.Info(LoadTemplateFromURL=Ref("ProductTemplateUrl")),
-        )],
+        Description="One pause/resume instance: a token table, pause and resume state machines, rules, a dead-letter "
+                    "queue. Its table is deleted with it, except in the -retain version.",
+        ProvisioningArtifactParameters=[
+            servicecatalog.ProvisioningArtifactProperties(
+                Name=Ref("ProductVersion"),
+                Description="The generic sfn-resume template: the table is deleted with the stack.",
+                Info=servicecatalog.Info(LoadTemplateFromURL=Ref("ProductTemplateUrl")),
+            ),
+            If(HAS_RETAINED_TABLE_TEMPLATE, servicecatalog.ProvisioningArtifactProperties(
+                Name=Sub("${ProductVersion}-retain"),
+                Description="The generic sfn-resume template with a retained table (DeletionPolicy Retain).",
+                Info=servicecatalog.Info(LoadTemplateFromURL=Ref("RetainedTableTemplateUrl")),
+            ), NoValue),
+        ],
     ))
     association = template.add_resource(servicecatalog.PortfolioProductAssociation(
         ASSOCIATION, PortfolioId=Ref(portfolio), ProductId=Ref(product),

@@ -12,9 +12,9 @@ from pathlib import Path
 import yaml
 
 from . import __version__, asl
-from .config import ConfigError, load_config, parse_json, read_text
+from .config import REMOVAL_POLICIES, ConfigError, load_config, parse_json, read_text
 from .catalog import build_portfolio_template
-from .nested import CHILD_TEMPLATE, MAX_OUTPUTS, SURFACED_OUTPUTS, build_parent_template, surfaced_outputs
+from .nested import MAX_OUTPUTS, SURFACED_OUTPUTS, build_parent_template, child_templates, surfaced_outputs
 from .template import build_template, flat_outputs, pause_state
 
 USAGE_ERROR = 2
@@ -67,8 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("config", nargs="?", help="config file (YAML or JSON); omit for the generic template")
     synth.add_argument("-o", "--output", help="file to write (default: standard output)")
     synth.add_argument("--nested", action="store_true",
-                       help=f"write a parent template with one child stack per instance to OUTPUT, and the child "
-                            f"(the generic template) beside it as {CHILD_TEMPLATE}")
+                       help="write a parent template with one child stack per instance to OUTPUT, and the child "
+                            "(the generic template) beside it: sfn-resume.yaml, and sfn-resume-retain.yaml (or "
+                            "-retain-on-update-or-delete.yaml) for instances with that removalPolicy")
+    synth.add_argument("--removal-policy", choices=REMOVAL_POLICIES, default="DESTROY",
+                       help="the generic template's table removal policy (default DESTROY); without CONFIG only")
     synth.set_defaults(run=_synth)
 
     catalog = commands.add_parser("catalog", help="write the Service Catalog portfolio template (YAML)",
@@ -130,6 +133,9 @@ def _add_pause_options(parser) -> None:
 
 def _synth(args) -> int:
     config = load_config(args.config) if args.config else None
+    if config and args.removal_policy != "DESTROY":
+        raise ConfigError([f"--removal-policy: {args.removal_policy!r} is for the generic template (no CONFIG); "
+                           "in a config, set removalPolicy per instance"])
     if args.nested:
         return _synth_nested(args, config)
     _check_output_path(args.output)
@@ -137,7 +143,7 @@ def _synth(args) -> int:
     if outputs > MAX_OUTPUTS:
         raise ConfigError([f"{args.config}: {len(config.instances)} instances do not fit one flat template "
                            f"({outputs} outputs; CloudFormation allows {MAX_OUTPUTS}): use --nested"])
-    template = build_template(config)
+    template = build_template(config, args.removal_policy)
     text = template.to_yaml()
     size, resources = len(text.encode()), len(template.resources)
     if resources > MAX_RESOURCES or size > MAX_TEMPLATE_BYTES_S3:  # outputs (checked above) usually bind first
@@ -162,9 +168,15 @@ def _synth_nested(args, config) -> int:
         print(f"sfn-resume: note: the parent surfaces only {', '.join(surfaced_outputs(len(config.instances)))} of "
               f"each child (CloudFormation allows {MAX_OUTPUTS} outputs); the rest are the child stacks' outputs",
               file=sys.stderr)
-    parent = build_parent_template(config, source=args.config).to_yaml()
-    _write(build_template().to_yaml(), str(Path(args.output).resolve().parent / CHILD_TEMPLATE))
-    _write(parent, args.output)
+    folder = Path(args.output).resolve().parent
+    files = {str(folder / name): build_template(removal_policy=policy).to_yaml()
+             for name, policy in child_templates(config).items()}
+    if str(Path(args.output).resolve()) in files:
+        raise ConfigError([f"-o: {args.output!r} is the name of a child template written beside the parent; "
+                           "choose another name"])
+    files[args.output] = build_parent_template(config).to_yaml()
+    for path, text in files.items():
+        _write(text, path)
     return 0
 
 

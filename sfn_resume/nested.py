@@ -1,18 +1,25 @@
-"""Parent templates with one child stack per instance, each child the generic template unchanged."""
+"""Parent templates with one child stack per instance, each child the generic template unchanged: one child
+template per removal policy the instances ask for (DeletionPolicy takes no Parameter; the transform that would
+allow it, AWS::LanguageExtensions, is unknown to the emulator and needs CAPABILITY_AUTO_EXPAND)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from troposphere import Export, GetAtt, Output, Sub, Tags, Template
 from troposphere.cloudformation import Stack
 
 from . import names
-from .config import Config, ConfigError, InstanceConfig
+from .config import REMOVAL_POLICIES, Config, InstanceConfig
 from .template import GENERIC_PARAMETERS, new_template
 
-#: The child template's file name, written beside the parent.
-CHILD_TEMPLATE = "sfn-resume.yaml"
+#: The child template for each removal policy, by file name, written beside the parent (DESTROY's is the
+#: generic template as shipped: templates/sfn-resume.yaml; RETAIN's is templates/sfn-resume-retain.yaml).
+CHILD_TEMPLATES = {
+    policy: "sfn-resume.yaml" if policy == "DESTROY" else f"sfn-resume-{policy.lower().replace('_', '-')}.yaml"
+    for policy in REMOVAL_POLICIES
+}
 #: CloudFormation's limit of outputs per template.
 MAX_OUTPUTS = 200
 #: Child outputs surfaced by the parent as `<prefix><key>`, most useful first: when every instance's outputs
@@ -51,25 +58,17 @@ def generic_parameters(config: InstanceConfig) -> dict[str, str]:
     return values
 
 
-def nested_problems(config: Config, source: str) -> list[str]:
-    """What a child stack of the generic template cannot express."""
-    return [
-        f"{source}: {instance.nameSuffix}: removalPolicy: {instance.removalPolicy!r} needs a flat template "
-        "(the generic child template's DeletionPolicy is DESTROY, and DeletionPolicy takes no Parameter)"
-        for instance in config.instances if instance.removalPolicy != "DESTROY"
-    ]
-
-
 def add_sfn_resume_stack(parent: Template, config: InstanceConfig, template_url: str,
                          outputs: tuple[str, ...] = SURFACED_OUTPUTS) -> Stack:
-    """Add one instance to `parent` as a child stack of the generic template at `template_url`, and surface
-    the child's `outputs` as `<prefix><key>` (exported as `${AWS::StackName}-<prefix><key>`)."""
+    """Add one instance to `parent` as a child stack of the generic template at `template_url` (built with the
+    instance's removal policy: CHILD_TEMPLATES), and surface the child's `outputs` as `<prefix><key>` (exported
+    as `${AWS::StackName}-<prefix><key>`)."""
     prefix = names.logical_prefix(config.nameSuffix)
     stack = parent.add_resource(Stack(
         prefix + names.CHILD_STACK,
         # A relative TemplateURL is what `aws cloudformation package` uploads and rewrites: by design here.
         Metadata={"cfn-lint": {"config": {"ignore_checks": ["W3002"]}}},
-        # The child's own table is DESTROY (see nested_problems): deleting the child follows it.
+        # Deleting the child stack deletes its table or keeps it, as the child's own DeletionPolicy says.
         DeletionPolicy="Delete",
         UpdateReplacePolicy="Delete",
         TemplateURL=template_url,
@@ -86,15 +85,20 @@ def add_sfn_resume_stack(parent: Template, config: InstanceConfig, template_url:
     return stack
 
 
-def build_parent_template(config: Config, child_template_url: str = CHILD_TEMPLATE, source: str = "config") -> Template:
-    problems = nested_problems(config, source)
-    if problems:
-        raise ConfigError(problems)
+def build_parent_template(config: Config, child_template_urls: Mapping[str, str] = CHILD_TEMPLATES) -> Template:
+    """A parent of one child stack per instance; `child_template_urls` gives the child template of each removal
+    policy (relative file names for `aws cloudformation package`, or S3 URLs)."""
     parent = new_template(" (parent: one child stack per instance)")
     outputs = surfaced_outputs(len(config.instances))
     for instance in config.instances:
-        add_sfn_resume_stack(parent, instance, child_template_url, outputs)
+        add_sfn_resume_stack(parent, instance, child_template_urls[instance.removalPolicy], outputs)
     return parent
+
+
+def child_templates(config: Config) -> dict[str, str]:
+    """{file name: removal policy} of the child templates a parent of `config` needs, in the policies' order."""
+    wanted = {instance.removalPolicy for instance in config.instances}
+    return {CHILD_TEMPLATES[policy]: policy for policy in REMOVAL_POLICIES if policy in wanted}
 
 
 def surfaced_outputs(instances: int) -> tuple[str, ...]:

@@ -14,7 +14,9 @@ from .config import (
     LOG_RETENTION_DAYS,
     MAX_TIMEOUT_SECONDS,
     REFERENCE_PATH_PATTERN,
+    REMOVAL_POLICIES,
     Config,
+    ConfigError,
     InstanceConfig,
 )
 from .names import MAX_SUFFIX_LENGTH, SUFFIX_PATTERN, logical_prefix
@@ -197,10 +199,11 @@ def add_sfn_resume(template: Template, config: InstanceConfig) -> SfnResume:
     return SfnResume(config=config, resources=instance, prefix=prefix)
 
 
-def build_template(config: Config | None = None) -> Template:
-    """The generic parameterized template (no config), or a template with the config's instances built in."""
+def build_template(config: Config | None = None, removal_policy: str = "DESTROY") -> Template:
+    """The generic parameterized template (no config; its table's `removal_policy` is a build-time choice, as
+    DeletionPolicy takes no Parameter), or a template with the config's instances built in."""
     if config is None:
-        return build_generic_template()
+        return build_generic_template(removal_policy)
     template = new_template()
     for instance in config.instances:
         add_sfn_resume(template, instance)
@@ -218,9 +221,12 @@ def new_template(what: str = "") -> Template:
     return template
 
 
-def build_generic_template() -> Template:
-    """Everything as CloudFormation Parameters: what `aws cloudformation deploy --parameter-overrides` sets."""
-    template = new_template()
+def build_generic_template(removal_policy: str = "DESTROY") -> Template:
+    """Everything as CloudFormation Parameters: what `aws cloudformation deploy --parameter-overrides` sets; the
+    table's removal policy (DESTROY, RETAIN, RETAIN_ON_UPDATE_OR_DELETE) is the one thing chosen at build time."""
+    if removal_policy not in REMOVAL_POLICIES:
+        raise ConfigError([f"removalPolicy: {removal_policy!r}: expected one of {', '.join(REMOVAL_POLICIES)}"])
+    template = new_template("" if removal_policy == "DESTROY" else f" (table: {removal_policy})")
     params = {}
     for name, (kwargs, label, group) in GENERIC_PARAMETERS.items():
         params[name] = template.add_parameter(Parameter(name, **kwargs))
@@ -257,6 +263,7 @@ def build_generic_template() -> Template:
         ),
         legacy_pause_access=HAS_LEGACY_PAUSE_ACCESS,
         legacy_key_condition=HAS_LEGACY_PAUSE_ACCESS_AND_KEY,
+        removal_policy=removal_policy,
     )
     instance = add_instance(template, spec)
     variables = {

@@ -138,8 +138,13 @@ def test_portfolio_shape(portfolio):
         "AWS::ServiceCatalog::PortfolioProductAssociation", "AWS::IAM::Role",
         "AWS::ServiceCatalog::LaunchRoleConstraint", "AWS::ServiceCatalog::PortfolioPrincipalAssociation"}
     assert resources["LaunchRoleConstraint"]["DependsOn"] == ["PortfolioProductAssociation"]
-    (artifact,) = resources["Product"]["Properties"]["ProvisioningArtifactParameters"]
-    assert artifact["Info"] == {"LoadTemplateFromURL": {"Ref": "ProductTemplateUrl"}}
+    generic, retained = resources["Product"]["Properties"]["ProvisioningArtifactParameters"]
+    assert generic["Info"] == {"LoadTemplateFromURL": {"Ref": "ProductTemplateUrl"}}
+    # the retained-table version (templates/sfn-resume-retain.yaml) only when its URL is given
+    condition, artifact, otherwise = retained["Fn::If"]
+    assert portfolio["Conditions"][condition] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "RetainedTableTemplateUrl"}, ""]}]}
+    assert artifact["Info"] == {"LoadTemplateFromURL": {"Ref": "RetainedTableTemplateUrl"}}
+    assert artifact["Name"] == {"Fn::Sub": "${ProductVersion}-retain"} and otherwise == {"Ref": "AWS::NoValue"}
     assert resources["PrincipalAssociation"]["Properties"]["PrincipalARN"] == {"Ref": "PrincipalArn"}
 
 

@@ -186,6 +186,12 @@ def test_nested_stack_commands(workdir, server):
         assert json.loads(done["output"])[{"translate": "translation", "transcribe": "transcription"}[service]][
             "event"]["source"] == f"aws.{service}"
 
+    # Each table's DeletionPolicy is its instance's removalPolicy: Translate's (RETAIN) outlives the stacks.
+    tables = {config.nameSuffix: outputs[config.nameSuffix + "TableName"] for config in (translate, transcribe)}
+    cfn.delete_stack(StackName="my-resumes")
+    dynamodb = server.client("dynamodb")
+    assert set(dynamodb.list_tables()["TableNames"]) & set(tables.values()) == {tables["TranslationTranslateResume"]}
+
 
 @pytest.mark.timeout(180)
 def test_service_catalog_commands(workdir, server):
@@ -219,3 +225,11 @@ def test_service_catalog_commands(workdir, server):
     deployment = Deployment.deploy(server, "SC-123456789012-pp-sfnresume", body, generic_parameters(translate))
     done = pause_and_resume(deployment, translate, sample_event("translate"), "catalog-1")
     assert done["status"] == "SUCCEEDED"
+
+    # The product's -retain version: its table outlives the provisioned product.
+    retained = server.client("s3").get_object(Bucket="my-catalog", Key="sfn-resume-retain.yaml")["Body"].read().decode()
+    assert retained == (TEMPLATES / "sfn-resume-retain.yaml").read_text()
+    kept = Deployment.deploy(server, "SC-123456789012-pp-retained", retained,
+                             dict(generic_parameters(translate), NameSuffix="Retained"))
+    cfn.delete_stack(StackName="SC-123456789012-pp-retained")
+    assert kept.table_name in server.client("dynamodb").list_tables()["TableNames"]
