@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from . import __version__, asl
+from . import __version__, asl, catalogue
 from .config import REMOVAL_POLICIES, ConfigError, load_config, parse_json, read_text
 from .catalog import build_portfolio_template
 from .nested import MAX_OUTPUTS, SURFACED_OUTPUTS, build_parent_template, child_templates, surfaced_outputs
@@ -25,6 +25,8 @@ MAX_TEMPLATE_BYTES_S3 = 1_000_000
 
 #: (what it does, the command): `--help` prints each on lines of its own, which no terminal width rewraps.
 HELP_EXAMPLES = [
+    ("the services of the examples catalogue", "sfn-resume init --list"),
+    ("a commented starting config for one of them", "sfn-resume init translate --name MyTranslateResume -o my.yaml"),
     ("the generic template (everything a Parameter)", "sfn-resume synth -o templates/sfn-resume.yaml"),
     ("a template with the config's instances built in", "sfn-resume synth examples/translate/config.yaml"),
     ("a parent with one child stack per instance",
@@ -61,6 +63,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"sfn-resume {__version__}")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    init = commands.add_parser("init", help="write a starting config for a service from the examples catalogue",
+                               description="Write the catalogue's commented config for SERVICE: its event patterns, "
+                                           "both id paths and where each value comes from.")
+    init.add_argument("service", nargs="?", metavar="SERVICE", help="a service of the catalogue (see --list)")
+    init.add_argument("--list", action="store_true", help="list the catalogue's services")
+    init.add_argument("--name", metavar="SUFFIX", help="the instance's nameSuffix (default: the example's)")
+    init.add_argument("-o", "--output", help="file to write (default: standard output)")
+    init.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
+    init.set_defaults(run=_init)
 
     synth = commands.add_parser("synth", help="write a CloudFormation template (YAML)",
                                 description="Write the generic template, or one built from CONFIG.")
@@ -129,6 +141,25 @@ def _add_pause_options(parser) -> None:
     parser.add_argument("--query-language", choices=asl.QUERY_LANGUAGES, default=asl.JSONPATH,
                         help="the state's query language, as the workflow's (default: jsonpath)")
     parser.add_argument("--partition", default="aws", choices=PARTITIONS, help="partition of the ARNs (default: aws)")
+
+
+def _init(args) -> int:
+    if args.list:
+        if args.service or args.name or args.output:
+            raise ConfigError(["--list: takes no SERVICE, --name or -o"])
+        known = catalogue.services()
+        width = max(map(len, known))
+        for name, service in known.items():
+            print(f"{name:<{width}}  {service.title}")
+        return 0
+    if not args.service:
+        raise ConfigError(["init: name a SERVICE (`sfn-resume init --list` lists them)"])
+    text = catalogue.starting_config(args.service, args.name)
+    if args.output and Path(args.output).exists() and not args.force:
+        raise ConfigError([f"-o: {args.output!r} exists; use --force to overwrite it"])
+    _check_output_path(args.output)
+    _write(text, args.output)
+    return 0
 
 
 def _synth(args) -> int:

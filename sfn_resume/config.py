@@ -102,6 +102,14 @@ def parse_json(text: str, prefix: str):
         raise ConfigError([f"{prefix}not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}"]) from None
 
 
+def check_value(key: str, value, prefix: str) -> None:
+    """Validate one config value on its own (e.g. a command-line option that fills a key); a ConfigError whose
+    message starts with `prefix`."""
+    problems = _CHECKS[key](value, {})
+    if problems:
+        raise ConfigError([prefix + problem for problem in problems])
+
+
 def load_config(path: str | Path) -> Config:
     """Read a YAML or JSON config file and validate it."""
     text = read_text(path, f"{path}: ", "the config file")

@@ -14,6 +14,9 @@ import uuid
 import warnings
 from pathlib import Path
 
+import yaml
+
+from .. import catalogue
 from ..config import parse_config
 from ..nested import generic_parameters
 from ..template import build_template
@@ -21,39 +24,15 @@ from . import local_aws
 from .harness import Deployment, statuses
 
 COMMITTED_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "sfn-resume.yaml"
-#: The seed example (REFERENCE.md §1), as examples/translate/config.yaml has it.
-TRANSLATE = {
-    "nameSuffix": "TranslationTranslateResume",
-    "pathToIdPauseTask": "$.startTextTranslationJob.JobId",
-    "pathToIdWorkflow": "$.detail.jobId",
-    "eventPattern": {
-        "source": ["aws.translate"],
-        "detail-type": ["Translate TextTranslationJob State Change"],
-        "detail": {"jobStatus": ["COMPLETED"]},
-    },
-    "failureEventPattern": {
-        "source": ["aws.translate"],
-        "detail-type": ["Translate TextTranslationJob State Change"],
-        "detail": {"jobStatus": ["FAILED", "STOPPED", "COMPLETED_WITH_ERROR"]},
-    },
-    "resultPath": "$.translation",
-    "timeoutSeconds": 21_600,
-}
+#: The seed example (REFERENCE.md §1), from the examples catalogue the package ships.
+TRANSLATE = catalogue.service("translate")
 
 
-def translate_event(job_id: str, status: str = "COMPLETED") -> dict:
-    """A Translate job state change event, in the shape EventBridge delivers it."""
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Translate TextTranslationJob State Change",
-        "source": "aws.translate",
-        "account": "123456789012",
-        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "region": "us-east-1",
-        "resources": [],
-        "detail": {"jobId": job_id, "jobStatus": status},
-    }
+def translate_event(job_id: str) -> dict:
+    """The catalogue's Translate completion event for `job_id`, with a new event id (as EventBridge gives)."""
+    event = json.loads(TRANSLATE.event("success"))
+    return dict(event, id=str(uuid.uuid4()), time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                detail=dict(event["detail"], jobId=job_id))
 
 
 class Timeline:
@@ -80,7 +59,7 @@ def run_demo(out=None) -> int:
     # and says so twice, as a log line and as a warning.
     logging.getLogger("moto").addFilter(lambda record: "AWS::SQS::QueuePolicy" not in record.getMessage())
     warnings.filterwarnings("ignore", message="Tried to parse AWS::SQS::QueuePolicy")
-    instance = parse_config(TRANSLATE).instances[0]
+    instance = parse_config(yaml.safe_load(TRANSLATE.config_text)).instances[0]
     if COMMITTED_TEMPLATE.is_file():
         template, origin = COMMITTED_TEMPLATE.read_text(), "templates/sfn-resume.yaml"
     else:

@@ -46,7 +46,7 @@ def readme_blocks(language: str) -> dict[str, str]:
 BLOCKS = readme_blocks("bash")
 PYTHON_BLOCKS = readme_blocks("python")
 #: Sections whose commands this module runs; the others are `make` targets (checked below).
-RUN_HERE = ["Synthesize a template", "Splice the pause into your workflow", "Deploy", "Upgrading from 0.1",
+RUN_HERE = ["Start from the catalogue", "Synthesize a template", "Splice the pause into your workflow", "Deploy", "Upgrading from 0.1",
             "Use as a nested stack", "Publish as a Service Catalog product", "Check a config before you deploy"]
 
 
@@ -91,6 +91,15 @@ def test_synthesize_commands_write_what_is_committed(workdir):
     run_block("Synthesize a template", workdir)
     assert (workdir / "templates" / "sfn-resume.yaml").read_text() == (TEMPLATES / "sfn-resume.yaml").read_text()
     assert (workdir / "translate.yaml").read_text() == (TEMPLATES / "examples" / "translate.yaml").read_text()
+
+
+@pytest.mark.timeout(30)
+def test_catalogue_commands(workdir):
+    out = run_block("Start from the catalogue", workdir)
+    assert "transcribe             Amazon Transcribe" in out and "this event would resume the paused workflow" in out
+    config = load_config(workdir / "my-config.yaml").instances[0]
+    assert config.nameSuffix == "MyTranscribeResume"
+    assert config.eventPattern == load_config(EXAMPLES / "transcribe" / "config.yaml").instances[0].eventPattern
 
 
 @pytest.mark.timeout(30)

@@ -1,0 +1,68 @@
+"""`sfn-resume init`: a starting config from the examples catalogue the package ships."""
+
+import pytest
+import yaml
+
+from sfn_resume import load_config
+from sfn_resume.catalogue import EXAMPLES as PACKAGED_EXAMPLES, services
+from sfn_resume.cli import main
+
+from .helpers import EXAMPLES, ROOT, SERVICE_EXAMPLES
+
+
+def test_the_repository_examples_are_the_packaged_catalogue():
+    assert (ROOT / "examples").is_symlink() and EXAMPLES.resolve() == ROOT / "sfn_resume" / "examples"
+    assert str(PACKAGED_EXAMPLES) == str(ROOT / "sfn_resume" / "examples")
+
+
+def test_list_names_every_service_with_what_it_is(capsys):
+    assert main(["init", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == sorted(c.parent.name for c in SERVICE_EXAMPLES)
+    assert len(lines) >= 14
+    assert "translate              Amazon Translate -- asynchronous batch translation (TextTranslationJob)." in lines
+
+
+@pytest.mark.parametrize("service", sorted(services()))
+def test_init_writes_the_commented_example_and_it_passes_check(service, tmp_path, capsys):
+    path = tmp_path / "config.yaml"
+    assert main(["init", service, "--name", "MineResume", "-o", str(path)]) == 0
+    written, example = path.read_text(), (EXAMPLES / service / "config.yaml").read_text()
+    assert written.startswith(f"# Written by `sfn-resume init {service}`")
+    assert "# Docs" in written and yaml.safe_load(written) == dict(yaml.safe_load(example), nameSuffix="MineResume")
+    assert load_config(path).instances[0].nameSuffix == "MineResume"
+    assert main(["check", str(path), "--event", str(EXAMPLES / service / "events" / "success.json")]) == 0
+    assert "this event would resume the paused workflow" in capsys.readouterr().out
+
+
+def test_init_without_output_prints_and_keeps_the_example_name(capsys):
+    assert main(["init", "batch"]) == 0
+    assert yaml.safe_load(capsys.readouterr().out) == yaml.safe_load((EXAMPLES / "batch" / "config.yaml").read_text())
+
+
+def test_init_overwrites_only_with_force(tmp_path, capsys):
+    path = tmp_path / "mine.yaml"
+    path.write_text("keep me\n")
+    assert main(["init", "glue", "-o", str(path)]) == 2
+    assert capsys.readouterr().err == f"sfn-resume: -o: {str(path)!r} exists; use --force to overwrite it\n"
+    assert path.read_text() == "keep me\n"
+    assert main(["init", "glue", "-o", str(path), "--force"]) == 0
+    assert load_config(path).instances[0].nameSuffix == "GlueJobRunResume"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["init", "nope"], "SERVICE: 'nope' is not in the catalogue; choose one of athena, backup, "),
+    (["init", "glue", "--name", "no spaces"], "--name: 'no spaces' is not allowed; expected 1 to 49 letters"),
+    (["init"], "init: name a SERVICE (`sfn-resume init --list` lists them)"),
+    (["init", "glue", "--list"], "--list: takes no SERVICE, --name or -o"),
+])
+def test_init_refuses_bad_input_and_writes_nothing(argv, message, tmp_path, capsys):
+    assert main([*argv, "-o", str(tmp_path / "out.yaml")]) == 2
+    assert capsys.readouterr().err.startswith("sfn-resume: " + message)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_readme_catalogue_table_lists_every_service():
+    section = (ROOT / "README.md").read_text().split("## Examples\n")[1].split("\n## ")[0]
+    listed = [line.split("|")[2].strip(" `") for line in section.splitlines() if line.startswith("| ")][2:]
+    assert sorted(listed) == sorted(services())
