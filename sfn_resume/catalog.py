@@ -1,4 +1,4 @@
-"""An AWS Service Catalog portfolio whose product provisions the generic template.
+"""An AWS Service Catalog portfolio whose product provisions the generic template (with its alarms and dashboard).
 
 The launch role grants what CloudFormation needs to create, update and delete the generic template's
 resources, scoped to their `SfnResume-*` names and to Service Catalog's `SC-*` stacks, roles and policies;
@@ -8,12 +8,14 @@ tests/test_catalog.py derives the same list from the CloudFormation resource sch
 from __future__ import annotations
 
 import awacs.cloudformation as cloudformation
+import awacs.cloudwatch as cloudwatch
 import awacs.dynamodb as dynamodb
 import awacs.events as events
 import awacs.iam as iam_actions
 import awacs.kms as kms
 import awacs.logs as logs
 import awacs.s3 as s3
+import awacs.sns as sns
 import awacs.sqs as sqs
 import awacs.states as states
 from awacs.aws import Allow, Condition, Policy, Principal, Statement, StringEquals
@@ -93,6 +95,19 @@ def launch_statements() -> list[Statement]:
             events.PutRule, events.DeleteRule, events.DescribeRule, events.PutTargets, events.RemoveTargets,
             events.ListTargetsByRule, events.ListTagsForResource,
         ], [rules]),
+        ("AlarmTopic", [
+            sns.CreateTopic, sns.DeleteTopic, sns.GetTopicAttributes, sns.SetTopicAttributes,
+            sns.ListSubscriptionsByTopic, sns.GetDataProtectionPolicy, sns.ListTagsForResource, sns.TagResource,
+            sns.UntagResource,
+        ], [_arn("sns", "SfnResume-*")]),
+        ("Alarms", [
+            cloudwatch.PutMetricAlarm, cloudwatch.DeleteAlarms, cloudwatch.DescribeAlarms,
+            cloudwatch.ListTagsForResource, cloudwatch.TagResource, cloudwatch.UntagResource,
+        ], [_arn("cloudwatch", "alarm:SfnResume-*")]),
+        ("Dashboard", [
+            cloudwatch.PutDashboard, cloudwatch.GetDashboard, cloudwatch.DeleteDashboards,
+            cloudwatch.ListTagsForResource, cloudwatch.TagResource, cloudwatch.UntagResource,
+        ], [_global_arn("cloudwatch", "dashboard/SfnResume-*")]),
         ("Roles", [
             iam_actions.CreateRole, iam_actions.DeleteRole, iam_actions.GetRole, iam_actions.UpdateAssumeRolePolicy,
             iam_actions.PutRolePolicy, iam_actions.GetRolePolicy, iam_actions.DeleteRolePolicy,

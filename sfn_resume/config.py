@@ -23,6 +23,7 @@ REFERENCE_PATH_PATTERN = r"^\$(\.[A-Za-z0-9_][A-Za-z0-9_-]*|\[[0-9]+\])+$"
 RESULT_PATH_PATTERN = r"^\$(\.[A-Za-z0-9_][A-Za-z0-9_-]*)*$"
 KMS_KEY_ARN_PATTERN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$"
 STATE_MACHINE_ARN_PATTERN = r"^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_*-]+$"
+SNS_TOPIC_ARN_PATTERN = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$"
 
 #: The construct's RemovalPolicy names that a DynamoDB table supports. CDK's SNAPSHOT has no CloudFormation
 #: equivalent for a table (DeletionPolicy Snapshot is refused, cfn-lint E3035), so it gets its own message.
@@ -65,6 +66,9 @@ class InstanceConfig:
     allowedStateMachineArns: tuple = ()
     tags: dict = field(default_factory=dict)
     legacyPauseAccess: bool = False
+    alarms: bool = True
+    alarmTopicArn: str | None = None
+    dashboard: bool = False
 
 
 #: The optional keys and their defaults (documented in the README's config table), from InstanceConfig itself.
@@ -235,6 +239,13 @@ def _boolean(value, _values) -> list[str]:
     return [] if isinstance(value, bool) else [f": {show(value)} is not allowed; expected true or false"]
 
 
+def _alarm_topic_arn(value, values) -> list[str]:
+    if values.get("alarms") is False:
+        return [": is set while alarms is false; the topic receives the alarms' notifications only"]
+    return _matches(SNS_TOPIC_ARN_PATTERN, "an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<name>)")(
+        value, values)
+
+
 def _state_machine_arns(value, _values) -> list[str]:
     if not isinstance(value, (list, tuple)) or not all(
         isinstance(v, str) and re.fullmatch(STATE_MACHINE_ARN_PATTERN, v) for v in value
@@ -272,4 +283,7 @@ _CHECKS = {
     "allowedStateMachineArns": _state_machine_arns,
     "tags": _tags,
     "legacyPauseAccess": _boolean,
+    "alarms": _boolean,
+    "alarmTopicArn": _alarm_topic_arn,
+    "dashboard": _boolean,
 }

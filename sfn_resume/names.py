@@ -18,6 +18,10 @@ EVENTS_ROLE = "EventsRole"
 DEAD_LETTER_QUEUE = "DeadLetterQueue"
 DEAD_LETTER_QUEUE_POLICY = "DeadLetterQueuePolicy"
 PAUSE_STATE_POLICY = "PauseStatePolicy"
+ALARM_TOPIC = "AlarmTopic"
+RUNS_FAILED_ALARM = "RunsFailedAlarm"
+EVENTS_UNDELIVERED_ALARM = "EventsUndeliveredAlarm"
+DASHBOARD = "Dashboard"
 CHILD_STACK = "Stack"  # an instance's child stack in a parent template
 
 # Output keys (exported as ${AWS::StackName}-<key>).
@@ -29,6 +33,7 @@ OUTPUT_PAUSE_STATE_POLICY_ARN = "PauseStatePolicyArn"
 OUTPUT_PAUSE_STATE = "PauseState"
 OUTPUT_PAUSE_STATE_JSONATA = "PauseStateJsonata"
 OUTPUT_DEAD_LETTER_QUEUE_URL = "DeadLetterQueueUrl"
+OUTPUT_ALARM_TOPIC_ARN = "AlarmTopicArn"
 
 #: Physical names derived from the name suffix, with each service's length limit.
 PHYSICAL_NAMES = {
@@ -39,6 +44,10 @@ PHYSICAL_NAMES = {
     "fail rule": ("SfnResume-{suffix}-Fail", 64),
     "dead-letter queue": ("SfnResume-{suffix}-DLQ", 80),
     "log group": ("/aws/vendedlogs/states/SfnResume-{suffix}", 512),
+    "alarm topic": ("SfnResume-{suffix}-Alarms", 256),
+    RUNS_FAILED_ALARM: ("SfnResume-{suffix}-RunsFailed", 255),
+    EVENTS_UNDELIVERED_ALARM: ("SfnResume-{suffix}-EventsUndelivered", 255),
+    "dashboard": ("SfnResume-{suffix}", 255),
 }
 #: The longest name suffix for which every physical name fits its limit.
 MAX_SUFFIX_LENGTH = min(limit - len(fmt.format(suffix="")) for fmt, limit in PHYSICAL_NAMES.values())

@@ -53,6 +53,9 @@ def generic_parameters(config: InstanceConfig) -> dict[str, str]:
         "KmsKeyArn": config.kmsKeyArn or "",
         "AnswerableStateMachineArns": ",".join(config.allowedStateMachineArns),
         "LegacyPauseAccess": str(config.legacyPauseAccess).lower(),
+        "CreateAlarms": str(config.alarms).lower(),
+        "AlarmTopicArn": config.alarmTopicArn or "",
+        "CreateDashboard": str(config.dashboard).lower(),
     }
     assert list(values) == list(GENERIC_PARAMETERS)  # one value per Parameter, in order
     return values

@@ -86,6 +86,11 @@ SCANNER_SUPPRESSIONS = {
         Suppression("cfn-lint", "ES6000", "cfn-lint-serverless wants a RedrivePolicy on every queue; this queue is "
                     "the dead-letter queue itself, a queue behind it would never receive anything."),
     ),
+    names.ALARM_TOPIC: (
+        Suppression("checkov", "CKV_AWS_26", "CloudWatch cannot publish to a topic encrypted with the AWS managed key "
+                    "aws/sns; it is encrypted with kmsKeyArn / KmsKeyArn when given. It carries alarm states only.",
+                    when="no key"),
+    ),
 }
 
 
@@ -114,6 +119,11 @@ class InstanceSpec:
     failure_condition: str | None = None
     table_key_condition: str | None = None  # the Condition under which `table_key` is set (generic template)
     legacy_key_condition: str | None = None  # legacy access and a key both on (generic template)
+    alarms: object = True  # True, False, or the Condition under which they exist (generic template)
+    alarm_topic_arn: object = None  # the topic given (a literal, or a Ref under `alarm_topic_condition`), or None
+    alarm_topic_condition: str | None = None  # generic template: a topic is given
+    own_topic_condition: str | None = None  # generic template: alarms are on and no topic is given
+    dashboard: object = False  # True, False, or the Condition under which it exists (generic template)
 
 
 @dataclass(frozen=True)

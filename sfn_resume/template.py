@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from troposphere import (And, Condition, Equals, Export, GetAtt, If, Join, Not, NoValue, Output, Parameter, Ref, Select,
                          Split, Sub, Template)
 
-from . import __version__, asl, names, render
+from . import __version__, alarms, asl, names, render
 from .config import (
     LOG_LEVELS,
     LOG_RETENTION_DAYS,
@@ -30,6 +30,7 @@ EVENT_PATTERN_PARAMETER_PATTERN = r"^\s*\{[\s\S]*\}\s*$"
 OPTIONAL_EVENT_PATTERN_PARAMETER_PATTERN = r"^(\s*\{[\s\S]*\}\s*)?$"
 OPTIONAL_RESULT_PATH_PARAMETER_PATTERN = r"^(\$(\.[A-Za-z0-9_][A-Za-z0-9_-]*)*)?$"
 OPTIONAL_KMS_KEY_ARN_PARAMETER_PATTERN = r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+)?$"
+OPTIONAL_SNS_TOPIC_ARN_PARAMETER_PATTERN = r"^(arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256})?$"
 
 #: Parameters of the generic template: name → (troposphere keyword arguments, label, group).
 GENERIC_PARAMETERS = {
@@ -95,8 +96,8 @@ GENERIC_PARAMETERS = {
         "Log level", "Operations"),
     "KmsKeyArn": (dict(
         Type="String", Default="", AllowedPattern=OPTIONAL_KMS_KEY_ARN_PARAMETER_PATTERN,
-        Description="Optional: customer managed KMS key of the table, queue and log group (README: its policy). "
-                    "Empty: AWS managed keys.",
+        Description="Optional: customer managed KMS key of the table, queue, log group, alarm topic (README: its "
+                    "policy). Empty: AWS managed keys.",
         ConstraintDescription="empty, or a KMS key ARN."),
         "KMS key ARN", "Security"),
     "AnswerableStateMachineArns": (dict(
@@ -110,6 +111,19 @@ GENERIC_PARAMETERS = {
         Description="Optional: true while workflows still use 0.1's pause state, which writes the table "
                     "(README: Upgrading from 0.1).",),
         "Upgrading from 0.1", "Security"),
+    "CreateAlarms": (dict(
+        Type="String", Default="true", AllowedValues=["true", "false"],
+        Description="Optional: alarms on failed runs and undelivered events (default true; ~$0.90 a month).",),
+        "Alarms", "Alarms"),
+    "AlarmTopicArn": (dict(
+        Type="String", Default="", AllowedPattern=OPTIONAL_SNS_TOPIC_ARN_PARAMETER_PATTERN,
+        Description="Optional: SNS topic the alarms notify. Empty (default): a topic of the stack's own.",
+        ConstraintDescription="empty, or an SNS topic ARN."),
+        "Alarm topic ARN", "Alarms"),
+    "CreateDashboard": (dict(
+        Type="String", Default="false", AllowedValues=["true", "false"],
+        Description="Optional: a CloudWatch dashboard (default false; $3 a month).",),
+        "Dashboard", "Alarms"),
 }
 
 #: The generic template's conditions.
@@ -120,6 +134,10 @@ HAS_KMS_KEY = "HasKmsKey"
 HAS_ANSWERABLE_ARNS = "HasAnswerableStateMachineArns"
 HAS_LEGACY_PAUSE_ACCESS = "HasLegacyPauseAccess"
 HAS_LEGACY_PAUSE_ACCESS_AND_KEY = "HasLegacyPauseAccessAndKey"
+HAS_ALARMS = "HasAlarms"
+HAS_ALARM_TOPIC = "HasAlarmTopic"
+HAS_OWN_ALARM_TOPIC = "HasOwnAlarmTopic"
+HAS_DASHBOARD = "HasDashboard"
 
 
 def all_state_machines_arn():
@@ -187,6 +205,9 @@ def add_sfn_resume(template: Template, config: InstanceConfig) -> SfnResume:
         legacy_pause_access=config.legacyPauseAccess,
         removal_policy=config.removalPolicy,
         tags=dict(config.tags),
+        alarms=config.alarms,
+        alarm_topic_arn=config.alarmTopicArn,
+        dashboard=config.dashboard,
     )
     instance = add_instance(template, spec)
     pause_states = {
@@ -196,6 +217,8 @@ def add_sfn_resume(template: Template, config: InstanceConfig) -> SfnResume:
         for language in asl.QUERY_LANGUAGES
     }
     _add_outputs(template, instance, prefix, pause_states)
+    alarms.add_alarms(template, spec, instance)
+    alarms.add_dashboard(template, spec, instance)
     return SfnResume(config=config, resources=instance, prefix=prefix)
 
 
@@ -211,8 +234,8 @@ def build_template(config: Config | None = None, removal_policy: str = "DESTROY"
 
 
 def flat_outputs(config: Config) -> int:
-    """How many Outputs a flat template of `config` has (CloudFormation allows 200)."""
-    return OUTPUTS_PER_INSTANCE * len(config.instances)
+    """How many Outputs a flat template of `config` has (CloudFormation allows 200): AlarmTopicArn with alarms."""
+    return sum(OUTPUTS_PER_INSTANCE + instance.alarms for instance in config.instances)
 
 
 def new_template(what: str = "") -> Template:
@@ -241,6 +264,10 @@ def build_generic_template(removal_policy: str = "DESTROY") -> Template:
     template.add_condition(HAS_LEGACY_PAUSE_ACCESS, Equals(Ref(params["LegacyPauseAccess"]), "true"))
     template.add_condition(HAS_LEGACY_PAUSE_ACCESS_AND_KEY, And(Condition(HAS_LEGACY_PAUSE_ACCESS),
                                                                 Condition(HAS_KMS_KEY)))
+    template.add_condition(HAS_ALARMS, Equals(Ref(params["CreateAlarms"]), "true"))
+    template.add_condition(HAS_ALARM_TOPIC, Not(Equals(Ref(params["AlarmTopicArn"]), "")))
+    template.add_condition(HAS_OWN_ALARM_TOPIC, And(Condition(HAS_ALARMS), Not(Condition(HAS_ALARM_TOPIC))))
+    template.add_condition(HAS_DASHBOARD, Equals(Ref(params["CreateDashboard"]), "true"))
 
     kms_key = If(HAS_KMS_KEY, Ref(params["KmsKeyArn"]), NoValue)
     spec = InstanceSpec(
@@ -264,6 +291,11 @@ def build_generic_template(removal_policy: str = "DESTROY") -> Template:
         legacy_pause_access=HAS_LEGACY_PAUSE_ACCESS,
         legacy_key_condition=HAS_LEGACY_PAUSE_ACCESS_AND_KEY,
         removal_policy=removal_policy,
+        alarms=HAS_ALARMS,
+        alarm_topic_arn=Ref(params["AlarmTopicArn"]),
+        alarm_topic_condition=HAS_ALARM_TOPIC,
+        own_topic_condition=HAS_OWN_ALARM_TOPIC,
+        dashboard=HAS_DASHBOARD,
     )
     instance = add_instance(template, spec)
     variables = {
@@ -285,6 +317,8 @@ def build_generic_template(removal_policy: str = "DESTROY") -> Template:
         pause_states[language] = Sub(text, **{name: value for name, value in variables.items()
                                               if "${" + name + "}" in text})
     _add_outputs(template, instance, "", pause_states)
+    alarms.add_alarms(template, spec, instance)
+    alarms.add_dashboard(template, spec, instance)
     return template
 
 

@@ -55,6 +55,11 @@ UNUSED_FEATURES = {
         "iam:DetachRolePolicy": "Roles", "iam:AttachUserPolicy": "Users", "iam:DetachUserPolicy": "Users",
     },
     "AWS::Events::Rule": {"events:TagResource": "Tags", "events:UntagResource": "Tags"},
+    "AWS::SNS::Topic": {
+        "iam:GetRole": "DeliveryStatusLogging", "iam:PassRole": "DeliveryStatusLogging",
+        "sns:PutDataProtectionPolicy": "DataProtectionPolicy", "sns:Subscribe": "Subscription",
+        "sns:Unsubscribe": "Subscription",
+    },
     "AWS::StepFunctions::StateMachine": {
         "s3:GetObject": "DefinitionS3Location", "s3:GetObjectVersion": "DefinitionS3Location",
         "kms:DescribeKey": "EncryptionConfiguration", "kms:GenerateDataKey": "EncryptionConfiguration",
@@ -80,7 +85,8 @@ def handler_permissions() -> dict[str, set[str]]:
     found = {}
     for path in glob.glob(str(SCHEMAS / "*.json")):
         schema = json.loads(Path(path).read_text())
-        if schema.get("typeName") in UNUSED_FEATURES or schema.get("typeName") in ("AWS::SQS::Queue", "AWS::SQS::QueuePolicy"):
+        if schema.get("typeName") in UNUSED_FEATURES or schema.get("typeName") in (
+                "AWS::SQS::Queue", "AWS::SQS::QueuePolicy", "AWS::CloudWatch::Alarm", "AWS::CloudWatch::Dashboard"):
             found[schema["typeName"]] = {p for handler in ("create", "read", "update", "delete")
                                          for p in schema.get("handlers", {}).get(handler, {}).get("permissions", [])}
     return found

@@ -37,6 +37,7 @@ EXPECTED_SUPPRESSIONS = [
     (names.DEAD_LETTER_QUEUE, "checkov", "CKV_AWS_27", "no key"),
     (names.DEAD_LETTER_QUEUE, "cfn-guard", "sqs_queue_encrypted_check", "key parameter"),
     (names.DEAD_LETTER_QUEUE, "cfn-lint", "ES6000", "always"),
+    (names.ALARM_TOPIC, "checkov", "CKV_AWS_26", "no key"),
 ]
 
 

@@ -148,14 +148,16 @@ def bridge_cfn_previous_parameter_values(patches: Patches) -> None:
     patches.set(CloudFormationBackend, "create_change_set", create_change_set)
 
 
-@bridge("cfn-yaml-getatt-list", gap="20: YAML `!GetAtt [Logical, Attribute]` (the list form) reaches the engine as "
-                                      "YAML nodes, not names")
-def bridge_cfn_yaml_getatt_list(patches: Patches) -> None:
-    """Read `!GetAtt [Logical, Attribute]` as CloudFormation does, like `!GetAtt Logical.Attribute`.
+@bridge("cfn-yaml-short-forms", gap="20: YAML `!GetAtt [Logical, Attribute]` (the list form) reaches the engine as "
+                                      "YAML nodes, and `!Condition Name` as an unknown `Fn::Condition`")
+def bridge_cfn_yaml_short_forms(patches: Patches) -> None:
+    """Read `!GetAtt [Logical, Attribute]` as CloudFormation does, like `!GetAtt Logical.Attribute`, and
+    `!Condition Name` as `{"Condition": Name}`.
 
     moto's YAML tag constructor returns the list form's raw `ScalarNode`s, so the resource lookup fails ("references
-    undefined resource ScalarNode(...)"). The templates use the list form because cfn-guard misreads the other
-    (sfn_resume/render.py).
+    undefined resource ScalarNode(...)"); the templates use the list form because cfn-guard misreads the other
+    (sfn_resume/render.py). It also turns every tag into `Fn::<tag>`, so a condition made of other conditions
+    (`!And [!Condition A, !Not [!Condition B]]`) meets `Fn::Condition`, which it cannot evaluate: always false.
     """
     import yaml
     from moto.cloudformation import models, responses, utils
@@ -165,6 +167,8 @@ def bridge_cfn_yaml_getatt_list(patches: Patches) -> None:
     def yaml_tag_constructor(loader: Any, tag: Any, node: Any) -> Any:
         if tag == "!GetAtt" and isinstance(node, yaml.SequenceNode):
             return {"Fn::GetAtt": loader.construct_sequence(node)}
+        if tag == "!Condition":
+            return {"Condition": loader.construct_scalar(node)}
         return original(loader, tag, node)
 
     for module in (utils, models, responses):
@@ -240,3 +244,86 @@ def bridge_cfn_update_conditional_resources(patches: Patches) -> None:
         return actions
 
     patches.set(parsing.ResourceMap, "build_resource_diff", build_resource_diff)
+
+
+@bridge("cfn-cloudwatch-alarm", gap="24: moto's CloudFormation skips AWS::CloudWatch::Alarm (no model): a stack's "
+                                      "alarms do not exist")
+def bridge_cfn_cloudwatch_alarm(patches: Patches) -> None:
+    """Create, update and delete a stack's CloudWatch alarms through moto's CloudWatch backend, metric-math
+    `Metrics` included, as PutMetricAlarm would (moto's CloudWatch API has them; its CloudFormation has no model)."""
+    from moto.cloudformation import parsing
+    from moto.cloudwatch.models import Dimension, Metric, MetricDataQuery, MetricStat, cloudwatch_backends
+
+    def query(item: dict) -> MetricDataQuery:
+        stat = item.get("MetricStat")
+        metric_stat = stat and MetricStat(
+            metric=Metric(metric_name=stat["Metric"]["MetricName"], namespace=stat["Metric"]["Namespace"],
+                          dimensions=[Dimension(d["Name"], d["Value"]) for d in stat["Metric"].get("Dimensions", [])]),
+            period=str(stat["Period"]), stat=stat["Stat"], unit=stat.get("Unit"))
+        return MetricDataQuery(query_id=item["Id"], label=item.get("Label"), period=item.get("Period"),
+                               return_data=str(item.get("ReturnData", True)).lower(),
+                               expression=item.get("Expression"), metric_stat=metric_stat)
+
+    class CloudFormationAlarm:
+        """What the stack keeps for an alarm: its name (Ref) and ARN (GetAtt Arn)."""
+
+        def __init__(self, alarm):
+            self.physical_resource_id = alarm.name
+            self.arn = alarm.alarm_arn
+
+        def is_created(self) -> bool:
+            return True
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "AlarmName"
+
+        @staticmethod
+        def has_cfn_attr(attribute: str) -> bool:
+            return attribute == "Arn"
+
+        def get_cfn_attribute(self, attribute: str) -> str:
+            return self.arn
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name,
+                                            **kwargs):
+            p = cloudformation_json["Properties"]
+            alarm = cloudwatch_backends[account_id][region_name].put_metric_alarm(
+                name=p.get("AlarmName") or resource_name, namespace=p.get("Namespace"),
+                metric_name=p.get("MetricName"), comparison_operator=p["ComparisonOperator"],
+                evaluation_periods=int(p["EvaluationPeriods"]), period=p.get("Period"),
+                threshold=float(p["Threshold"]), statistic=p.get("Statistic"),
+                description=p.get("AlarmDescription"), dimensions=p.get("Dimensions", []),
+                alarm_actions=p.get("AlarmActions", []), ok_actions=p.get("OKActions", []),
+                metric_data_queries=[query(item) for item in p.get("Metrics", [])] or None,
+                datapoints_to_alarm=p.get("DatapointsToAlarm"), treat_missing_data=p.get("TreatMissingData"),
+                actions_enabled=p.get("ActionsEnabled", True))
+            return cls(alarm)
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json,
+                                            account_id, region_name):
+            cls.delete_from_cloudformation_json(original_resource.physical_resource_id, cloudformation_json,
+                                                account_id, region_name)
+            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id,
+                                                       region_name)
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+            cloudwatch_backends[account_id][region_name].delete_alarms([resource_name])
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            cloudwatch_backends[account_id][region_name].delete_alarms([self.physical_resource_id])
+
+    original_class, original_name = parsing.resource_class_from_type, parsing.resource_name_property_from_type
+    alarm_type = "AWS::CloudWatch::Alarm"
+
+    def resource_class_from_type(resource_type: str):
+        return CloudFormationAlarm if resource_type == alarm_type else original_class(resource_type)
+
+    def resource_name_property_from_type(resource_type: str):
+        return "AlarmName" if resource_type == alarm_type else original_name(resource_type)
+
+    patches.set(parsing, "resource_class_from_type", resource_class_from_type)
+    patches.set(parsing, "resource_name_property_from_type", resource_name_property_from_type)

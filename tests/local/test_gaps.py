@@ -35,10 +35,11 @@ GAP_TESTS = {
     "cfn-nested-stack-outputs": "test_gap_17_nested_stack_outputs",
     "dynamodb-atomic-writes": "test_gap_18_dynamodb_conditional_writes_are_atomic",
     "cfn-previous-parameter-values": "test_gap_19_previous_parameter_values",
-    "cfn-yaml-getatt-list": "test_gap_20_yaml_getatt_list",
+    "cfn-yaml-short-forms": "test_gap_20_yaml_short_forms",
     "cfn-novalue-in-lists": "test_gap_21_novalue_in_lists",
     "cfn-update-without-handler": "test_gap_22_update_without_handler",
     "cfn-update-conditional-resources": "test_gap_23_update_conditional_resources",
+    "cfn-cloudwatch-alarm": "test_gap_24_cloudwatch_alarm",
 }
 
 
@@ -473,20 +474,33 @@ def test_gap_19_previous_parameter_values(aws, cfn):
     assert _update_with_previous_values(cfn, "bridged") == "UPDATE_COMPLETE"
 
 
-_GETATT_YAML = """
+_SHORT_FORMS_YAML = """
+Conditions:
+  Same: !Equals [a, a]
+  Different: !Equals [a, b]
+  SameAndNotDifferent: !And [!Condition Same, !Not [!Condition Different]]
 Resources:
   Queue: {Type: AWS::SQS::Queue}
+  Conditional: {Type: AWS::SQS::Queue, Condition: SameAndNotDifferent}
 Outputs:
   QueueArn: {Value: !GetAtt [Queue, Arn]}
 """
 
 
-def test_gap_20_yaml_getatt_list(aws, cfn):
-    with without(["cfn-yaml-getatt-list"]):
+def test_gap_20_yaml_short_forms(aws, cfn):
+    with without(["cfn-yaml-short-forms"]):
         with pytest.raises(TypeError, match="NoneType"):  # the output names no resource: ScalarNode(...)
-            deploy_stack(cfn, "plain", _GETATT_YAML)
+            deploy_stack(cfn, "plain", _SHORT_FORMS_YAML)
+        deploy_stack(cfn, "conditions", _SHORT_FORMS_YAML.replace("!GetAtt [Queue, Arn]", "!GetAtt Queue.Arn"))
+        assert "Conditional" not in _created(cfn, "conditions")  # the condition read as false
 
-    assert deploy_stack(cfn, "bridged", _GETATT_YAML)["QueueArn"].startswith("arn:aws:sqs:")
+    assert deploy_stack(cfn, "bridged", _SHORT_FORMS_YAML)["QueueArn"].startswith("arn:aws:sqs:")
+    assert "Conditional" in _created(cfn, "bridged")
+
+
+def _created(cfn, stack: str) -> set[str]:
+    return {r["LogicalResourceId"] for r in cfn.describe_stack_resources(StackName=stack)["StackResources"]
+            if "LogicalResourceId" in r}
 
 
 _NOVALUE_TEMPLATE = {
@@ -551,3 +565,34 @@ def test_gap_23_update_conditional_resources(aws, cfn):
     deploy_stack(cfn, "bridged", _conditional_rule_template("three"), {"Enabled": "yes"})
     [rule] = [r for r in events.list_rules()["Rules"] if "bridged" in r["Name"]]
     assert rule["Description"] == "three"
+
+
+_ALARM_TEMPLATE = {"Resources": {
+    "Queue": {"Type": "AWS::SQS::Queue"},
+    "Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+        "AlarmName": "queue-not-empty", "ComparisonOperator": "GreaterThanOrEqualToThreshold", "Threshold": 1,
+        "EvaluationPeriods": 1, "TreatMissingData": "notBreaching", "AlarmActions": ["arn:aws:sns:us-east-1:123456789012:t"],
+        "Metrics": [
+            {"Id": "m0", "ReturnData": False, "MetricStat": {"Period": 60, "Stat": "Maximum", "Metric": {
+                "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
+                "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["Queue", "QueueName"]}}]}}},
+            {"Id": "total", "Expression": "SUM(FILL(METRICS(), 0))", "ReturnData": True}]}}},
+    "Outputs": {"AlarmArn": {"Value": {"Fn::GetAtt": ["Alarm", "Arn"]}}, "AlarmName": {"Value": {"Ref": "Alarm"}}}}
+
+
+def test_gap_24_cloudwatch_alarm(aws, cfn):
+    cloudwatch = aws.client("cloudwatch")
+    with without(["cfn-cloudwatch-alarm"]):
+        with pytest.warns(UserWarning, match="Tried to parse AWS::CloudWatch::Alarm"):
+            deploy_stack(cfn, "plain", {"Resources": {"Alarm": _ALARM_TEMPLATE["Resources"]["Alarm"]}})
+        assert cloudwatch.describe_alarms()["MetricAlarms"] == []
+
+    outputs = deploy_stack(cfn, "bridged", _ALARM_TEMPLATE)
+    [alarm] = cloudwatch.describe_alarms()["MetricAlarms"]
+    assert outputs == {"AlarmArn": alarm["AlarmArn"], "AlarmName": "queue-not-empty"}
+    assert alarm["TreatMissingData"] == "notBreaching" and alarm["AlarmActions"] == ["arn:aws:sns:us-east-1:123456789012:t"]
+    assert [m["Id"] for m in alarm["Metrics"]] == ["m0", "total"]
+    [dimension] = alarm["Metrics"][0]["MetricStat"]["Metric"]["Dimensions"]
+    assert dimension["Name"] == "QueueName" and dimension["Value"].startswith("bridged-Queue-")
+    cfn.delete_stack(StackName="bridged")
+    assert cloudwatch.describe_alarms()["MetricAlarms"] == []

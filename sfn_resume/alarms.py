@@ -1,0 +1,156 @@
+"""What tells an operator that a hand-over is in trouble: CloudWatch alarms (on by default) and a dashboard
+(opt-in) for one instance, both built from one list of the instance's metrics (SIGNALS).
+
+Two metric-math alarms cover every state machine, rule and queue of an instance, each naming the command that
+helps: RunsFailed (a run of the pause or resume machine failed, timed out or was throttled) and EventsUndelivered
+(a rule could not start its machine, or an event waits in the dead-letter queue). Their actions notify the topic
+given, or a topic of the instance's own.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from troposphere import Export, If, Output, Ref, Sub, Tags, Template, cloudwatch, sns
+
+from . import names
+from .resources import Instance, InstanceSpec, physical_name, scanner_metadata
+
+PAUSE_MACHINE, RESUME_MACHINE = "pause machine", "resume machine"
+RESUME_RULE, FAIL_RULE = "resume rule", "fail rule"
+DEAD_LETTER_QUEUE = "dead-letter queue"
+DIMENSIONS = {PAUSE_MACHINE: "StateMachineArn", RESUME_MACHINE: "StateMachineArn", RESUME_RULE: "RuleName",
+              FAIL_RULE: "RuleName", DEAD_LETTER_QUEUE: "QueueName"}
+PERIOD_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One metric of an instance: of which resource, and which alarm it feeds (None: the dashboard only)."""
+
+    source: str
+    namespace: str
+    metric: str
+    stat: str
+    alarm: str | None
+
+
+_MACHINE_METRICS = (("ExecutionsStarted", None), ("ExecutionsSucceeded", None),
+                    ("ExecutionsFailed", names.RUNS_FAILED_ALARM), ("ExecutionsTimedOut", names.RUNS_FAILED_ALARM),
+                    ("ExecutionThrottled", names.RUNS_FAILED_ALARM))
+SIGNALS = (
+    *(Signal(machine, "AWS/States", metric, "Sum", alarm)
+      for machine in (PAUSE_MACHINE, RESUME_MACHINE) for metric, alarm in _MACHINE_METRICS),
+    *(Signal(rule, "AWS/Events", metric, "Sum", alarm) for rule in (RESUME_RULE, FAIL_RULE)
+      for metric, alarm in (("Invocations", None), ("FailedInvocations", names.EVENTS_UNDELIVERED_ALARM))),
+    Signal(DEAD_LETTER_QUEUE, "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum",
+           names.EVENTS_UNDELIVERED_ALARM),
+    Signal(DEAD_LETTER_QUEUE, "AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", None),
+)
+
+#: Each alarm: what it means, and what to run (its description; the README's runbook says the same).
+ALARMS = {
+    names.RUNS_FAILED_ALARM: (
+        "a run of the pause or resume machine failed, timed out or was throttled: a pause or a hand-over may be "
+        "stuck",
+        "sfn-resume status --stack ${AWS::StackName}, then read the machine's failed executions"),
+    names.EVENTS_UNDELIVERED_ALARM: (
+        "an event could not start its machine (rule FailedInvocations) or waits in the dead-letter queue",
+        "sfn-resume status --stack ${AWS::StackName}; fix the cause; sfn-resume redrive --stack ${AWS::StackName}"),
+}
+
+
+def signals(spec: InstanceSpec) -> list[Signal]:
+    """The instance's signals: all, but the failure rule's where the instance has none."""
+    return [s for s in SIGNALS if s.source != FAIL_RULE or spec.has_failure]
+
+
+def dimension_values(spec: InstanceSpec, instance: Instance) -> dict:
+    """Each source's dimension value. Rules by name: the failure rule may be conditioned out (generic template)."""
+    return {PAUSE_MACHINE: Ref(instance.pause_state_machine), RESUME_MACHINE: Ref(instance.resume_state_machine),
+            RESUME_RULE: physical_name(spec, "resume rule"), FAIL_RULE: physical_name(spec, "fail rule"),
+            DEAD_LETTER_QUEUE: physical_name(spec, "dead-letter queue")}
+
+
+def add_alarms(template: Template, spec: InstanceSpec, instance: Instance) -> None:
+    """The alarms, their topic (unless one is given) and the AlarmTopicArn output; nothing when alarms are off."""
+    if spec.alarms is False:
+        return
+    condition = {"Condition": spec.alarms} if isinstance(spec.alarms, str) else {}
+    if isinstance(spec.alarm_topic_arn, str):
+        topic_arn = spec.alarm_topic_arn
+    else:
+        topic = template.add_resource(sns.Topic(
+            spec.prefix + names.ALARM_TOPIC,
+            **scanner_metadata(names.ALARM_TOPIC, spec),
+            **({"Condition": spec.own_topic_condition} if spec.own_topic_condition else condition),
+            TopicName=physical_name(spec, "alarm topic"),
+            # CloudWatch publishes to an encrypted topic only with a customer managed key whose policy lets it
+            # (README): never the AWS managed aws/sns, which would swallow every notification.
+            **({"KmsMasterKeyId": spec.kms_key_arn} if spec.kms_key_arn is not None else {}),
+            **({"Tags": Tags(**spec.tags)} if spec.tags else {}),
+        ))
+        topic_arn = Ref(topic) if spec.alarm_topic_arn is None else If(
+            spec.alarm_topic_condition, spec.alarm_topic_arn, Ref(topic))
+    values = dimension_values(spec, instance)
+    for alarm, (what, command) in ALARMS.items():
+        feeding = [s for s in signals(spec) if s.alarm == alarm]
+        template.add_resource(cloudwatch.Alarm(
+            spec.prefix + alarm,
+            **condition,
+            AlarmName=physical_name(spec, alarm),
+            AlarmDescription=Sub(f"sfn-resume: {what}. Run: {command}"),
+            Metrics=[*(cloudwatch.MetricDataQuery(
+                Id=f"m{index}", ReturnData=False,
+                MetricStat=cloudwatch.MetricStat(Period=PERIOD_SECONDS, Stat=s.stat, Metric=cloudwatch.Metric(
+                    Namespace=s.namespace, MetricName=s.metric,
+                    Dimensions=[cloudwatch.MetricDimension(Name=DIMENSIONS[s.source], Value=values[s.source])])),
+            ) for index, s in enumerate(feeding)),
+                cloudwatch.MetricDataQuery(Id="total", Expression="SUM(FILL(METRICS(), 0))", Label=alarm,
+                                           ReturnData=True)],
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            Threshold=1,
+            EvaluationPeriods=1,
+            DatapointsToAlarm=1,
+            TreatMissingData="notBreaching",
+            AlarmActions=[topic_arn],
+            OKActions=[topic_arn],
+        ))
+    key = spec.prefix + names.OUTPUT_ALARM_TOPIC_ARN
+    template.add_output(Output(key, **condition, Description="The topic the alarms notify: subscribe to it.",
+                               Value=topic_arn, Export=Export(Sub("${AWS::StackName}-" + key))))
+
+
+_WIDGETS = {PAUSE_MACHINE: "Pause machine: runs", RESUME_MACHINE: "Resume machine: runs",
+            RESUME_RULE: "Rules: events matched, deliveries failed", FAIL_RULE: "Rules: events matched, deliveries failed",
+            DEAD_LETTER_QUEUE: "Dead-letter queue: messages, age of the oldest (s)"}
+
+
+def _variable(source: str) -> str:
+    """The dashboard body's `Fn::Sub` variable for a source's dimension value: "pause machine" → DimPauseMachine."""
+    return "Dim" + source.title().replace(" ", "").replace("-", "")
+
+
+def add_dashboard(template: Template, spec: InstanceSpec, instance: Instance) -> None:
+    """One dashboard: each machine's runs, the rules' deliveries, the dead-letter queue (opt-in: $3 a month)."""
+    if spec.dashboard is False:
+        return
+    widgets: dict[str, list] = {}
+    for s in signals(spec):
+        widgets.setdefault(_WIDGETS[s.source], []).append(
+            [s.namespace, s.metric, DIMENSIONS[s.source], "${%s}" % _variable(s.source),
+             {"stat": s.stat, "label": f"{s.source}: {s.metric}"}])
+    body = {"widgets": [
+        {"type": "metric", "x": 12 * (index % 2), "y": 6 * (index // 2), "width": 12, "height": 6,
+         "properties": {"title": title, "region": "${AWS::Region}", "period": 300, "view": "timeSeries",
+                        "stacked": False, "metrics": metrics}}
+        for index, (title, metrics) in enumerate(widgets.items())]}
+    values = dimension_values(spec, instance)
+    template.add_resource(cloudwatch.Dashboard(
+        spec.prefix + names.DASHBOARD,
+        **({"Condition": spec.dashboard} if isinstance(spec.dashboard, str) else {}),
+        DashboardName=physical_name(spec, "dashboard"),
+        DashboardBody=Sub(json.dumps(body, separators=(",", ":")),
+                          **{_variable(source): values[source] for source in dict.fromkeys(s.source for s in signals(spec))}),
+    ))
