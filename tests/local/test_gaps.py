@@ -39,6 +39,7 @@ GAP_TESTS = {
     "cfn-novalue-in-lists": "test_gap_21_novalue_in_lists",
     "cfn-update-without-handler": "test_gap_22_update_without_handler",
     "cfn-update-conditional-resources": "test_gap_23_update_conditional_resources",
+    "cloudwatch-alarm-state-filter": "test_gap_24_describe_alarms_state_filter",
 }
 
 
@@ -568,3 +569,20 @@ def test_gap_23_update_conditional_resources(aws, cfn):
     deploy_stack(cfn, "bridged", _conditional_rule_template("three"), {"Enabled": "yes"})
     [rule] = [r for r in events.list_rules()["Rules"] if "bridged" in r["Name"]]
     assert rule["Description"] == "three"
+
+
+def test_gap_24_describe_alarms_state_filter(aws):
+    cloudwatch = aws.client("cloudwatch")
+    for name, state in (("SfnResume-X-RunsFailed", "ALARM"), ("SfnResume-X-EventsUndelivered", "OK")):
+        cloudwatch.put_metric_alarm(AlarmName=name, Namespace="AWS/States", MetricName="ExecutionsFailed",
+                                    Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=0,
+                                    ComparisonOperator="GreaterThanThreshold")
+        cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason="test")
+
+    def firing() -> list[str]:
+        return sorted(alarm["AlarmName"] for alarm in cloudwatch.describe_alarms(
+            AlarmNamePrefix="SfnResume-X-", StateValue="ALARM")["MetricAlarms"])
+
+    with without(["cloudwatch-alarm-state-filter"]):
+        assert firing() == ["SfnResume-X-EventsUndelivered", "SfnResume-X-RunsFailed"]
+    assert firing() == ["SfnResume-X-RunsFailed"]
