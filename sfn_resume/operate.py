@@ -14,7 +14,7 @@ import json
 import re
 import time
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Iterator
 
 from . import names
@@ -295,10 +295,9 @@ def job_states(aws: Any, instance: Instance, job_ids: list[str]) -> Jobs:
     dynamodb = aws.client("dynamodb")
     items = [dynamodb.get_item(TableName=instance.table_name, Key={"id": {"S": job_id}}, ConsistentRead=True).get("Item")
              for job_id in job_ids]
-    retention_ms = _retention_ms(aws, instance)
-    now_ms = _now_ms()
-    return Jobs(instance, [read_job(job_id, item, now_ms, retention_ms) for job_id, item in zip(job_ids, items, strict=True)],
-                dead_letter_queue(aws, instance).messages, now_ms)
+    retention_ms, now_ms = _retention_ms(aws, instance), _now_ms()
+    jobs = [read_job(job_id, item, now_ms, retention_ms) for job_id, item in zip(job_ids, items, strict=True)]
+    return Jobs(instance, jobs, dead_letter_queue(aws, instance).messages, now_ms)
 
 
 @dataclass(frozen=True)
@@ -361,7 +360,7 @@ class Summary:
     limit: int
     queue: DeadLetterQueue
     alarms: list[Alarm]
-    now_ms: int = field(default_factory=_now_ms)
+    now_ms: int
 
 
 def _count_key(job: Job) -> str:
@@ -430,8 +429,9 @@ def redrive(aws: Any, instance: Instance, dry_run: bool = False, max_messages: i
     the input that target's InputTransformer gives (what EventBridge would have started). A message is deleted once
     its start succeeded; one that cannot be used stays, with the reason. A dry run starts and deletes nothing.
 
-    The machines take an event that was handed over already for a duplicate, by its id (docs/DESIGN.md), so starting
-    one twice (a redrive interrupted between start and delete, a message redriven after a delivery) is harmless.
+    Once a job's event is handed over (or stored early), the machines end another copy of it in AlreadyHandled
+    (docs/DESIGN.md), so starting one twice (a redrive interrupted between start and delete, a message redriven
+    after a delivery) is harmless.
     Messages are read with a visibility timeout, so that two redrives do not start the same one together; the kept
     ones are made visible again at the end (SQS counts the receive: it has no way to read without one).
     """
@@ -536,7 +536,7 @@ def _missing_state_machine(aws: Any, arn: str) -> str | None:
 def execution_name(event_id: Any) -> str:
     """`redrive-<event id>-<random>`: findable by the event's id, and new at every redrive. A name derived from the
     event alone would make StartExecution refuse a second redrive of it (ExecutionAlreadyExists) for 90 days, even
-    after the first run failed; the machines themselves ignore a duplicate by its event id."""
+    after the first run failed; the machines themselves make a second copy of an event harmless."""
     readable = re.sub(r"[^A-Za-z0-9_-]", "-", str(event_id or "event"))[:40]
     return f"redrive-{readable}-{uuid.uuid4().hex[:12]}"
 
