@@ -14,8 +14,8 @@ import yaml
 from . import __version__, asl
 from .config import ConfigError, load_config, parse_json, read_text
 from .catalog import build_portfolio_template
-from .patterns import show
 from .nested import CHILD_TEMPLATE, MAX_OUTPUTS, SURFACED_OUTPUTS, build_parent_template, surfaced_outputs
+from .patterns import show
 from .template import build_template, flat_outputs, pause_state
 
 USAGE_ERROR = 2
@@ -32,9 +32,9 @@ EPILOG = """examples:
   sfn-resume pause-state examples/translate/config.yaml  the pause state to paste into your workflow
   sfn-resume splice examples/translate/config.yaml --workflow workflow.json --after StartTranslation
                                                          the workflow with the pause inserted after a state
-  sfn-resume check examples/translate/config.yaml --event examples/translate/events/success.json \
+  sfn-resume check examples/translate/config.yaml --event examples/translate/events/success.json \\
                  --state examples/translate/state.json   would this event resume that workflow?
-  sfn-resume status --stack translate-resume            hand-overs waiting, the dead-letter queue, alarms firing
+  sfn-resume status --stack translate-resume             hand-overs waiting, the dead-letter queue, alarms firing
   sfn-resume status --stack translate-resume JOB_ID      where one job's hand-over is
   sfn-resume redrive --stack translate-resume --dry-run  what redrive would do with the undelivered events
   sfn-resume local --port 5005                           the embedded emulator, for any AWS client
