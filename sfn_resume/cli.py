@@ -15,6 +15,7 @@ from . import __version__, asl, catalogue
 from .config import REMOVAL_POLICIES, ConfigError, load_config, parse_json, read_text
 from .catalog import build_portfolio_template
 from .nested import MAX_OUTPUTS, SURFACED_OUTPUTS, build_parent_template, child_templates, surfaced_outputs
+from .patterns import show
 from .template import build_template, flat_outputs, pause_state
 
 USAGE_ERROR = 2
@@ -37,6 +38,9 @@ HELP_EXAMPLES = [
     ("would this event resume that workflow?",
      "sfn-resume check examples/translate/config.yaml --event examples/translate/events/success.json \\\n"
      "    --state examples/translate/state.json"),
+    ("hand-overs waiting, the dead-letter queue, alarms firing", "sfn-resume status --stack translate-resume"),
+    ("where one job's hand-over is", "sfn-resume status --stack translate-resume JOB_ID"),
+    ("what redrive would do with the undelivered events", "sfn-resume redrive --stack translate-resume --dry-run"),
     ("the embedded emulator, for any AWS client", "sfn-resume local --port 5005"),
     ("deploy, pause, send the event, resume: in process", "sfn-resume demo"),
 ]
@@ -125,6 +129,29 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--instance", help="nameSuffix of the instance to check (default: all)")
     check.set_defaults(run=_check)
 
+    status = commands.add_parser(
+        "status", help="where each job's hand-over is; or a summary of a deployed instance",
+        description="Read a deployed instance (the stack's outputs) from the AWS endpoint boto3 is configured for "
+                    "(AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL). With JOB_IDs: one line each, saying where its "
+                    "hand-over is. Without: the table's items by shape, the dead-letter queue, the alarms in ALARM. "
+                    "Exit 0 when it could answer, 2 when it could not (the reason in one line).")
+    status.add_argument("job_ids", nargs="*", metavar="JOB_ID", help="job ids to look up (default: a summary)")
+    _add_stack_options(status)
+    status.add_argument("--limit", default=str(DEFAULT_SCAN_LIMIT),
+                        help=f"the summary reads at most this many items (default: {DEFAULT_SCAN_LIMIT})")
+    status.set_defaults(run=_status)
+
+    redrive = commands.add_parser(
+        "redrive", help="put the events in the dead-letter queue through the hand-over again",
+        description="For each message in the instance's dead-letter queue: start the state machine its rule targets, "
+                    "with the input the rule's InputTransformer gives, and delete the message once started. Messages "
+                    "that cannot be used stay, with the reason. Redriving an event twice is harmless. Exit 0 when "
+                    "every message was started (or would be), 1 when some stay, 2 on bad input.")
+    _add_stack_options(redrive)
+    redrive.add_argument("--dry-run", action="store_true", help="list what it would do; start and delete nothing")
+    redrive.add_argument("--max", dest="max_messages", help="handle at most this many messages (default: all)")
+    redrive.set_defaults(run=_redrive)
+
     local = commands.add_parser("local", help="serve the embedded emulator on 127.0.0.1 (Ctrl-C stops it)")
     local.add_argument("--port", type=int, default=5005, help="port (default: 5005)")
     local.set_defaults(run=_local)
@@ -135,6 +162,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+DEFAULT_SCAN_LIMIT = 1000
+
+
+def _add_stack_options(parser) -> None:
+    parser.add_argument("--stack", required=True, help="the name of the stack that holds the instance")
+    parser.add_argument("--instance", help="its nameSuffix, when the stack holds several instances")
+    parser.add_argument("--json", action="store_true", help="print JSON (keys: README, Operating it)")
 
 
 def _add_pause_options(parser) -> None:
@@ -271,6 +305,45 @@ def _check(args) -> int:
             print(f"  {line}")
         acting += verdict.acts
     return 0 if acting else 1
+
+
+def _status(args) -> int:
+    from . import operate
+
+    limit = _count(args.limit, "--limit")
+    if "" in args.job_ids:
+        raise ConfigError(["JOB_ID: '' is not allowed; expected a job id (a non-empty string)"])
+    with operate.aws_errors():
+        aws = operate.connect()
+        instance = operate.find_instance(aws, args.stack, args.instance)
+        if args.job_ids:
+            jobs = operate.job_states(aws, instance, args.job_ids)
+            _print(args.json, operate.jobs_json(jobs), operate.jobs_lines(jobs))
+        else:
+            summary = operate.summary(aws, instance, limit)
+            _print(args.json, operate.summary_json(summary), operate.summary_lines(summary))
+    return 0
+
+
+def _redrive(args) -> int:
+    from . import operate
+
+    max_messages = _count(args.max_messages, "--max") if args.max_messages is not None else None
+    with operate.aws_errors():
+        aws = operate.connect()
+        report = operate.redrive(aws, operate.find_instance(aws, args.stack, args.instance), args.dry_run, max_messages)
+    _print(args.json, operate.redrive_json(report), operate.redrive_lines(report))
+    return 1 if any(message.action == operate.KEPT for message in report.messages) else 0
+
+
+def _count(text: str, option: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise ConfigError([f"{option}: {show(text)} is not allowed; expected a whole number of at least 1"])
+    return int(text)
+
+
+def _print(as_json: bool, data: dict, lines: list[str]) -> None:
+    print(json.dumps(data, indent=2) if as_json else "\n".join(lines))
 
 
 def _local(args) -> int:

@@ -15,6 +15,7 @@ from unittest import mock
 
 from sfn_resume.local import (  # noqa: F401 (each module registers its bridges)
     bridges_cloudformation,
+    bridges_cloudwatch,
     bridges_dynamodb,
     bridges_events,
     bridges_jsonata,

@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from sfn_resume.local.patching import Patches, bridge
+from sfn_resume.transformer import target_input
 
 LOG = logging.getLogger(__name__)
 
@@ -35,87 +36,47 @@ def aws_event(moto_event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-_MISSING = object()
+#: EventBridge's DLQ error codes (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html lists
+#: them, not which failure gives which) for what a start can raise here; anything else is UNKNOWN.
+_ERROR_CODES = {
+    "StateMachineDoesNotExist": "NO_RESOURCE", "ResourceNotFound": "NO_RESOURCE",
+    "InvalidArn": "INVALID_PARAMETER", "InvalidName": "INVALID_PARAMETER", "ValidationException": "INVALID_PARAMETER",
+    "InvalidExecutionInput": "INVALID_PARAMETER", "JSONDecodeError": "INVALID_JSON",
+    "ExecutionAlreadyExists": "RESOURCE_ALREADY_EXISTS", "AccessDeniedException": "NO_PERMISSIONS",
+    "ExecutionLimitExceeded": "RESOURCE_LIMIT_EXCEEDED", "ThrottlingException": "THROTTLING",
+}
+#: Failures EventBridge retries under the target's RetryPolicy; the others (a missing target, a permission, a bad
+#: parameter) go to the DLQ at once, without a retry (same page).
+_RETRIED = {"THROTTLING", "RESOURCE_LIMIT_EXCEEDED"}
+_DEFAULT_RETRY_ATTEMPTS = 185
 
 
-def _json_path_value(event: dict[str, Any], path: str) -> Any:
-    from jsonpath_ng.ext import parse
+def dead_letter_attributes(target: dict[str, Any], rule_arn: str, error: Exception) -> dict[str, str]:
+    """The message attributes EventBridge writes with a dead-lettered event (the eb-rule-dlq page above): RULE_ARN,
+    TARGET_ARN, ERROR_CODE, ERROR_MESSAGE, RETRY_ATTEMPTS, and EXHAUSTED_RETRY_CONDITION when retries ran out.
 
-    matches = parse(path).find(event)
-    if not matches:
-        return _MISSING
-    if len(matches) == 1 and "[*]" not in path and ".." not in path:
-        return matches[0].value
-    return [m.value for m in matches]
-
-
-def transform_input(template: str, paths_map: dict[str, str], event: dict[str, Any], rule_arn: str,
-                    rule_name: str) -> str:
-    """Apply an InputTransformer the way EventBridge does.
-
-    Inside a JSON string (`"<var>"`, `"job <var> done"`) a variable inserts its value as string content:
-    a string escaped, anything else as escaped JSON text, a missing path as nothing. Outside a string
-    (`<var>`) it inserts the JSON value; a missing path gives `null`. Predefined variables:
-    `<aws.events.event.json>` (the whole event), `<aws.events.rule-arn>`, `<aws.events.rule-name>`, `<aws.events.event.ingestion-time>`.
+    The emulator does not wait out a RetryPolicy: a failure AWS would retry is dead-lettered at once, as if every
+    retry had failed the same way (MaximumRetryAttempts exhausted).
     """
-    values: dict[str, Any] = {name: _json_path_value(event, path) for name, path in (paths_map or {}).items()}
-    values.setdefault("aws.events.event.json", event)
-    values.setdefault("aws.events.rule-arn", rule_arn)
-    values.setdefault("aws.events.rule-name", rule_name)
-    values.setdefault("aws.events.event.ingestion-time", event.get("time"))
-
-    out: list[str] = []
-    in_string = False
-    i = 0
-    while i < len(template):
-        char = template[i]
-        if char == "\\" and in_string:
-            out.append(template[i:i + 2])
-            i += 2
-            continue
-        if char == '"':
-            in_string = not in_string
-        elif char == "<":
-            end = template.find(">", i)
-            name = template[i + 1:end] if end > i else ""
-            if name in values:
-                value = values[name]
-                if in_string:
-                    if value is _MISSING or value is None:
-                        text = ""
-                    elif isinstance(value, str):
-                        text = json.dumps(value)[1:-1]
-                    else:
-                        text = json.dumps(json.dumps(value, separators=(",", ":")))[1:-1]
-                else:
-                    text = "null" if value is _MISSING else json.dumps(value)
-                out.append(text)
-                i = end + 1
-                continue
-        out.append(char)
-        i += 1
-    return "".join(out)
-
-
-def target_input(target: dict[str, Any], event: dict[str, Any], rule_arn: str, rule_name: str) -> str:
-    """The input EventBridge gives a target: Input, InputPath, InputTransformer, or the whole event."""
-    if target.get("Input") is not None:
-        return target["Input"]
-    if target.get("InputPath"):
-        value = _json_path_value(event, target["InputPath"])
-        return json.dumps(None if value is _MISSING else value)
-    transformer = target.get("InputTransformer")
-    if transformer:
-        return transform_input(
-            transformer["InputTemplate"], transformer.get("InputPathsMap", {}), event, rule_arn, rule_name
-        )
-    return json.dumps(event)
+    code = _ERROR_CODES.get(str(getattr(error, "error_type", None) or type(error).__name__), "UNKNOWN")
+    attributes = {
+        "RULE_ARN": rule_arn,
+        "TARGET_ARN": target["Arn"],
+        "ERROR_CODE": code,
+        "ERROR_MESSAGE": str(getattr(error, "message", "") or error)[:256] or code,  # SQS refuses an empty value
+        "RETRY_ATTEMPTS": "0",
+    }
+    if code in _RETRIED:
+        retry_policy = target.get("RetryPolicy") or {}
+        attributes["RETRY_ATTEMPTS"] = str(retry_policy.get("MaximumRetryAttempts", _DEFAULT_RETRY_ATTEMPTS))
+        attributes["EXHAUSTED_RETRY_CONDITION"] = "MaximumRetryAttempts"
+    return attributes
 
 
 def _send_to_dead_letter_queue(target: dict[str, Any], event: dict[str, Any], rule_arn: str,
                                error: Exception) -> bool:
-    """What EventBridge does once a target's retries are exhausted: the event to the target's DLQ, with
-    ERROR_CODE / ERROR_MESSAGE / RULE_ARN / TARGET_ARN attributes. Returns False when there is no DLQ."""
+    """What EventBridge does with an event it cannot deliver: the event itself (before any InputTransformer) to the
+    target's DLQ, with `dead_letter_attributes`. Returns False when there is no DLQ (AWS drops the event)."""
     from moto.sqs import sqs_backends
     from moto.utilities.arns import parse_arn
 
@@ -123,19 +84,11 @@ def _send_to_dead_letter_queue(target: dict[str, Any], event: dict[str, Any], ru
     if not dlq_arn:
         return False
     queue = parse_arn(dlq_arn)
-
-    def attribute(value: str) -> dict[str, str]:
-        return {"DataType": "String", "StringValue": value}
-
     sqs_backends[queue.account][queue.region].send_message(
         queue_name=queue.resource_id,
         message_body=json.dumps(event),
-        message_attributes={
-            "ERROR_CODE": attribute(str(getattr(error, "error_type", None) or type(error).__name__)),
-            "ERROR_MESSAGE": attribute(str(getattr(error, "message", "") or error)[:256] or "error"),
-            "RULE_ARN": attribute(rule_arn),
-            "TARGET_ARN": attribute(target["Arn"]),
-        },
+        message_attributes={name: {"DataType": "String", "StringValue": value}
+                            for name, value in dead_letter_attributes(target, rule_arn, error).items()},
     )
     return True
 
@@ -152,7 +105,7 @@ def start_state_machine_target(rule: Any, target: dict[str, Any], moto_event: di
     event = aws_event(moto_event)
     arn = parse_arn(target["Arn"])
     try:
-        execution_input = target_input(target, event, rule.arn, rule.name)
+        execution_input = target_input(target, event, rule.arn)
         json.loads(execution_input)
         backend = get_backend(arn.account, arn.region)
         execution = backend.start_execution(

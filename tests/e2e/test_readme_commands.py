@@ -46,8 +46,9 @@ def readme_blocks(language: str) -> dict[str, str]:
 BLOCKS = readme_blocks("bash")
 PYTHON_BLOCKS = readme_blocks("python")
 #: Sections whose commands this module runs; the others are `make` targets (checked below).
-RUN_HERE = ["Start from the catalogue", "Synthesize a template", "Splice the pause into your workflow", "Deploy", "Upgrading from 0.1",
-            "Use as a nested stack", "Publish as a Service Catalog product", "Check a config before you deploy"]
+RUN_HERE = ["Start from the catalogue", "Synthesize a template", "Splice the pause into your workflow", "Deploy",
+            "Upgrading from 0.1", "Use as a nested stack", "Publish as a Service Catalog product",
+            "Check a config before you deploy", "Operating it"]
 
 
 def test_every_readme_command_is_exercised():
@@ -151,6 +152,12 @@ def test_deploy_command(workdir, server):
     deployment = Deployment(server, "translate-resume", stack_outputs(server.client("cloudformation"), "translate-resume"))
     done = pause_and_resume(deployment, translate, sample_event("translate"), "deploy-1")
     assert done["status"] == "SUCCEEDED"
+
+    # and the operating commands, on that stack: one hand-over remembered, the README's job unknown, nothing to redrive
+    lines = run_block("Operating it", workdir, aws_env(server)).splitlines()
+    assert "  hand-overs remembered (duplicates of their events are ignored): 1" in lines
+    assert lines[-3].startswith("8c3a5e1f0b7d4c29a6e2f9d1b4c7a035: nothing known: ")
+    assert lines[-2:] == ["the dead-letter queue is empty: nothing to redrive"] * 2
 
 
 @pytest.mark.timeout(240)

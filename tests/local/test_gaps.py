@@ -40,6 +40,7 @@ GAP_TESTS = {
     "cfn-update-without-handler": "test_gap_22_update_without_handler",
     "cfn-update-conditional-resources": "test_gap_23_update_conditional_resources",
     "cfn-cloudwatch-alarm": "test_gap_24_cloudwatch_alarm",
+    "cloudwatch-alarm-state-filter": "test_gap_25_describe_alarms_state_filter",
 }
 
 
@@ -221,15 +222,32 @@ def test_gap_3_events_to_stepfunctions(aws, sfn):
 
 
 def test_gap_3_failed_start_goes_to_dead_letter_queue(aws, sfn):
+    """As EventBridge writes it (eb-rule-dlq page): the event before its InputTransformer, and the attributes that
+    say which rule and target failed and why. A missing target is not retried."""
     sqs = aws.client("sqs")
     queue_url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    arn = _rule_to_machine(aws, sfn, "broken", DeadLetterConfig={"Arn": queue_arn})
+    transformer = {"InputPathsMap": {"jobId": "$.detail.jobId"}, "InputTemplate": '{"jobId": <jobId>}'}
+    arn = _rule_to_machine(aws, sfn, "broken", DeadLetterConfig={"Arn": queue_arn}, InputTransformer=transformer)
     sfn.delete_state_machine(stateMachineArn=arn)
     _put(aws, {"jobId": "j-9", "status": "DONE"})
     [message] = sqs.receive_message(QueueUrl=queue_url, MessageAttributeNames=["All"])["Messages"]
-    assert json.loads(message["Body"])["detail"]["jobId"] == "j-9"
-    assert message["MessageAttributes"]["TARGET_ARN"]["StringValue"] == arn
+    body = json.loads(message["Body"])
+    assert (body["source"], body["detail"]) == ("test.jobs", {"jobId": "j-9", "status": "DONE"})
+    attributes = {name: value["StringValue"] for name, value in message["MessageAttributes"].items()}
+    assert attributes.pop("ERROR_MESSAGE")
+    assert attributes == {"RULE_ARN": "arn:aws:events:us-east-1:123456789012:rule/broken", "TARGET_ARN": arn,
+                          "ERROR_CODE": "NO_RESOURCE", "RETRY_ATTEMPTS": "0"}
+
+
+def test_gap_3_dead_letter_attributes_of_a_retried_failure():
+    from sfn_resume.local.bridges_events import dead_letter_attributes
+
+    throttled = type("ThrottlingException", (Exception,), {})("Rate exceeded")
+    target = {"Arn": "arn:aws:states:us-east-1:123456789012:stateMachine:m", "RetryPolicy": {"MaximumRetryAttempts": 3}}
+    attributes = dead_letter_attributes(target, "arn:aws:events:us-east-1:123456789012:rule/r", throttled)
+    assert (attributes["ERROR_CODE"], attributes["ERROR_MESSAGE"]) == ("THROTTLING", "Rate exceeded")
+    assert (attributes["EXHAUSTED_RETRY_CONDITION"], attributes["RETRY_ATTEMPTS"]) == ("MaximumRetryAttempts", "3")
 
 
 _OUTPUT_TEMPLATE = {
@@ -596,3 +614,20 @@ def test_gap_24_cloudwatch_alarm(aws, cfn):
     assert dimension["Name"] == "QueueName" and dimension["Value"].startswith("bridged-Queue-")
     cfn.delete_stack(StackName="bridged")
     assert cloudwatch.describe_alarms()["MetricAlarms"] == []
+
+
+def test_gap_25_describe_alarms_state_filter(aws):
+    cloudwatch = aws.client("cloudwatch")
+    for name, state in (("SfnResume-X-RunsFailed", "ALARM"), ("SfnResume-X-EventsUndelivered", "OK")):
+        cloudwatch.put_metric_alarm(AlarmName=name, Namespace="AWS/States", MetricName="ExecutionsFailed",
+                                    Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=0,
+                                    ComparisonOperator="GreaterThanThreshold")
+        cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason="test")
+
+    def firing() -> list[str]:
+        return sorted(alarm["AlarmName"] for alarm in cloudwatch.describe_alarms(
+            AlarmNamePrefix="SfnResume-X-", StateValue="ALARM")["MetricAlarms"])
+
+    with without(["cloudwatch-alarm-state-filter"]):
+        assert firing() == ["SfnResume-X-EventsUndelivered", "SfnResume-X-RunsFailed"]
+    assert firing() == ["SfnResume-X-RunsFailed"]
