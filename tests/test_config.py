@@ -11,7 +11,7 @@ from sfn_resume.cli import main
 from sfn_resume.config import DEFAULTS, ConfigError, load_config, parse_config
 from sfn_resume.names import MAX_SUFFIX_LENGTH
 
-from .helpers import EXAMPLE_CONFIGS, MINIMAL
+from .helpers import EXAMPLE_CONFIGS, MINIMAL, ROOT
 
 
 def problems(data) -> list[str]:
@@ -159,3 +159,17 @@ def test_unreadable_file(tmp_path):
 @pytest.mark.parametrize("path", EXAMPLE_CONFIGS, ids=lambda p: p.parent.name)
 def test_example_configs_are_valid(path):
     assert load_config(path).instances
+
+
+def test_the_readme_documents_every_key_and_parameter():
+    from sfn_resume.config import KEYS
+    from sfn_resume.template import GENERIC_PARAMETERS
+
+    readme = (ROOT / "README.md").read_text()
+
+    def first_column(section: str) -> list[str]:
+        body = readme.split(f"## {section}\n")[1].split("\n## ")[0]
+        return [line.split("|")[1].strip(" `") for line in body.splitlines() if line.startswith("| `")]
+
+    assert sorted(first_column("Configuration")) == sorted(KEYS)
+    assert set(GENERIC_PARAMETERS) <= set(first_column("The generic template"))

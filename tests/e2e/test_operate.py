@@ -86,7 +86,15 @@ def test_an_undelivered_event_is_redriven_into_its_paused_workflow(server_emulat
     event = instance.event("job-1")
     [event_id] = instance.put(event)
 
-    # EventBridge could not start the machine: the event waits in the dead-letter queue, the workflow paused
+    # EventBridge could not start the machine: the event waits in the dead-letter queue, the workflow paused. The
+    # stack's EventsUndelivered alarm watches the queue's visible messages (1 now); moto evaluates no alarm, so the
+    # test sets the state CloudWatch would.
+    cloudwatch, alarm_name = instance.aws.client("cloudwatch"), f"{_rule(instance)}-EventsUndelivered"
+    (alarm,) = cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"]
+    assert ("ApproximateNumberOfMessagesVisible", queue.rpartition("/")[2]) in {
+        (q["MetricStat"]["Metric"]["MetricName"], q["MetricStat"]["Metric"]["Dimensions"][0]["Value"])
+        for q in alarm["Metrics"] if "MetricStat" in q}
+    cloudwatch.set_alarm_state(AlarmName=alarm_name, StateValue="ALARM", StateReason="1 undelivered event")
     summary = cli("status", "--stack", stack)
     assert summary.code == 0 and summary.err == ""
     assert "  pauses waiting: 1" in summary.lines
@@ -94,6 +102,9 @@ def test_an_undelivered_event_is_redriven_into_its_paused_workflow(server_emulat
            "the last 15 min" in summary.lines
     assert f"  events EventBridge could not deliver: fix the cause, then `sfn-resume redrive --stack {stack}` " \
            "(`--dry-run` first lists them)" in summary.lines
+    assert f"alarms in ALARM ({_rule(instance)}-*): 1" in summary.lines
+    assert any(line.startswith(f"  {alarm_name} since ") and line.endswith(": 1 undelivered event")
+               for line in summary.lines)
     [waiting] = cli("status", "--stack", stack, "job-1").lines
     assert waiting.startswith("job-1: a pause is waiting, since ") and waiting.endswith(f"for execution {run}")
     (message,) = sqs.receive_message(QueueUrl=queue, MessageAttributeNames=["All"], VisibilityTimeout=0)["Messages"]
