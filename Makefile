@@ -39,8 +39,9 @@ lint: $(STAMP) $(SCANNERS) ## cfn-lint (+ cfn-lint-serverless), cfn-guard and ch
 	$(BIN)/python tools/scan.py
 	$(BIN)/ruff check sfn_resume tests benchmarks tools
 
+# One pytest worker per core; each test file runs on one worker, so its module fixtures (the built wheel) are made once.
 test: $(STAMP) $(SCANNERS) ## run the whole test suite (unit, static scanners, emulator end-to-end)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadfile
 
 demo: $(STAMP) ## deploy the Translate example into the embedded emulator and watch a workflow pause and resume
 	$(BIN)/sfn-resume demo
