@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from troposphere import Export, If, Output, Ref, Sub, Tags, Template, cloudwatch, sns
+from troposphere import If, Ref, Sub, Tags, Template, cloudwatch, sns
 
 from . import names
-from .resources import Instance, InstanceSpec, physical_name, scanner_metadata
+from .resources import Instance, InstanceSpec, add_exported_output, physical_name, scanner_metadata
 
 PAUSE_MACHINE, RESUME_MACHINE = "pause machine", "resume machine"
 RESUME_RULE, FAIL_RULE = "resume rule", "fail rule"
@@ -117,9 +117,8 @@ def add_alarms(template: Template, spec: InstanceSpec, instance: Instance) -> No
             AlarmActions=[topic_arn],
             OKActions=[topic_arn],
         ))
-    key = spec.prefix + names.OUTPUT_ALARM_TOPIC_ARN
-    template.add_output(Output(key, **condition, Description="The topic the alarms notify: subscribe to it.",
-                               Value=topic_arn, Export=Export(Sub("${AWS::StackName}-" + key))))
+    add_exported_output(template, spec.prefix + names.OUTPUT_ALARM_TOPIC_ARN, topic_arn,
+                        "The topic the alarms notify: subscribe to it.", **condition)
 
 
 _WIDGETS = {PAUSE_MACHINE: "Pause machine: runs", RESUME_MACHINE: "Resume machine: runs",

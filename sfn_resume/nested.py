@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from troposphere import Export, GetAtt, Output, Sub, Tags, Template
+from troposphere import GetAtt, Tags, Template
 from troposphere.cloudformation import Stack
 
 from . import names
 from .config import REMOVAL_POLICIES, Config, InstanceConfig
+from .resources import add_exported_output
 from .template import GENERIC_PARAMETERS, new_template
 
 #: The child template for each removal policy, by file name, written beside the parent (DESTROY's is the
@@ -79,12 +80,8 @@ def add_sfn_resume_stack(parent: Template, config: InstanceConfig, template_url:
         Tags=Tags(**config.tags) if config.tags else Tags(),
     ))
     for key in outputs:
-        parent.add_output(Output(
-            prefix + key,
-            Description=f"{key} of the {config.nameSuffix} child stack.",
-            Value=GetAtt(stack, f"Outputs.{key}"),
-            Export=Export(Sub("${AWS::StackName}-" + prefix + key)),
-        ))
+        add_exported_output(parent, prefix + key, GetAtt(stack, f"Outputs.{key}"),
+                            f"{key} of the {config.nameSuffix} child stack.")
     return stack
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from troposphere import GetAtt, If, NoValue, Ref, Sub, Tags, Template
+from troposphere import Export, GetAtt, If, NoValue, Output, Ref, Sub, Tags, Template
 from troposphere import dynamodb, events, iam, logs, sqs, stepfunctions
 
 from . import asl, names, policies
@@ -171,6 +171,12 @@ def physical_name(spec: InstanceSpec, kind: str):
     if isinstance(spec.name_suffix, str):
         return names.physical_name(kind, spec.name_suffix)
     return Sub(names.physical_name(kind, "${NameSuffix}"))
+
+
+def add_exported_output(template: Template, key: str, value, description: str, **attributes) -> None:
+    """An Output exported as `${AWS::StackName}-<key>`, as every output of these templates is."""
+    template.add_output(Output(key, Description=description, Value=value,
+                               Export=Export(Sub("${AWS::StackName}-" + key)), **attributes))
 
 
 def input_transformer(path_to_id_workflow) -> events.InputTransformer:

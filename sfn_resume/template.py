@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from troposphere import (And, Condition, Equals, Export, GetAtt, If, Join, Not, NoValue, Output, Parameter, Ref, Select,
+from troposphere import (And, Condition, Equals, GetAtt, If, Join, Not, NoValue, Parameter, Ref, Select,
                          Split, Sub, Template)
 
 from . import __version__, alarms, asl, names, render
@@ -21,7 +21,7 @@ from .config import (
 )
 from .names import MAX_SUFFIX_LENGTH, SUFFIX_PATTERN, logical_prefix
 from .patterns import MAX_PATTERN_CHARS
-from .resources import Instance, InstanceSpec, add_instance, event_pattern_value
+from .resources import Instance, InstanceSpec, add_exported_output, add_instance, event_pattern_value
 
 DESCRIPTION = "sfn-resume {version}: pause a Step Functions workflow until its job's EventBridge event"
 
@@ -369,5 +369,4 @@ def _add_outputs(template: Template, instance: Instance, prefix: str, pause_stat
     ]
     assert len(outputs) == OUTPUTS_PER_INSTANCE
     for key, value, description in outputs:
-        template.add_output(Output(prefix + key, Description=description, Value=value,
-                                   Export=Export(Sub("${AWS::StackName}-" + prefix + key))))
+        add_exported_output(template, prefix + key, value, description)
