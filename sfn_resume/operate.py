@@ -163,6 +163,10 @@ def _datetime(ms: int) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.timezone.utc)
 
 
+def _epoch_ms(instant: datetime.datetime | None) -> int | None:
+    return None if instant is None else int(instant.timestamp() * 1000)
+
+
 def iso(ms: int | None) -> str | None:
     """An instant for JSON: ISO 8601 in UTC, to the millisecond."""
     return None if ms is None else _datetime(ms).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -333,14 +337,14 @@ def dead_letter_queue(aws: Any, instance: Instance) -> DeadLetterQueue:
 class Alarm:
     name: str
     reason: str
-    since: datetime.datetime | None
+    since_ms: int | None  # when it went into ALARM, epoch milliseconds
 
 
 def alarms_in_alarm(aws: Any, instance: Instance) -> list[Alarm]:
     """The instance's alarms (`SfnResume-<suffix>-<what>`) in ALARM state."""
     pages = aws.client("cloudwatch").get_paginator("describe_alarms").paginate(
         AlarmNamePrefix=instance.alarm_prefix, StateValue="ALARM")
-    return [Alarm(alarm["AlarmName"], alarm.get("StateReason", ""), alarm.get("StateUpdatedTimestamp"))
+    return [Alarm(alarm["AlarmName"], alarm.get("StateReason", ""), _epoch_ms(alarm.get("StateUpdatedTimestamp")))
             for page in pages for alarm in page.get("MetricAlarms", []) + page.get("CompositeAlarms", [])]
 
 
@@ -625,7 +629,7 @@ def summary_lines(report: Summary) -> list[str]:
         lines.append(f"  events EventBridge could not deliver: fix the cause, then `sfn-resume redrive --stack "
                      f"{instance.stack}` (`--dry-run` first lists them)")
     lines.append(f"alarms in ALARM ({instance.alarm_prefix}*): {len(report.alarms) or 'none'}")
-    lines += [f"  {alarm.name} since {_at(int(alarm.since.timestamp() * 1000), report.now_ms) if alarm.since else '?'}:"
+    lines += [f"  {alarm.name} since {_at(alarm.since_ms, report.now_ms) if alarm.since_ms else '?'}:"
               f" {alarm.reason}" for alarm in report.alarms]
     return lines
 
@@ -637,7 +641,7 @@ def summary_json(report: Summary) -> dict:
                 "url": queue.url, "messages": queue.messages, "inFlight": queue.in_flight,
                 "oldestMessageAgeSeconds": queue.oldest_age_seconds},
             "alarms": [{"name": alarm.name, "reason": alarm.reason,
-                        "since": iso(int(alarm.since.timestamp() * 1000)) if alarm.since else None}
+                        "since": iso(alarm.since_ms)}
                        for alarm in report.alarms]}
 
 
