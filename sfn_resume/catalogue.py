@@ -30,22 +30,28 @@ class Service:
         return (self.folder / "events" / f"{kind}.json").read_text(encoding="utf-8")
 
 
+def _is_service(folder: Traversable) -> bool:
+    """A service's folder has sample events (examples/two-services, a config of two services, has none)."""
+    return (folder / "events").is_dir()
+
+
+def _service(folder: Traversable) -> Service:
+    first_line = (folder / "config.yaml").read_text(encoding="utf-8").splitlines()[0]
+    return Service(folder.name, first_line.lstrip("# ").strip(), folder)
+
+
 def services() -> dict[str, Service]:
-    """Every service of the catalogue (a folder with sample events), by name."""
-    found = {}
-    for folder in sorted(EXAMPLES.iterdir(), key=lambda f: f.name):
-        if (folder / "events").is_dir():
-            first_line = (folder / "config.yaml").read_text(encoding="utf-8").splitlines()[0]
-            found[folder.name] = Service(folder.name, first_line.lstrip("# ").strip(), folder)
-    return found
+    """Every service of the catalogue, by name."""
+    return {folder.name: _service(folder) for folder in sorted(EXAMPLES.iterdir(), key=lambda f: f.name)
+            if _is_service(folder)}
 
 
 def service(name: str) -> Service:
-    known = services()
-    if name not in known:
-        raise ConfigError([f"SERVICE: {name!r} is not in the catalogue; choose one of {', '.join(known)} "
+    folder = EXAMPLES / name
+    if "/" in name or not _is_service(folder):
+        raise ConfigError([f"SERVICE: {name!r} is not in the catalogue; choose one of {', '.join(services())} "
                            "(`sfn-resume init --list` says what each is)"])
-    return known[name]
+    return _service(folder)
 
 
 def starting_config(name: str, name_suffix: str | None = None) -> str:
