@@ -292,14 +292,14 @@ def pause_definition() -> dict:
     }
 
 
-#: The pause state's resource: start the pause machine and wait for its task token to be answered.
 def start_pause_resource(partition: str) -> str:
+    """The pause state's resource: start the pause machine and wait for its task token to be answered."""
     return f"arn:{partition}:states:::states:startExecution.waitForTaskToken"
 
 
-#: The pause machine's ARN from the paused workflow's own (`arn:<partition>:states:<region>:<account>:...`): the
-#: state then needs no account, region or partition filled in.
 def _jsonpath_sibling_arn(name: str) -> str:
+    """The pause machine's ARN from the paused workflow's own (`arn:<partition>:states:<region>:<account>:...`):
+    the state then needs no account, region or partition filled in."""
     part = "States.ArrayGetItem(States.StringSplit($$.StateMachine.Id, ':'), {})"
     return f"States.Format('arn:{{}}:states:{{}}:{{}}:stateMachine:{name}', {part.format(1)}, {part.format(3)}, " \
            f"{part.format(4)})"
@@ -366,8 +366,9 @@ def pause_state(
     """The state to paste into the user's STANDARD workflow (add `Next` or `End`).
 
     The pause machine is given by its ARN (a literal or a `${X}` placeholder), or by its name, which the state
-    then completes with the workflow's own partition, region and account. In JSONata, `job_id` and `output` default to the expressions
-    `jsonata_path(path_to_id)` and `jsonata_output(result_path)` (the generic template builds its own).
+    then completes with the workflow's own partition, region and account. In JSONata, `job_id` and `output`
+    default to the expressions `jsonata_path(path_to_id)` and `jsonata_output(result_path)` (the generic template
+    builds its own).
     """
     if query_language == JSONPATH:
         state = {
