@@ -13,8 +13,10 @@ from .config import (
     LOG_LEVELS,
     LOG_RETENTION_DAYS,
     MAX_TIMEOUT_SECONDS,
+    KMS_KEY_ARN_PATTERN,
     REFERENCE_PATH_PATTERN,
     REMOVAL_POLICIES,
+    SNS_TOPIC_ARN_PATTERN,
     Config,
     ConfigError,
     InstanceConfig,
@@ -29,8 +31,15 @@ DESCRIPTION = "sfn-resume {version}: pause a Step Functions workflow until its j
 EVENT_PATTERN_PARAMETER_PATTERN = r"^\s*\{[\s\S]*\}\s*$"
 OPTIONAL_EVENT_PATTERN_PARAMETER_PATTERN = r"^(\s*\{[\s\S]*\}\s*)?$"
 OPTIONAL_RESULT_PATH_PARAMETER_PATTERN = r"^(\$(\.[A-Za-z0-9_][A-Za-z0-9_-]*)*)?$"
-OPTIONAL_KMS_KEY_ARN_PARAMETER_PATTERN = r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+)?$"
-OPTIONAL_SNS_TOPIC_ARN_PARAMETER_PATTERN = r"^(arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256})?$"
+
+
+def _optional(pattern: str) -> str:
+    """A config value's `^...$` pattern for an optional Parameter: the same, or empty."""
+    return f"^({pattern.removeprefix('^').removesuffix('$')})?$"
+
+
+OPTIONAL_KMS_KEY_ARN_PARAMETER_PATTERN = _optional(KMS_KEY_ARN_PATTERN)
+OPTIONAL_SNS_TOPIC_ARN_PARAMETER_PATTERN = _optional(SNS_TOPIC_ARN_PATTERN)
 
 #: Parameters of the generic template: name → (troposphere keyword arguments, label, group).
 GENERIC_PARAMETERS = {
