@@ -11,9 +11,9 @@ from pathlib import Path
 
 import yaml
 
-from . import __version__, asl, catalogue
+from . import __version__, asl, examples
 from .config import REMOVAL_POLICIES, ConfigError, load_config, parse_json, read_text
-from .catalog import build_portfolio_template
+from .service_catalog import build_portfolio_template
 from .nested import MAX_OUTPUTS, SURFACED_OUTPUTS, build_parent_template, child_templates, surfaced_outputs
 from .patterns import show
 from .template import build_template, flat_outputs, pause_state
@@ -181,14 +181,14 @@ def _init(args) -> int:
     if args.list:
         if args.service or args.name or args.output:
             raise ConfigError(["--list: takes no SERVICE, --name or -o"])
-        known = catalogue.services()
+        known = examples.services()
         width = max(map(len, known))
         for name, service in known.items():
             print(f"{name:<{width}}  {service.title}")
         return 0
     if not args.service:
         raise ConfigError(["init: name a SERVICE (`sfn-resume init --list` lists them)"])
-    text = catalogue.starting_config(args.service, args.name)
+    text = examples.starting_config(args.service, args.name)
     if args.output and Path(args.output).exists() and not args.force:
         raise ConfigError([f"-o: {args.output!r} exists; use --force to overwrite it"])
     _check_output_path(args.output)

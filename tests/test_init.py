@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from sfn_resume import load_config
-from sfn_resume.catalogue import EXAMPLES as PACKAGED_EXAMPLES, services
+from sfn_resume.examples import EXAMPLES as PACKAGED_EXAMPLES, services
 from sfn_resume.cli import main
 
 from .helpers import EXAMPLES, ROOT, SERVICE_EXAMPLES

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from sfn_resume import __version__
-from sfn_resume.catalogue import services
+from sfn_resume.examples import services
 
 from .helpers import ROOT, TEMPLATES
 

@@ -1,4 +1,4 @@
-"""The examples catalogue, shipped inside the package: one folder per AWS service (config.yaml, state.json,
+"""The examples catalogue, read from the `examples/` folder shipped beside this module: one folder per AWS service (config.yaml, state.json,
 events/), read by `sfn-resume init` and the demo. The repository's `examples/` is the same folder."""
 
 from __future__ import annotations
