@@ -1,8 +1,10 @@
-"""The examples catalogue, read from the `examples/` folder shipped beside this module: one folder per AWS service (config.yaml, state.json,
-events/), read by `sfn-resume init` and the demo. The repository's `examples/` is the same folder."""
+"""The examples catalogue, read from the `examples/` folder the package ships beside this module: one folder per
+AWS service (config.yaml, state.json, events/, sometimes workflow.json), and two-services/ (one config of two
+instances). `sfn-resume init` and the demo read it; the repository's `examples/` is the same folder."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from importlib.resources import files
@@ -13,6 +15,8 @@ from .config import ConfigError, check_value
 
 EXAMPLES = files("sfn_resume") / "examples"
 _NAME_SUFFIX_LINE = re.compile(r"^nameSuffix: .*$", re.M)
+#: A service's samples, as `init --with-samples` writes them beside the config: the catalogue's own layout.
+SAMPLE_FILES = ("events/success.json", "events/failure.json", "events/unmatched.json", "state.json", "workflow.json")
 
 
 @dataclass(frozen=True)
@@ -29,10 +33,19 @@ class Service:
         """A sample event's JSON text: kind is success, failure or unmatched."""
         return (self.folder / "events" / f"{kind}.json").read_text(encoding="utf-8")
 
+    def samples(self) -> dict[str, str]:
+        """{path relative to the config: text} of the service's samples (none for a config of several services)."""
+        return {name: (self.folder / name).read_text(encoding="utf-8") for name in SAMPLE_FILES
+                if (self.folder / name).is_file()}
+
 
 def _is_service(folder: Traversable) -> bool:
     """A service's folder has sample events (examples/two-services, a config of two services, has none)."""
     return (folder / "events").is_dir()
+
+
+def _is_example(folder: Traversable) -> bool:
+    return (folder / "config.yaml").is_file()
 
 
 def _service(folder: Traversable) -> Service:
@@ -40,27 +53,52 @@ def _service(folder: Traversable) -> Service:
     return Service(folder.name, first_line.lstrip("# ").strip(), folder)
 
 
+def _folders() -> list[Traversable]:
+    return sorted((folder for folder in EXAMPLES.iterdir() if _is_example(folder)), key=lambda f: f.name)
+
+
 def services() -> dict[str, Service]:
     """Every service of the catalogue, by name."""
-    return {folder.name: _service(folder) for folder in sorted(EXAMPLES.iterdir(), key=lambda f: f.name)
-            if _is_service(folder)}
+    return {folder.name: _service(folder) for folder in _folders() if _is_service(folder)}
+
+
+def examples() -> dict[str, Service]:
+    """Every config of the catalogue, by name: the services, then the configs of several services."""
+    every = {folder.name: _service(folder) for folder in _folders()}
+    return dict(sorted(every.items(), key=lambda item: (not _is_service(item[1].folder), item[0])))
 
 
 def service(name: str) -> Service:
+    """The catalogue's config `name` (a service, or two-services); a ConfigError suggesting the nearest name."""
     folder = EXAMPLES / name
-    if "/" in name or not _is_service(folder):
-        raise ConfigError([f"SERVICE: {name!r} is not in the catalogue; choose one of {', '.join(services())} "
-                           "(`sfn-resume init --list` says what each is)"])
-    return _service(folder)
+    if "/" not in name and _is_example(folder):
+        return _service(folder)
+    known = [folder.name for folder in _folders()]
+    close = [known[[k.lower() for k in known].index(name.lower())]] if name.lower() in map(str.lower, known) else \
+        difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else f"choose one of {', '.join(known)} "
+    raise ConfigError([f"SERVICE: {name!r} is not in the catalogue; {hint}(`sfn-resume init --list` lists them)"])
 
 
-def starting_config(name: str, name_suffix: str | None = None) -> str:
-    """The commented starting config for service `name`, with `name_suffix` as its nameSuffix when given."""
-    text = service(name).config_text
+def starting_config(name: str, name_suffix: str | None = None, with_samples: bool = False) -> str:
+    """The commented starting config for service `name`, with `name_suffix` as its nameSuffix when given, and a
+    header saying where its samples are (beside it, when `with_samples`)."""
+    example = service(name)
+    text = example.config_text
     if name_suffix is not None:
         check_value("nameSuffix", name_suffix, "--name")
         text = _NAME_SUFFIX_LINE.sub(f"nameSuffix: {name_suffix}", text, count=1)
-    return (f"# Written by `sfn-resume init {name}` (sfn-resume {__version__}) from its examples catalogue, where\n"
-            f"# examples/{name}/events/ holds sample events. Check this file against one of your job's events:\n"
-            f"#   sfn-resume check THIS_FILE --event EVENT.json\n"
-            f"#\n{text}")
+    samples = example.samples()
+    header = [f"# Written by `sfn-resume init {name}{' --with-samples' if with_samples else ''}` "
+              f"(sfn-resume {__version__}) from its examples catalogue."]
+    if not samples:
+        header.append("# Its services' samples: `sfn-resume init SERVICE --with-samples -o FILE` for each of them.")
+    elif with_samples:
+        header += ["# Its samples are beside this file: " + ", ".join(samples) + ".",
+                   "# Check this file against them (paths relative to this file's folder), then against your job's:",
+                   "#   sfn-resume check THIS_FILE --event events/success.json --state state.json"]
+    else:
+        header += [f"# Sample events and state: `sfn-resume init {name} --with-samples -o FILE` writes them beside "
+                   "FILE.", "# Check this file against one of your job's events:",
+                   "#   sfn-resume check THIS_FILE --event EVENT.json --state STATE.json"]
+    return "\n".join(header) + "\n#\n" + text

@@ -53,7 +53,7 @@ def test_synth_nested_writes_the_parent_and_each_child_it_needs(tmp_path, capsys
      "sfn-resume: --removal-policy: 'RETAIN' is for the generic template (no CONFIG); in a config, set "
      "removalPolicy per instance\n"),
     (["synth", str(TWO_SERVICES), "--nested", "-o", "{tmp}/sfn-resume.yaml"],
-     "sfn-resume: -o: '{tmp}/sfn-resume.yaml' is the name of a child template written beside the parent; "
+     "sfn-resume: --output: '{tmp}/sfn-resume.yaml' is the name of a child template written beside the parent; "
      "choose another name\n"),
 ])
 def test_synth_refuses_and_writes_nothing(argv, message, tmp_path, capsys):
