@@ -86,6 +86,9 @@ def starting_config(name: str, name_suffix: str | None = None, with_samples: boo
     example = service(name)
     text = example.config_text
     if name_suffix is not None:
+        if not _NAME_SUFFIX_LINE.search(text):
+            raise ConfigError([f"--name: {name!r} is a config of several instances; set each one's nameSuffix in the "
+                               "file it writes"])
         check_value("nameSuffix", name_suffix, "--name")
         text = _NAME_SUFFIX_LINE.sub(f"nameSuffix: {name_suffix}", text, count=1)
     samples = example.samples()

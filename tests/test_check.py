@@ -75,9 +75,9 @@ def test_every_instance_of_a_multi_instance_config(capsys):
     code, out, _ = run(capsys, EXAMPLES / "two-services" / "config.yaml", "--event",
                        EXAMPLES / "transcribe" / "events" / "success.json")
     assert code == 0
-    assert out.splitlines()[0] == "TranslationTranslateResume:"
+    assert out.splitlines()[0] == "TwoServicesTranslate:"
     assert "TranscribeResume:\n  eventPattern: matches: this event would resume the paused workflow\n" in out
-    code, _, _ = run(capsys, EXAMPLES / "two-services" / "config.yaml", "--instance", "TranslationTranslateResume",
+    code, _, _ = run(capsys, EXAMPLES / "two-services" / "config.yaml", "--instance", "TwoServicesTranslate",
                      "--event", EXAMPLES / "transcribe" / "events" / "success.json")
     assert code == 1
 

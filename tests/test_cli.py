@@ -170,10 +170,10 @@ def test_parameters_of_a_config_of_several_instances(capsys):
     two = str(EXAMPLES / "two-services" / "config.yaml")
     assert main(["parameters", two]) == 2
     assert capsys.readouterr().err == (f"sfn-resume: --instance: {two} has 2 instances; choose one of "
-                                       "TranslationTranslateResume, TranscribeResume\n")
-    assert main(["parameters", two, "--instance", "TranslationTranslateResume", "--format", "json"]) == 0
+                                       "TwoServicesTranslate, TranscribeResume\n")
+    assert main(["parameters", two, "--instance", "TwoServicesTranslate", "--format", "json"]) == 0
     captured = capsys.readouterr()
-    assert json.loads(captured.out)[0] == {"ParameterKey": "NameSuffix", "ParameterValue": "TranslationTranslateResume"}
+    assert json.loads(captured.out)[0] == {"ParameterKey": "NameSuffix", "ParameterValue": "TwoServicesTranslate"}
     # Translate's table is RETAIN there: no Parameter says so, the note says which template does
     assert captured.err == ("sfn-resume: note: removalPolicy RETAIN is no Parameter: deploy the template "
                             "`sfn-resume synth --removal-policy RETAIN` writes\n")

@@ -56,6 +56,8 @@ def test_init_overwrites_only_with_force(tmp_path, capsys):
     # a near miss: the name it was meant to be
     (["init", "Glue"], "SERVICE: 'Glue' is not in the catalogue; did you mean 'glue'? (`sfn-resume init --list` lists them)"),
     (["init", "transcibe"], "SERVICE: 'transcibe' is not in the catalogue; did you mean 'transcribe'?"),
+    (["init", "two-services", "--name", "Mine"], "--name: 'two-services' is a config of several instances; set "
+                                                 "each one's nameSuffix in the file it writes"),
     (["init", "two-services", "--with-samples"], "--with-samples: 'two-services' is a config of several services and "
                                                  "has no samples of its own"),
     (["init", "glue", "--name", "no spaces"], "--name: 'no spaces' is not allowed; expected 1 to 49 letters"),
@@ -114,4 +116,4 @@ def test_with_samples_needs_an_output(capsys):
 def test_the_two_services_example_is_reachable(tmp_path):
     path = tmp_path / "two.yaml"
     assert main(["init", "two-services", "-o", str(path)]) == 0
-    assert [i.nameSuffix for i in load_config(path).instances] == ["TranslationTranslateResume", "TranscribeResume"]
+    assert [i.nameSuffix for i in load_config(path).instances] == ["TwoServicesTranslate", "TranscribeResume"]

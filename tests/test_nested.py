@@ -24,7 +24,7 @@ def test_each_child_stack_uses_the_template_of_its_removal_policy():
     assert [i.removalPolicy for i in config.instances] == ["RETAIN", "DESTROY"]
     resources = json.loads(build_parent_template(config).to_json())["Resources"]
     assert {name: r["Properties"]["TemplateURL"] for name, r in resources.items()} == {
-        "TranslationTranslateResumeStack": "sfn-resume-retain.yaml",
+        "TwoServicesTranslateStack": "sfn-resume-retain.yaml",
         "TranscribeResumeStack": "sfn-resume.yaml",
     }
     assert child_templates(config) == {"sfn-resume.yaml": "DESTROY", "sfn-resume-retain.yaml": "RETAIN"}

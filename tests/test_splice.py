@@ -130,7 +130,7 @@ def test_a_config_of_several_instances_needs_instance(tmp_path, capsys):
     config = EXAMPLES / "two-services" / "config.yaml"
     assert main(["splice", str(config), "--workflow", str(path), "--after", "StartTranslation"]) == 2
     assert capsys.readouterr().err == (f"sfn-resume: --instance: {config} has 2 instances; choose one of "
-                                       "TranslationTranslateResume, TranscribeResume\n")
+                                       "TwoServicesTranslate, TranscribeResume\n")
     assert main(["splice", str(config), "--workflow", str(path), "--after", "StartTranslation",
                  "--instance", "TranscribeResume"]) == 0
     assert "SfnResume-TranscribeResume-Pause" in capsys.readouterr().out

@@ -206,7 +206,7 @@ def test_nested_stack_commands(workdir, server):
     tables = {config.nameSuffix: outputs[config.nameSuffix + "TableName"] for config in (translate, transcribe)}
     cfn.delete_stack(StackName="my-resumes")
     dynamodb = server.client("dynamodb")
-    assert set(dynamodb.list_tables()["TableNames"]) & set(tables.values()) == {tables["TranslationTranslateResume"]}
+    assert set(dynamodb.list_tables()["TableNames"]) & set(tables.values()) == {tables["TwoServicesTranslate"]}
 
 
 @pytest.mark.timeout(180)
