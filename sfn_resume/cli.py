@@ -433,6 +433,7 @@ def _count_of(number: int, noun: str) -> str:
 def _status(args) -> int:
     from . import operate
 
+    _require_extra("status", "aws", ("boto3",))
     limit = _count(args.limit, "--limit")
     if "" in args.job_ids:
         raise ConfigError(["JOB_ID: '' is not allowed; expected a job id (a non-empty string)"])
@@ -451,6 +452,7 @@ def _status(args) -> int:
 def _redrive(args) -> int:
     from . import operate
 
+    _require_extra("redrive", "aws", ("boto3",))
     max_messages = _count(args.max_messages, "--max") if args.max_messages is not None else None
     with operate.aws_errors():
         aws = operate.connect()
@@ -473,7 +475,8 @@ def _require_extra(command: str, extra: str, modules: tuple[str, ...]) -> None:
     """One line naming the extra to install, instead of an ImportError's traceback."""
     missing = [module for module in modules if importlib.util.find_spec(module) is None]
     if missing:
-        raise ConfigError([f"{command}: needs the '{extra}' extra ({', '.join(missing)} is not installed): "
+        verb = "is" if len(missing) == 1 else "are"
+        raise ConfigError([f"{command}: needs the '{extra}' extra ({', '.join(missing)} {verb} not installed): "
                            f"pip install 'sfn-resume[{extra}]'"])
 
 
