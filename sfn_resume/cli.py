@@ -287,7 +287,7 @@ def _init(args) -> int:
 
 
 def _synth(args) -> int:
-    config = _load_config(args.config) if args.config else None
+    config = load_config(args.config) if args.config else None
     if config and args.removal_policy != "DESTROY":
         raise ConfigError([f"--removal-policy: {args.removal_policy!r} is for the generic template (no CONFIG); "
                            "in a config, set removalPolicy per instance"])
@@ -295,13 +295,13 @@ def _synth(args) -> int:
         return _synth_nested(args, config)
     outputs = flat_outputs(config) if config else 0
     if outputs > MAX_OUTPUTS:
-        raise ConfigError([f"{args.config}: {_count_of(len(config.instances), 'instance')} do not fit one flat "
+        raise ConfigError([f"{args.config}: {len(config.instances)} instances do not fit one flat "
                            f"template ({outputs} outputs; CloudFormation allows {MAX_OUTPUTS}): use --nested"])
     template = build_template(config, args.removal_policy)
     text = template.to_yaml()
     size, resources = len(text.encode()), len(template.resources)
     if resources > MAX_RESOURCES or size > MAX_TEMPLATE_BYTES_S3:  # outputs (checked above) usually bind first
-        raise ConfigError([f"{args.config}: {_count_of(len(config.instances), 'instance')} do not fit one flat "
+        raise ConfigError([f"{args.config}: {len(config.instances)} instances do not fit one flat "
                            f"template ({resources} resources, {size:,} bytes; CloudFormation allows {MAX_RESOURCES} "
                            f"resources and {MAX_TEMPLATE_BYTES_S3:,} bytes from S3): use --nested"])
     if size > MAX_TEMPLATE_BYTES_INLINE:
@@ -334,7 +334,7 @@ def _synth_nested(args, config) -> int:
 
 
 def _parameters(args) -> int:
-    instance = _one_instance(_load_config(args.config), args.instance, args.config)
+    instance = _one_instance(load_config(args.config), args.instance, args.config)
     values = generic_parameters(instance)
     words = [f"{key}={value}" for key, value in values.items()]
     if args.format == "json":
@@ -356,7 +356,7 @@ def _catalog(args) -> int:
 
 
 def _pause_state(args) -> int:
-    config = _load_config(args.config)
+    config = load_config(args.config)
     instances = [config.instance(args.instance)] if args.instance else list(config.instances)
     states = {i.nameSuffix: pause_state(i, args.next_state, args.partition, args.query_language) for i in instances}
     result = next(iter(states.values())) if len(states) == 1 else states
@@ -368,7 +368,7 @@ def _splice(args) -> int:
     from .splice import splice
 
     _one_stdin(args.config, args.workflow)
-    instance = _one_instance(_load_config(args.config), args.instance, args.config)
+    instance = _one_instance(load_config(args.config), args.instance, args.config)
     where = "standard input" if args.workflow == STDIN else args.workflow
     text = read_input(args.workflow, f"--workflow: {where}: ", "the workflow")
     # A file's format is its extension's; standard input's is JSON when it parses as JSON
@@ -393,7 +393,7 @@ def _check(args) -> int:
     from .check import check_instance, read_json, require_object
 
     _one_stdin(args.config, args.event, args.state)
-    config = _load_config(args.config)
+    config = load_config(args.config)
     instances = [config.instance(args.instance)] if args.instance else list(config.instances)
     event = require_object(read_json(args.event, "--event"), "--event", args.event)
     state = require_object(read_json(args.state, "--state"), "--state", args.state) if args.state else None
@@ -405,10 +405,6 @@ def _check(args) -> int:
             print(f"  {line}")
         acting += verdict.acts
     return 0 if acting else 1
-
-
-def _load_config(path: str):
-    return load_config(path)
 
 
 def _one_stdin(*paths) -> None:
@@ -423,11 +419,6 @@ def _one_instance(config, name_suffix: str | None, source: str):
         return config.instances[0]
     raise ConfigError([f"--instance: {source} has {len(config.instances)} instances; choose one of "
                        f"{', '.join(i.nameSuffix for i in config.instances)}"])
-
-
-def _count_of(number: int, noun: str) -> str:
-    """`1 instance`, `2 instances`."""
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _status(args) -> int:

@@ -295,3 +295,32 @@ def test_no_region_is_a_usage_error(capsys, monkeypatch):
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
     assert main(["status", "--stack", "s"]) == 2
     assert capsys.readouterr().err.startswith("sfn-resume: no AWS region")
+
+
+@pytest.mark.parametrize("scanned, complete, words", [
+    (1, True, "scanned the whole table (1 item)"), (3, True, "scanned the whole table (3 items)"),
+    (1, False, "stopped after 1 item (--limit 1)"),
+])
+def test_one_item_is_not_items(scanned, complete, words):
+    from sfn_resume.operate import COUNTS, DeadLetterQueue, Instance, Summary, summary_lines
+
+    instance = Instance("s", "SfnResume-X", "arn:aws:states:us-east-1:123456789012:stateMachine:SfnResume-X", "url")
+    report = Summary(instance, dict.fromkeys(COUNTS, 0), scanned, complete, 1, DeadLetterQueue("url", 1, 0, None), [], 0)
+    lines = summary_lines(report)
+    assert words in lines[0] and " 1 message (0 in flight)" in lines[-3]
+
+
+def test_ctrl_c_is_exit_130_without_a_traceback(capsys, monkeypatch):
+    import sfn_resume.cli as cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_synth", interrupted)
+    assert main(["synth"]) == 130
+    assert capsys.readouterr().err == "sfn-resume: interrupted\n"
+
+
+def test_a_directory_given_as_an_input(tmp_path, capsys):
+    assert main(["check", TRANSLATE, "--event", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"sfn-resume: --event: {tmp_path}: cannot read it (it is a directory)\n"
