@@ -324,3 +324,18 @@ def test_ctrl_c_is_exit_130_without_a_traceback(capsys, monkeypatch):
 def test_a_directory_given_as_an_input(tmp_path, capsys):
     assert main(["check", TRANSLATE, "--event", str(tmp_path)]) == 2
     assert capsys.readouterr().err == f"sfn-resume: --event: {tmp_path}: cannot read it (it is a directory)\n"
+
+
+@pytest.mark.parametrize("code", ["AccessDeniedException", "ThrottlingException"])
+def test_aws_refusing_is_exit_3(capsys, monkeypatch, code):
+    from botocore.exceptions import ClientError
+
+    from sfn_resume import operate
+
+    def refused(*_):
+        raise ClientError({"Error": {"Code": code, "Message": "not now"}}, "DescribeStacks")
+
+    monkeypatch.setattr(operate, "connect", lambda: None)
+    monkeypatch.setattr(operate, "find_instance", refused)
+    assert main(["status", "--stack", "s"]) == 3
+    assert capsys.readouterr().err == f"sfn-resume: DescribeStacks: {code}: not now\n"
