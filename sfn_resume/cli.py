@@ -12,6 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import yaml
+
 from . import __version__, asl, examples
 from .config import REMOVAL_POLICIES, STDIN, ConfigError, load_config, parse_json, parse_yaml, read_input
 from .nested import MAX_OUTPUTS, SURFACED_OUTPUTS, build_parent_template, child_templates, generic_parameters, \
@@ -271,7 +273,7 @@ def _init(args) -> int:
     service = examples.service(args.service)
     text = examples.starting_config(args.service, args.name, args.with_samples)
     if not args.with_samples:
-        _write_files({args.output: text} if args.output else {None: text}, args.force)
+        _write_files({args.output: text}, args.force)
         return 0
     samples = service.samples()
     if not args.output:
@@ -371,22 +373,16 @@ def _splice(args) -> int:
     instance = _one_instance(load_config(args.config), args.instance, args.config)
     where = "standard input" if args.workflow == STDIN else args.workflow
     text = read_input(args.workflow, f"--workflow: {where}: ", "the workflow")
-    # A file's format is its extension's; standard input's is JSON when it parses as JSON
+    # A file's format is its extension's; standard input's is JSON when it starts as a JSON object
     as_json = args.workflow.lower().endswith(".json") or (args.workflow == STDIN and text.lstrip().startswith("{"))
     prefix = f"--workflow: {where}: "
     definition = parse_json(text, prefix) if as_json else parse_yaml(text, prefix)
     spliced = splice(definition, instance, args.after, args.name, args.partition, source=f"--workflow {where}")
-    _write_files({args.output: json.dumps(spliced, indent=2) + "\n" if as_json else _yaml_text(spliced)}, args.force)
+    _write_files({args.output: json.dumps(spliced, indent=2) + "\n" if as_json else yaml.safe_dump(spliced, sort_keys=False)}, args.force)
     machine = f"SfnResume-{instance.nameSuffix}-Pause"
     print(f"sfn-resume: the workflow's role needs states:StartExecution on {machine} (attach the stack's "
           "PauseStatePolicyArn output)", file=sys.stderr)
     return 0
-
-
-def _yaml_text(data) -> str:
-    import yaml
-
-    return yaml.safe_dump(data, sort_keys=False)
 
 
 def _check(args) -> int:
