@@ -11,6 +11,8 @@ import copy
 import json
 import re
 
+from .jsonpath import path_segments
+
 #: Errors the pause state raises besides `States.Timeout` / `States.HeartbeatTimeout`.
 JOB_FAILED_ERROR = "SfnResume.JobFailed"
 JOB_ID_IN_USE_ERROR = "SfnResume.JobIdInUse"
@@ -367,14 +369,7 @@ def _jsonata_sibling_arn(name: str) -> str:
     return f"$join($append($split($states.context.StateMachine.Id, ':')[[0..4]], ['stateMachine', '{name}']), ':')"
 
 
-_SEGMENT = re.compile(r"\.([A-Za-z0-9_][A-Za-z0-9_-]*)|\[([0-9]+)\]")
 _JSONATA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def path_segments(path: str) -> list:
-    """The names (str) and indexes (int) of a plain JSONPath reference: `$.a[0].b` → ['a', 0, 'b']."""
-    return [name if index is None else int(index) for name, index in
-            (match.groups() for match in _SEGMENT.finditer(path, 1))]
 
 
 def jsonata_path(path: str) -> str:

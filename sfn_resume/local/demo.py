@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from .. import asl, catalogue
+from .. import asl, examples
 from ..config import parse_config
 from ..nested import generic_parameters
 from ..template import build_template
@@ -25,7 +25,7 @@ from .harness import Deployment, statuses
 
 COMMITTED_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "sfn-resume.yaml"
 #: The seed example (REFERENCE.md §1), from the examples catalogue the package ships.
-TRANSLATE = catalogue.service("translate")
+TRANSLATE = examples.service("translate")
 
 
 def translate_event(job_id: str) -> dict:
