@@ -192,7 +192,7 @@ EXECUTION_ARN = "arn:aws:states:us-east-1:123456789012:execution:TranslateWorkfl
 PAUSE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:SfnResume-test-Pause"
 ENTERED_TIME = "2026-12-02T00:59:00.456Z"
 EVENT_ID = "8d1f3e2a-5b6c-4d7e-8f90-a1b2c3d4e5f6"
-#: The size above which the resume machine trims an event; read from the templates' expressions.
+#: A field the input leaves out (None is JSON null).
 _MISSING = object()
 
 
