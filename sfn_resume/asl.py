@@ -27,6 +27,14 @@ QUERY_LANGUAGES = (JSONPATH, JSONATA)
 #: Events whose JSON text takes more UTF-8 bytes than this are delivered with their `detail` trimmed, so that the
 #: workflow's state (its own data plus the event) stays under Step Functions' 262,144-byte limit (in bytes).
 MAX_EVENT_BYTES = 131_072
+
+
+def event_bytes(event: dict) -> int:
+    """What the machines measure an event by: the UTF-8 bytes of its compact JSON text (as JSONata's `$string`
+    writes it, characters unescaped)."""
+    return len(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode())
+
+
 #: SendTaskFailure's `cause` limit.
 MAX_CAUSE_CHARS = 32_768
 

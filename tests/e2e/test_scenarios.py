@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from sfn_resume.asl import MAX_EVENT_BYTES
+from sfn_resume.asl import MAX_EVENT_BYTES, event_bytes
 
 from .helpers import (
     RESULT_PATH,
@@ -370,11 +370,6 @@ def test_load_concurrent_workflows_shuffled_early_and_duplicated_events(emulator
         assert_tombstone(items[job], job, _received(run)["id"])
 
 
-def _utf8_bytes(event: dict) -> int:
-    """The size Step Functions' limits count: UTF-8 bytes of the JSON text (JSON.stringify's: compact, unescaped)."""
-    return len(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode())
-
-
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("report", [
     "x" * 140_000,  # over 131,072 bytes of JSON, under PutEvents' 256 KB entry limit
@@ -395,7 +390,7 @@ def test_oversized_event_is_delivered_with_its_detail_trimmed(emulator, report):
     for job, execution, event, event_id in (("big", run, big, big_id), ("big-early", early_run, big_early, early_id)):
         done = instance.deployment.wait(execution)
         assert done["status"] == "SUCCEEDED"
-        full_length = _utf8_bytes(inputs[job])
+        full_length = event_bytes(inputs[job])
         assert full_length > MAX_EVENT_BYTES
         trimmed = dict(event, detail={"sfnResumeTruncated": True, "length": full_length, "jobId": job})
         delivered(trimmed, event_id, _received(done))
