@@ -101,7 +101,7 @@ _MAX_SAFE_INTEGER = 2**53
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def js_number(value: int | float) -> str:
+def _js_number(value: int | float) -> str:
     """A finite number as JavaScript prints it (ECMA-262 Number::toString, radix 10), which JSON.stringify uses.
 
     Shortest digits that read back as the same double, as Python's repr; but positional from 1e-6 to 1e21
@@ -135,7 +135,7 @@ def _string_number(value: int | float, nested: bool) -> str:
         raise JException("D1001" if nested else "D3001", -1, value)
     if isinstance(value, float) and not value.is_integer():
         value = float(decimal.Decimal(value).normalize(_STRING_PRECISION))
-    return js_number(value)
+    return _js_number(value)
 
 
 def _json_key_order(keys: list[str]) -> list[str]:
