@@ -303,6 +303,34 @@ def test_job_id_reuse_after_a_finished_pause(emulator):
 
 
 @pytest.mark.timeout(60)
+def test_job_id_reuse_event_first_is_refused_while_the_hand_over_is_remembered(emulator):
+    # Decided (docs/DESIGN.md, "Job ids reused"): a hand-over is remembered for EventRetentionSeconds, and any
+    # event of its job id in that time is taken for the finished job's (a service may send a second event with a
+    # new id), never kept for a pause to come, which would then continue with the old job's result.
+    instance = deploy_instance(emulator)
+    first, _ = instance.paused("reused")
+    [first_id] = instance.put(instance.event("reused"))
+    assert instance.deployment.wait(first)["status"] == "SUCCEEDED"
+    handed_over = instance.deployment.item("reused")
+
+    [refused_id] = instance.put(instance.event("reused", attempt=2))  # before the new pause
+    [refused] = [e for e in instance.deployment.wait_for_resume_executions(2)
+                 if json.loads(e["input"])["id"] == refused_id]
+    assert entered_states(emulator, refused["executionArn"]) == DUPLICATE
+    assert instance.deployment.item("reused") == handed_over
+
+    # the new pause replaces the record and waits for an event that comes after it
+    second, _ = instance.paused("reused")
+    assert emulator.client("stepfunctions").describe_execution(executionArn=second)["status"] == "RUNNING"
+    event = instance.event("reused", attempt=3)
+    [second_id] = instance.put(event)
+    done = instance.deployment.wait(second)
+    delivered(event, second_id, _received(done))
+    assert first_id != second_id
+    assert_tombstone(instance.items()["reused"], "reused", second_id)
+
+
+@pytest.mark.timeout(60)
 def test_two_instances_in_one_account_stay_apart(emulator):
     x, y = deploy_instance(emulator), deploy_instance(emulator)  # two services: two sources, two stacks
     run_x, _ = x.paused("shared")
