@@ -1,6 +1,7 @@
 """The ASL: the pause state, the pause machine and the resume machine have the shape docs/DESIGN.md describes.
 
-JSONata expressions are evaluated here with jsonata-python (what the emulator runs), on the inputs they get.
+JSONata expressions are evaluated here with jsonata-python and its bridges (what the emulator runs), on the inputs
+they get.
 """
 
 import json
@@ -12,6 +13,7 @@ from troposphere import Template
 
 from sfn_resume import asl
 from sfn_resume.check import evaluate_path
+from sfn_resume.local import bridges
 from sfn_resume.local.bridges_jsonata import evaluate
 from sfn_resume.template import jsonata_path_of
 
@@ -24,7 +26,8 @@ WORKFLOW_ARN = "arn:aws-cn:states:cn-north-1:123456789012:stateMachine:MyWorkflo
 def jsonata(expression: str, **states):
     """Evaluate one JSONata expression (with or without `{% %}`) with `$states` bound to `states`."""
     expression = expression.removeprefix("{% ").removesuffix(" %}")
-    return evaluate(f"($states := {json.dumps(states)}; {expression})")
+    with bridges(["jsonata-string", "jsonata-surrogate-pairs"]):  # $string and emoji as JSONata's reference has them
+        return evaluate(f"($states := {json.dumps(states)}; {expression})")
 
 
 def test_the_pause_is_one_task_that_starts_the_pause_machine_and_waits():
