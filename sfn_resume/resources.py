@@ -323,7 +323,7 @@ def _state_machine(template: Template, spec: InstanceSpec, kind: str, role: iam.
             )],
         ),
         TracingConfiguration=stepfunctions.TracingConfiguration(Enabled=True),
-        **_given(Tags=[stepfunctions.TagsEntry(Key=k, Value=v) for k, v in spec.tags.items()] or None),
+        **_tags(spec),
     ))
 
 
@@ -349,6 +349,7 @@ def _rule(template: Template, spec: InstanceSpec, outcome: str, machine, events_
         Name=physical_name(spec, "fail rule" if failure else "resume rule"),
         EventPattern=spec.failure_event_pattern if failure else spec.event_pattern,
         State="ENABLED",
+        **_tags(spec),
         Targets=[events.Target(
             Id=TARGET_IDS[outcome],
             Arn=Ref(machine),
