@@ -298,7 +298,7 @@ def bridge_cfn_cloudwatch_alarm(patches: Patches) -> None:
                 alarm_actions=p.get("AlarmActions", []), ok_actions=p.get("OKActions", []),
                 metric_data_queries=[query(item) for item in p.get("Metrics", [])] or None,
                 datapoints_to_alarm=p.get("DatapointsToAlarm"), treat_missing_data=p.get("TreatMissingData"),
-                actions_enabled=p.get("ActionsEnabled", True))
+                actions_enabled=p.get("ActionsEnabled", True), tags=p.get("Tags"))
             return cls(alarm)
 
         @classmethod
@@ -327,3 +327,32 @@ def bridge_cfn_cloudwatch_alarm(patches: Patches) -> None:
 
     patches.set(parsing, "resource_class_from_type", resource_class_from_type)
     patches.set(parsing, "resource_name_property_from_type", resource_name_property_from_type)
+
+
+@bridge("cfn-tags", gap="26: moto's CloudFormation drops the Tags of AWS::SNS::Topic and AWS::CloudWatch::Dashboard")
+def bridge_cfn_tags(patches: Patches) -> None:
+    """Tag a stack's SNS topics and CloudWatch dashboards as CloudFormation does (their `Tags` property is
+    `[{Key, Value}]`); moto creates both without their tags. Updates go through create, so they are tagged too.
+    The dashboard is tagged in the backend's tagger, which ListTagsForResource reads (moto's TagResource takes
+    alarm ARNs only)."""
+    from moto.cloudwatch.models import Dashboard, cloudwatch_backends
+    from moto.sns.models import Topic, sns_backends
+
+    def tag_topic(topic, tags, account_id, region_name):
+        sns_backends[account_id][region_name].tag_resource(topic.arn, {tag["Key"]: tag["Value"] for tag in tags})
+
+    def tag_dashboard(dashboard, tags, account_id, region_name):
+        cloudwatch_backends[account_id][region_name].tagger.tag_resource(dashboard.arn, tags)
+
+    for model, tag in ((Topic, tag_topic), (Dashboard, tag_dashboard)):
+        original = model.create_from_cloudformation_json.__func__
+
+        def create(cls, resource_name, cloudformation_json, account_id, region_name, _original=original, _tag=tag,
+                   **kwargs):
+            resource = _original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+            tags = cloudformation_json.get("Properties", {}).get("Tags")
+            if tags:
+                _tag(resource, tags, account_id, region_name)
+            return resource
+
+        patches.set(model, "create_from_cloudformation_json", classmethod(create))

@@ -41,6 +41,7 @@ GAP_TESTS = {
     "cfn-update-conditional-resources": "test_gap_23_update_conditional_resources",
     "cfn-cloudwatch-alarm": "test_gap_24_cloudwatch_alarm",
     "cloudwatch-alarm-state-filter": "test_gap_25_describe_alarms_state_filter",
+    "cfn-tags": "test_gap_26_cfn_tags",
 }
 
 
@@ -631,3 +632,26 @@ def test_gap_25_describe_alarms_state_filter(aws):
     with without(["cloudwatch-alarm-state-filter"]):
         assert firing() == ["SfnResume-X-EventsUndelivered", "SfnResume-X-RunsFailed"]
     assert firing() == ["SfnResume-X-RunsFailed"]
+
+
+_TAGGED_TEMPLATE = {"Resources": {
+    "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "tagged", "Tags": [{"Key": "team", "Value": "a"}]}},
+    "Dashboard": {"Type": "AWS::CloudWatch::Dashboard", "Properties": {
+        "DashboardName": "tagged", "DashboardBody": '{"widgets": []}', "Tags": [{"Key": "team", "Value": "a"}]}}}}
+
+
+def test_gap_26_cfn_tags(aws, cfn):
+    sns, cloudwatch = aws.client("sns"), aws.client("cloudwatch")
+
+    def tags() -> tuple[list, list]:
+        topic = "arn:aws:sns:us-east-1:123456789012:tagged"
+        dashboard = cloudwatch.get_dashboard(DashboardName="tagged")["DashboardArn"]
+        return (sns.list_tags_for_resource(ResourceArn=topic)["Tags"],
+                cloudwatch.list_tags_for_resource(ResourceARN=dashboard)["Tags"])
+
+    with without(["cfn-tags"]):
+        deploy_stack(cfn, "plain", _TAGGED_TEMPLATE)
+        assert tags() == ([], [])
+        cfn.delete_stack(StackName="plain")
+    deploy_stack(cfn, "bridged", _TAGGED_TEMPLATE)
+    assert tags() == ([{"Key": "team", "Value": "a"}], [{"Key": "team", "Value": "a"}])
