@@ -42,6 +42,7 @@ GAP_TESTS = {
     "cfn-cloudwatch-alarm": "test_gap_24_cloudwatch_alarm",
     "cloudwatch-alarm-state-filter": "test_gap_25_describe_alarms_state_filter",
     "cfn-tags": "test_gap_26_cfn_tags",
+    "cfn-update-dependents": "test_gap_27_update_dependents",
 }
 
 
@@ -655,3 +656,29 @@ def test_gap_26_cfn_tags(aws, cfn):
         cfn.delete_stack(StackName="plain")
     deploy_stack(cfn, "bridged", _TAGGED_TEMPLATE)
     assert tags() == ([{"Key": "team", "Value": "a"}], [{"Key": "team", "Value": "a"}])
+
+
+def _renamed_machine_template(name: str) -> dict:
+    return {"Resources": {
+        "Machine": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+            "StateMachineName": name, "RoleArn": ROLE_ARN,
+            "Definition": {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}}},
+        "Rule": {"Type": "AWS::Events::Rule", "Properties": {
+            "EventPattern": {"source": ["gap.27"]},
+            "Targets": [{"Id": "Machine", "Arn": {"Ref": "Machine"}, "RoleArn": ROLE_ARN}]}}}}
+
+
+def test_gap_27_update_dependents(aws, cfn):
+    events = aws.client("events")
+
+    def target(stack: str) -> str:
+        rule = cfn.describe_stack_resource(StackName=stack, LogicalResourceId="Rule")["StackResourceDetail"]
+        return events.list_targets_by_rule(Rule=rule["PhysicalResourceId"])["Targets"][0]["Arn"]
+
+    with without(["cfn-update-dependents"]):
+        deploy_stack(cfn, "plain", _renamed_machine_template("first"))
+        deploy_stack(cfn, "plain", _renamed_machine_template("second"))
+        assert target("plain").endswith(":stateMachine:first")  # the machine it names is gone
+    deploy_stack(cfn, "bridged", _renamed_machine_template("third"))
+    deploy_stack(cfn, "bridged", _renamed_machine_template("fourth"))
+    assert target("bridged").endswith(":stateMachine:fourth")
