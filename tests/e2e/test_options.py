@@ -4,8 +4,9 @@ deployed resource, read back through the service's own API.
 
 The lists are derived from the code: CASES must hold every config key (`config.KEYS`), and the Parameters each
 key sets (`nested.generic_parameters`) must cover every Parameter of the generic template, so a new key or
-Parameter without a case fails here. Where the emulator cannot show a value, the check asserts it on the
-rendered template instead and says so (`static`).
+Parameter without a case fails here. Where the emulator cannot show a value (IAM, a table's or log group's KMS
+key), the check reads it from the rendered template as CloudFormation resolves it for the Parameter values
+(tests/resolve.py), and says so ("static").
 """
 from __future__ import annotations
 
@@ -137,7 +138,7 @@ def check_path_to_id_workflow(view: Deployed, path: str) -> None:
     for rule in (names.RESUME_RULE, names.FAIL_RULE):
         if rule in view.resources:
             (target,) = view.rule_targets(rule)
-            assert json.loads(json.dumps(target["InputTransformer"]["InputPathsMap"]))["jobId"] == path
+            assert target["InputTransformer"]["InputPathsMap"]["jobId"] == path
 
 
 def check_event_pattern(view: Deployed, pattern: dict) -> None:
@@ -216,7 +217,7 @@ def check_kms_key_arn(view: Deployed, key: str) -> None:
 
 
 def check_allowed_state_machine_arns(view: Deployed, arns: list[str]) -> None:
-    """The machines' role may answer those workflows only. Static: the emulator enforces no IAM, and moto's
+    """The machines' role may answer those workflows only. static: the emulator enforces no IAM, and moto's
     CloudFormation keeps a role's inline policy as a Python object, which GetRolePolicy answers as non-JSON."""
     (policy,) = view.resolved(names.RESUME_ROLE)["Policies"]
     (answer,) = [s for s in policy["PolicyDocument"]["Statement"] if "states:SendTaskSuccess" in s["Action"]]
