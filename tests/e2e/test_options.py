@@ -30,6 +30,8 @@ from ..helpers import MINIMAL, parameters_set_by
 from ..resolve import Resolved
 from .helpers import sample_event
 
+pytestmark = pytest.mark.timeout(120)
+
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:ops-alerts"
 WORKFLOW_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:Translate"
