@@ -45,6 +45,8 @@ GAP_TESTS = {
     "cloudwatch-alarm-state-filter": "test_gap_25_describe_alarms_state_filter",
     "payload-size-in-utf8": "test_gap_26_payload_size_in_utf8",
     "express-restarts": "test_gap_27_express_restarts",
+    "cfn-tags": "test_gap_30_cfn_tags",
+    "cfn-update-dependents": "test_gap_31_update_dependents",
 }
 
 
@@ -722,3 +724,50 @@ def test_gap_27_express_restarts(aws, sfn, token_table):
     again = wait_for_execution(sfn, f"{runs['restarted']['executionArn']}-restarted")
     assert again["status"] == "SUCCEEDED" and again["input"] == runs["restarted"]["input"]
     assert counts("restarted") == {"first": 2, "second": 1}
+_TAGGED_TEMPLATE = {"Resources": {
+    "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "tagged", "Tags": [{"Key": "team", "Value": "a"}]}},
+    "Dashboard": {"Type": "AWS::CloudWatch::Dashboard", "Properties": {
+        "DashboardName": "tagged", "DashboardBody": '{"widgets": []}', "Tags": [{"Key": "team", "Value": "a"}]}}}}
+
+
+def test_gap_30_cfn_tags(aws, cfn):
+    sns, cloudwatch = aws.client("sns"), aws.client("cloudwatch")
+
+    def tags() -> tuple[list, list]:
+        topic = "arn:aws:sns:us-east-1:123456789012:tagged"
+        dashboard = cloudwatch.get_dashboard(DashboardName="tagged")["DashboardArn"]
+        return (sns.list_tags_for_resource(ResourceArn=topic)["Tags"],
+                cloudwatch.list_tags_for_resource(ResourceARN=dashboard)["Tags"])
+
+    with without(["cfn-tags"]):
+        deploy_stack(cfn, "plain", _TAGGED_TEMPLATE)
+        assert tags() == ([], [])
+        cfn.delete_stack(StackName="plain")
+    deploy_stack(cfn, "bridged", _TAGGED_TEMPLATE)
+    assert tags() == ([{"Key": "team", "Value": "a"}], [{"Key": "team", "Value": "a"}])
+
+
+def _renamed_machine_template(name: str) -> dict:
+    return {"Resources": {
+        "Machine": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+            "StateMachineName": name, "RoleArn": ROLE_ARN,
+            "Definition": {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}}},
+        "Rule": {"Type": "AWS::Events::Rule", "Properties": {
+            "EventPattern": {"source": ["gap.27"]},
+            "Targets": [{"Id": "Machine", "Arn": {"Ref": "Machine"}, "RoleArn": ROLE_ARN}]}}}}
+
+
+def test_gap_31_update_dependents(aws, cfn):
+    events = aws.client("events")
+
+    def target(stack: str) -> str:
+        rule = cfn.describe_stack_resource(StackName=stack, LogicalResourceId="Rule")["StackResourceDetail"]
+        return events.list_targets_by_rule(Rule=rule["PhysicalResourceId"])["Targets"][0]["Arn"]
+
+    with without(["cfn-update-dependents"]):
+        deploy_stack(cfn, "plain", _renamed_machine_template("first"))
+        deploy_stack(cfn, "plain", _renamed_machine_template("second"))
+        assert target("plain").endswith(":stateMachine:first")  # the machine it names is gone
+    deploy_stack(cfn, "bridged", _renamed_machine_template("third"))
+    deploy_stack(cfn, "bridged", _renamed_machine_template("fourth"))
+    assert target("bridged").endswith(":stateMachine:fourth")
