@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator
 from unittest import mock
 
@@ -46,11 +46,16 @@ class LocalAws:
     """What `local_aws()` yields: the region, and boto3 clients bound to it."""
 
     region: str
+    _clients: dict = field(default_factory=dict, compare=False, repr=False)
 
     def client(self, service: str) -> Any:
+        """One client per service: creating one costs milliseconds of CPU, which polling loops would take from the
+        executions they wait for (boto3 clients are thread-safe)."""
         import boto3
 
-        return boto3.client(service, region_name=self.region)
+        if service not in self._clients:
+            self._clients[service] = boto3.client(service, region_name=self.region)
+        return self._clients[service]
 
 
 def stop_running_executions() -> None:

@@ -216,3 +216,79 @@ def bridge_send_task_during_start(patches: Patches) -> None:
         ]
 
     patches.set(StepFunctionsParserBackend, "_get_executions", _get_executions)
+
+
+#: Parse trees kept, by definition text: a state machine version's definition never changes, and a long server
+#: session (every test of a run) creates many machines.
+PARSE_TREES_KEPT = 256
+
+
+@bridge("parse-once-per-definition", gap="26: every execution parses its state machine's definition again")
+def bridge_parse_once_per_definition(patches: Patches) -> None:
+    """Parse each definition text once; build every execution's program from that parse tree.
+
+    moto's `ExecutionWorker` runs ANTLR's lexer and parser on the definition at every execution, and
+    CreateStateMachine runs them once more to validate it; in ANTLR's pure-Python runtime that was half the CPU a
+    hand-over costs in the emulator (tens of ms for the pause machine's definition, more under load). The parse
+    tree depends on the text alone and the Preprocessor only reads it, so it is kept, keyed by the text (a new
+    version, a new text, is parsed anew). The program itself (moto's evaluation components) is still built per
+    execution by moto's own Preprocessor (a few ms): components keep per-execution state lazily
+    (`EvalComponent.heap_key`, set on first use without a lock, names each retrier's counters in the execution's
+    heap), so one program shared by concurrent executions would not be safe.
+    """
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    original = AmazonStateLanguageParser.parse
+    parsing = threading.Lock()  # executions of one machine start together: one parses, the others wait for it
+
+    @lru_cache(maxsize=PARSE_TREES_KEPT)
+    def parse_tree(definition: str):
+        return original(definition)[1]  # moto's parse, so a bad definition raises as it did (never cached)
+
+    def parse(definition: str):
+        with parsing:
+            tree = parse_tree(definition)
+        return Preprocessor().visit(tree), tree
+
+    patches.set(AmazonStateLanguageParser, "parse", staticmethod(parse))
+
+
+#: The interpreter's modules that create a client per task, by `from ...boto_client import boto_client_for`.
+_TASK_CLIENT_MODULES = tuple(f"moto.stepfunctions.parser.asl.component.state.exec.{name}" for name in (
+    "state_task.lambda_eval_utils",
+    "state_map.item_reader.eval.resource_eval_s3",
+    "state_map.result_writer.resource_eval.resource_eval_s3",
+    *(f"state_task.service.state_task_service_{service}" for service in (
+        "aws_sdk", "batch", "dynamodb", "ecs", "events", "glue", "sfn", "sns", "sqs", "unsupported")),
+))
+
+
+@bridge("task-clients-reused", gap="27: every task state creates a new boto3 client")
+def bridge_task_clients_reused(patches: Patches) -> None:
+    """Reuse one boto3 client per region, service and endpoint for the interpreter's task states.
+
+    moto's `boto_client_for` builds a new client at every task (DynamoDB, Step Functions, ...): a few ms of CPU
+    each, two to three per hand-over. Its clients differ only by region, service and where they send (moto's
+    in-process interception, or the server at localhost:$MOTO_PORT); boto3 clients are thread-safe. The task's
+    credentials are not part of the client (moto ignores them), so neither are they of the key.
+    """
+    import importlib
+
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    original = boto_client.boto_client_for
+    creating = threading.Lock()
+    clients: dict[tuple, Any] = {}
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None):
+        key = (region, service, boto_client.botocore_stubber.enabled, boto_client.moto_server_port())
+        with creating:
+            if key not in clients:
+                clients[key] = original(region, service, state_credentials)
+            return clients[key]
+
+    for name in _TASK_CLIENT_MODULES:
+        module = importlib.import_module(name)
+        assert module.boto_client_for is original, name
+        patches.set(module, "boto_client_for", boto_client_for)

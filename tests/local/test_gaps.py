@@ -41,6 +41,8 @@ GAP_TESTS = {
     "cfn-update-conditional-resources": "test_gap_23_update_conditional_resources",
     "cfn-cloudwatch-alarm": "test_gap_24_cloudwatch_alarm",
     "cloudwatch-alarm-state-filter": "test_gap_25_describe_alarms_state_filter",
+    "parse-once-per-definition": "test_gap_26_parse_once_per_definition",
+    "task-clients-reused": "test_gap_27_task_clients_reused",
 }
 
 
@@ -631,3 +633,80 @@ def test_gap_25_describe_alarms_state_filter(aws):
     with without(["cloudwatch-alarm-state-filter"]):
         assert firing() == ["SfnResume-X-EventsUndelivered", "SfnResume-X-RunsFailed"]
     assert firing() == ["SfnResume-X-RunsFailed"]
+
+
+def _count_calls(monkeypatch, owner, name: str) -> list:
+    """Record each call of `owner.name` (a method) from now on; returns the list the calls are appended to."""
+    calls = []
+    original = getattr(owner, name)
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+def _run_all(sfn, arn: str, inputs: list) -> list[dict]:
+    """Start one execution per input, all before any is waited for; returns them described, in order."""
+    runs = [sfn.start_execution(stateMachineArn=arn, name=f"r{index}", input=json.dumps(given))["executionArn"]
+            for index, given in enumerate(inputs)]
+    return [wait_for_execution(sfn, run, timeout=30) for run in runs]
+
+
+# JSONata and JSONPath states, a Choice and a Map: what each execution computes depends on its own input only
+_MIXED_STATES = {
+    "Double": {"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% {'n': $states.input.n, 'twice': "
+               "$states.input.n * 2, 'items': [1, 2, 3]} %}", "Next": "Odd?"},
+    "Odd?": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 7, "Next": "Big"}],
+             "Default": "Each"},
+    "Big": {"Type": "Pass", "Result": "big", "ResultPath": "$.size", "Next": "Each"},
+    "Each": {"Type": "Map", "ItemsPath": "$.items", "ItemSelector": {"item.$": "$$.Map.Item.Value", "n.$": "$.n"},
+             "ItemProcessor": {"StartAt": "Add", "States": {"Add": {
+                 "Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $states.input.item + $states.input.n %}",
+                 "End": True}}},
+             "ResultPath": "$.sums", "End": True},
+}
+
+
+def test_gap_26_parse_once_per_definition(aws, sfn, monkeypatch):
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLParser import ASLParser
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    parses = _count_calls(monkeypatch, ASLParser, "state_machine")  # ANTLR's entry rule: one call, one parse
+    with without(["parse-once-per-definition"]):
+        arn = create_machine(sfn, "plain", _MIXED_STATES, "Double")
+        _run_all(sfn, arn, [{"n": n} for n in range(3)])
+        assert len(parses) == 1 + 3  # CreateStateMachine's validation, then every execution
+
+    parses.clear()
+    arn = create_machine(sfn, "bridged", _MIXED_STATES, "Double", Comment="another definition text")
+    inputs = [{"n": n} for n in range(16)]
+    done = _run_all(sfn, arn, inputs)  # started together: their programs are built concurrently from one tree
+    assert len(parses) == 1
+    assert [json.loads(run["output"]) for run in done] == [
+        {"n": n, "twice": 2 * n, "items": [1, 2, 3], "sums": [n + 1, n + 2, n + 3], **({"size": "big"} if n > 7 else {})}
+        for n in range(16)]
+    # each execution gets a program of its own (components keep per-execution state); only the parse tree is shared
+    definition = sfn.describe_state_machine(stateMachineArn=arn)["definition"]
+    (first, first_tree), (second, second_tree) = (AmazonStateLanguageParser.parse(definition) for _ in range(2))
+    assert first is not second and first_tree is second_tree and len(parses) == 1
+
+
+def test_gap_27_task_clients_reused(aws, sfn, token_table, monkeypatch):
+    import botocore.session
+
+    get_item = {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:dynamodb:getItem",
+                "Parameters": {"TableName": token_table, "Key": {"id": {"S.$": "$.jobId"}}}, "ResultPath": None}
+    states = {"Read": dict(get_item, Next="ReadAgain"), "ReadAgain": dict(get_item, End=True)}
+    created = _count_calls(monkeypatch, botocore.session.Session, "create_client")
+    with without(["task-clients-reused"]):
+        arn = create_machine(sfn, "plain", states, "Read")
+        assert {run["status"] for run in _run_all(sfn, arn, [{"jobId": "a"}] * 3)} == {"SUCCEEDED"}
+        assert len(created) == 2 * 3  # a client per task state entered
+
+    created.clear()
+    arn = create_machine(sfn, "bridged", states, "Read")
+    assert {run["status"] for run in _run_all(sfn, arn, [{"jobId": "a"}] * 3)} == {"SUCCEEDED"}
+    assert len(created) == 1
