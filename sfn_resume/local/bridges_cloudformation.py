@@ -39,8 +39,6 @@ def bridge_cfn_sub(patches: Patches) -> None:
     """
     from moto.cloudformation import parsing
 
-    original = parsing.clean_json
-
     def resolve(name: str, resources_map) -> Any:
         try:
             if "." in name and not name.startswith("AWS::"):
@@ -50,7 +48,7 @@ def bridge_cfn_sub(patches: Patches) -> None:
         except KeyError:
             return None
 
-    def clean_json(resource_json: Any, resources_map) -> Any:
+    def clean_json(inner, resource_json: Any, resources_map) -> Any:
         if isinstance(resource_json, dict) and "Fn::Sub" in resource_json and "Ref" not in resource_json:
             value = resource_json["Fn::Sub"]
             variables: dict[str, Any] = {}
@@ -59,9 +57,9 @@ def bridge_cfn_sub(patches: Patches) -> None:
                 variables = {k: parsing.clean_json(v, resources_map) for k, v in raw_variables.items()}
             text = parsing.clean_json(value, resources_map)
             return substitute(text, variables, lambda name: resolve(name, resources_map))
-        return original(resource_json, resources_map)
+        return inner(resource_json, resources_map)
 
-    patches.set(parsing, "clean_json", clean_json)
+    patches.wrap(parsing, "clean_json", clean_json)  # with cfn-novalue-in-lists
 
 
 @bridge("cfn-change-set-outputs", gap="4: after ExecuteChangeSet (aws cloudformation deploy) the stack has no Outputs/Exports")
@@ -185,15 +183,13 @@ def bridge_cfn_novalue_in_lists(patches: Patches) -> None:
     """
     from moto.cloudformation import parsing
 
-    original = parsing.clean_json
-
-    def clean_json(resource_json: Any, resources_map) -> Any:
-        cleaned = original(resource_json, resources_map)
+    def clean_json(inner, resource_json: Any, resources_map) -> Any:
+        cleaned = inner(resource_json, resources_map)
         if isinstance(resource_json, list) and isinstance(cleaned, list):
             return [item for item in cleaned if item is not None]
         return cleaned
 
-    patches.set(parsing, "clean_json", clean_json)
+    patches.wrap(parsing, "clean_json", clean_json)  # with cfn-sub-list-form
 
 
 @bridge("cfn-update-without-handler", gap="22: updating a resource whose type has no update handler (a log group) "

@@ -57,6 +57,33 @@ def test_bridges_refuse_another_moto_version(monkeypatch):
         install_bridges()
 
 
+def test_bridges_on_one_function_are_removed_one_at_a_time(aws, cfn):
+    """cfn-sub-list-form and cfn-novalue-in-lists both wrap moto's `clean_json`: without one, the other still acts."""
+    with without(["cfn-sub-list-form"]):
+        assert json.loads(deploy_stack(cfn, "no-sub", _SUB_TEMPLATE)["Text"])["token.$"] == "$.Task.Token"
+        deploy_stack(cfn, "no-sub-novalue", _NOVALUE_TEMPLATE)  # NoValue still dropped from the list
+    with without(["cfn-novalue-in-lists"]):
+        with pytest.raises(botocore.exceptions.ClientError, match="MalformedPolicyDocument"):
+            deploy_stack(cfn, "no-novalue", _NOVALUE_TEMPLATE)
+        assert json.loads(deploy_stack(cfn, "no-novalue-sub", _SUB_TEMPLATE)["Text"])["token.$"] == "$$.Task.Token"
+
+
+def test_a_second_replacement_of_one_target_is_refused():
+    from moto.cloudformation import parsing
+
+    first, second = patching.Patches(), patching.Patches()
+    first.set(parsing, "parse_condition", lambda *args: True)
+    try:
+        with pytest.raises(patching.PatchConflict, match="parse_condition"):
+            second.set(parsing, "parse_condition", lambda *args: False)
+        with pytest.raises(patching.PatchConflict, match="parse_condition"):
+            second.wrap(parsing, "parse_condition", lambda inner, *args: inner(*args))
+    finally:
+        first.undo()
+    second.set(parsing, "parse_condition", lambda *args: False)  # free again once undone
+    second.undo()
+
+
 def _machine_template(definition: dict) -> dict:
     return {
         "Resources": {
