@@ -1,4 +1,4 @@
-"""The embedded emulator: moto 5.2.5 with the bridges this pattern needs (REFERENCE.md section 4).
+"""The embedded emulator: moto 5.2.5 with the bridges this pattern needs (docs/EMULATOR.md).
 
 `local_aws()` runs everything in process (tests); `sfn_resume.local.server.serve()` runs moto's HTTP server
 with the same bridges (the AWS CLI, boto3 from another process). Each bridge lives in a `bridges_*` module,
@@ -61,7 +61,7 @@ class LocalAws:
 def stop_running_executions() -> None:
     """Stop every RUNNING execution of the executing backend, so no worker thread outlives the mock.
 
-    moto's stop leaves a task that waits for its token blocked (REFERENCE.md section 4, item 8), so each
+    moto's stop leaves a task that waits for its token blocked (docs/EMULATOR.md, gap 8), so each
     pending callback is also answered with a failure: the stopped program then ends without another state.
     """
     from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackOutcomeFailure

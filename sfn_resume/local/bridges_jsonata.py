@@ -1,4 +1,4 @@
-"""Bridge for moto 5.2.5's JSONata: evaluate with the pure-Python `jsonata-python` (REFERENCE.md section 4, item 7)."""
+"""Bridge for moto 5.2.5's JSONata: evaluate with the pure-Python `jsonata-python` (gap 7 in docs/EMULATOR.md)."""
 from __future__ import annotations
 
 import hashlib
@@ -72,6 +72,8 @@ def bridge_jsonata(patches: Patches) -> None:
     moto composes `($states:=...; <expression>)` and calls the module global `_eval_jsonata`, which its
     JVM-less port leaves as None. moto declares `$parse` as `$eval` (JSONata, not JSON), and `$uuid` and `$hash` as
     stub strings: their declarations are removed so the native functions registered in `evaluate` apply.
+
+    Gap 7 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.stepfunctions.parser.asl.component.intrinsic import jsonata as intrinsic
     from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata

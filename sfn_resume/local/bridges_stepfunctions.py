@@ -1,6 +1,6 @@
 """Bridges for moto 5.2.5's Step Functions: CloudFormation-created machines, task parameters, names, races.
 
-Numbers refer to REFERENCE.md section 4. Each bridge is one function registered with `patching.bridge`.
+Gap numbers as in docs/EMULATOR.md. Each bridge is one function registered with `patching.bridge`.
 """
 from __future__ import annotations
 
@@ -47,6 +47,8 @@ def bridge_cfn_state_machine(patches: Patches) -> None:
     moto writes CFN machines into the plain backend, which `execute_state_machine` mode never reads, and reads
     only `DefinitionString`. Here the backend is chosen like the API does (`responses.get_backend`) and the
     definition is `Definition`/`DefinitionString` with `DefinitionSubstitutions` applied.
+
+    Gap 1 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.stepfunctions.models import StateMachine
     from moto.stepfunctions.responses import get_backend
@@ -132,6 +134,8 @@ def bridge_task_parameters(patches: Patches) -> None:
     `taskToken`/`output`, and the pause state's StartExecution `StateMachineArn`. The port already has the mapper
     (`_to_boto_request`); it only needs the operation's input shape. DynamoDB's members are PascalCase already, so
     its calls are unchanged; integrations with their own normalisation (Lambda, API Gateway) keep it.
+
+    Gap 2 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
         StateTaskService,
@@ -153,6 +157,8 @@ def bridge_execution_names(patches: Patches) -> None:
 
     moto uses `None` as the name, so every pause machine run (the pause state passes no name) would get the ARN
     `...:None`, and `$states.context.Execution.Name` would be null.
+
+    Gap 8 in docs/EMULATOR.md (what AWS does, the source).
     """
     import uuid
 
@@ -168,7 +174,10 @@ def bridge_execution_names(patches: Patches) -> None:
 
 @bridge("send-task-failure-cause", gap="8: SendTaskFailure drops `cause`")
 def bridge_send_task_failure_cause(patches: Patches) -> None:
-    """Pass SendTaskFailure's `cause` to the backend (moto's response handler reads only `error`)."""
+    """Pass SendTaskFailure's `cause` to the backend (moto's response handler reads only `error`).
+
+    Gap 8 in docs/EMULATOR.md (what AWS does, the source).
+    """
     from moto.core.responses import EmptyResult
     from moto.stepfunctions.responses import StepFunctionResponse
 
@@ -187,6 +196,8 @@ def bridge_parser_scope_per_instance(patches: Patches) -> None:
 
     `Preprocessor._query_language_per_scope` is a class-level list, so concurrent parses (executions started
     together, some states JSONata) push and pop each other's scopes. A per-instance list is what was meant.
+
+    Gap 11 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 
@@ -203,6 +214,8 @@ def bridge_send_task_during_start(patches: Patches) -> None:
     SendTaskSuccess/Failure/Heartbeat scan every execution's `exec_worker.env`, which is None until that
     execution's thread has parsed its definition: the scan raised AttributeError (HTTP 500). Such an
     execution cannot own a token yet, so skipping it is exact.
+
+    Gap 12 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
@@ -235,6 +248,8 @@ def bridge_parse_once_per_definition(patches: Patches) -> None:
     execution by moto's own Preprocessor (a few ms): components keep per-execution state lazily
     (`EvalComponent.heap_key`, set on first use without a lock, names each retrier's counters in the execution's
     heap), so one program shared by concurrent executions would not be safe.
+
+    Gap 26 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
     from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
@@ -272,6 +287,8 @@ def bridge_task_clients_reused(patches: Patches) -> None:
     each, two to three per hand-over. Its clients differ only by region, service and where they send (moto's
     in-process interception, or the server at localhost:$MOTO_PORT); boto3 clients are thread-safe. The task's
     credentials are not part of the client (moto ignores them), so neither are they of the key.
+
+    Gap 27 in docs/EMULATOR.md (what AWS does, the source).
     """
     import importlib
 

@@ -26,7 +26,7 @@ from .helpers import (
     wait_all,
 )
 
-# moto's CloudFormation has no AWS::SQS::QueuePolicy (REFERENCE.md section 4, item 16): a warning, no failure
+# moto's CloudFormation has no AWS::SQS::QueuePolicy (docs/EMULATOR.md, gap 16): a warning, no failure
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS..SQS..QueuePolicy:UserWarning")
 
 # The resume machine's paths (success events).

@@ -26,7 +26,7 @@ AWS_CLI = str(Path(sys.executable).with_name("aws"))
 
 SUCCESS_PATTERN = {"source": ["test.jobs"], "detail-type": ["Job State Change"], "detail": {"status": ["COMPLETED"]}}
 FAILURE_PATTERN = {"source": ["test.jobs"], "detail-type": ["Job State Change"], "detail": {"status": ["FAILED"]}}
-# moto's CloudFormation has no AWS::SQS::QueuePolicy (REFERENCE.md section 4, item 16): a warning, no failure
+# moto's CloudFormation has no AWS::SQS::QueuePolicy (docs/EMULATOR.md, gap 16): a warning, no failure
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS..SQS..QueuePolicy:UserWarning")
 
 PARAMETERS = {

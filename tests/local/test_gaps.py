@@ -1,7 +1,7 @@
 """Each bridge's gap, shown in pinned moto without the bridge, and closed with it.
 
 When a moto upgrade fixes a gap, the "without" half of its test fails: remove that bridge then.
-REFERENCE.md section 4 numbers the gaps.
+docs/EMULATOR.md numbers the gaps and says, for each, what AWS does and the source.
 """
 from __future__ import annotations
 
@@ -49,6 +49,17 @@ GAP_TESTS = {
 def test_every_bridge_has_a_gap_test():
     assert set(GAP_TESTS) == set(registered_bridges())
     assert all(name in globals() for name in GAP_TESTS.values())
+
+
+def test_every_bridge_is_documented():
+    """docs/EMULATOR.md names each gap by its number, with the bridge and the gap test."""
+    from pathlib import Path
+
+    documented = (Path(__file__).resolve().parents[2] / "docs" / "EMULATOR.md").read_text()
+    for name, found in registered_bridges().items():
+        number = found.gap.split(":")[0]
+        assert f"**{number}. " in documented, number
+        assert f"`{name}`" in documented and f"`{GAP_TESTS[name]}`" in documented, name
 
 
 def test_bridges_refuse_another_moto_version(monkeypatch):
