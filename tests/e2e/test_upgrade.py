@@ -39,16 +39,14 @@ def test_an_update_from_0_1_keeps_every_waiting_pause_and_early_event(emulator):
 
     # the waiting 0.1 pauses: one resumes, one fails, on events handled by the new machines
     [event_id] = new.put(event := new.event("waiting"))
-    done = new.deployment.wait(waiting)
-    assert done["status"] == "SUCCEEDED"
+    done = new.deployment.ended(waiting)
     delivered(event, event_id, json.loads(done["output"])["translation"]["event"])
     new.put(new.event("failing", "FAILED"))
-    failed = json.loads(new.deployment.wait(failing)["output"])["failure"]
+    failed = json.loads(new.deployment.ended(failing)["output"])["failure"]
     assert failed["Error"] == "SfnResume.JobFailed"
 
     # the early event, stored by 0.1's resume machine, is claimed by a pause of today's PauseState
-    done = new.deployment.wait(new.start("early"))
-    assert done["status"] == "SUCCEEDED"
+    done = new.deployment.ended(new.start("early"))
     delivered(early, early_id, json.loads(done["output"])["translation"]["event"])
 
     # a workflow still on 0.1's pause state, started after the update, still pauses and resumes
@@ -58,5 +56,5 @@ def test_an_update_from_0_1_keeps_every_waiting_pause_and_early_event(emulator):
     run, item = new.paused("late-0-1", still_old["stateMachineArn"])
     assert set(item) == {"id", "token", "expiresAt", "expiresAtMs"}  # 0.1's item shape, read by today's machines
     [late_id] = new.put(late := new.event("late-0-1"))
-    delivered(late, late_id, json.loads(new.deployment.wait(run)["output"])["translation"]["event"])
+    delivered(late, late_id, json.loads(new.deployment.ended(run)["output"])["translation"]["event"])
     assert new.deployment.live_items() == []
