@@ -205,12 +205,18 @@ def test_unmatched_events_resume_nothing(emulator):
     assert [(job, item["eventId"]["S"]) for job, item in items.items()] == [("sentinel", sentinel_id)]
 
 
+#: The pauses' timeout in test_timeout_then_late_event_and_job_id_reuse. Its second half must resume two pauses
+#: within it: that took up to 1.3 s through the server with both cores busy (0.7 s in process), so 5 s is a margin
+#: of about 4x there, more on an idle machine.
+REUSED_PAUSE_TIMEOUT_SECONDS = 5
+
+
 @pytest.mark.timeout(60)
 def test_timeout_then_late_event_and_job_id_reuse(emulator):
-    instance = deploy_instance(emulator, TimeoutSeconds="2")
+    instance = deploy_instance(emulator, TimeoutSeconds=str(REUSED_PAUSE_TIMEOUT_SECONDS))
     deployment = instance.deployment
     (late, late_item), (silent, silent_item) = instance.paused("late"), instance.paused("silent")
-    wait_all(instance, [late, silent], timeout=15, status="FAILED", error="States.Timeout")
+    wait_all(instance, [late, silent], timeout=3 * REUSED_PAUSE_TIMEOUT_SECONDS, status="FAILED", error="States.Timeout")
     # what a timed-out pause leaves: its waiting-pause item, expired (a new pause replaces it; TTL removes it)
     assert instance.items() == {"late": late_item, "silent": silent_item}
     assert all(int(item["expiresAtMs"]["N"]) <= time.time() * 1000 for item in (late_item, silent_item))
@@ -240,6 +246,8 @@ def test_timeout_then_late_event_and_job_id_reuse(emulator):
 
 #: How far ahead test_job_id_reuse_right_after_a_timeout pushes a timed-out pause's TTL attribute (whole seconds).
 TTL_AHEAD_SECONDS = 60
+#: A pause that must time out: long enough for its token to be stored first (up to 0.7 s with both cores busy).
+SHORT_PAUSE_TIMEOUT = "3"
 
 
 @pytest.mark.timeout(30)
@@ -248,7 +256,7 @@ def test_job_id_reuse_right_after_a_timeout(in_process_emulator):
     # timed-out pause's TTL attribute `expiresAt` (whole seconds) is pushed TTL_AHEAD_SECONDS ahead while its
     # expiresAtMs stays past: a condition that read whole seconds would refuse the new pause (JobIdInUse), whatever
     # the phase of the clock when the test runs.
-    instance = deploy_instance(in_process_emulator, TimeoutSeconds="1")
+    instance = deploy_instance(in_process_emulator, TimeoutSeconds=SHORT_PAUSE_TIMEOUT)
     first, _ = instance.paused("reused")
     instance.deployment.ended(first, "FAILED", "States.Timeout")
     instance.aws.client("dynamodb").update_item(
@@ -267,7 +275,7 @@ def test_an_event_that_finds_a_timed_out_pause_is_its_late_event(in_process_emul
     # that finds it is answered to the closed pause (PauseAlreadyClosed) and remembered by a tombstone, rather
     # than kept as an early event, which a new pause reusing the job id would take for its own. The price: the
     # early event of a job that reuses the id before the old item is gone is taken for the old job's late one.
-    instance = deploy_instance(in_process_emulator, TimeoutSeconds="1")
+    instance = deploy_instance(in_process_emulator, TimeoutSeconds=SHORT_PAUSE_TIMEOUT)
     first, first_item = instance.paused("reused")
     instance.deployment.ended(first, "FAILED", "States.Timeout")
     event = instance.event("reused", attempt=2)
