@@ -236,7 +236,7 @@ def bridge_send_task_during_start(patches: Patches) -> None:
 PARSE_TREES_KEPT = 256
 
 
-@bridge("parse-once-per-definition", gap="26: every execution parses its state machine's definition again")
+@bridge("parse-once-per-definition", gap="32: every execution parses its state machine's definition again")
 def bridge_parse_once_per_definition(patches: Patches) -> None:
     """Parse each definition text once; build every execution's program from that parse tree.
 
@@ -249,7 +249,7 @@ def bridge_parse_once_per_definition(patches: Patches) -> None:
     (`EvalComponent.heap_key`, set on first use without a lock, names each retrier's counters in the execution's
     heap), so one program shared by concurrent executions would not be safe.
 
-    Gap 26 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 32 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
     from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
@@ -279,7 +279,7 @@ _TASK_CLIENT_MODULES = tuple(f"moto.stepfunctions.parser.asl.component.state.exe
 ))
 
 
-@bridge("task-clients-reused", gap="27: every task state creates a new boto3 client")
+@bridge("task-clients-reused", gap="33: every task state creates a new boto3 client")
 def bridge_task_clients_reused(patches: Patches) -> None:
     """Reuse one boto3 client per region, service and endpoint for the interpreter's task states.
 
@@ -288,7 +288,7 @@ def bridge_task_clients_reused(patches: Patches) -> None:
     in-process interception, or the server at localhost:$MOTO_PORT); boto3 clients are thread-safe. The task's
     credentials are not part of the client (moto ignores them), so neither are they of the key.
 
-    Gap 27 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 33 in docs/EMULATOR.md (what AWS does, the source).
     """
     import importlib
 

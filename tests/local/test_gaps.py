@@ -41,8 +41,8 @@ GAP_TESTS = {
     "cfn-update-conditional-resources": "test_gap_23_update_conditional_resources",
     "cfn-cloudwatch-alarm": "test_gap_24_cloudwatch_alarm",
     "cloudwatch-alarm-state-filter": "test_gap_25_describe_alarms_state_filter",
-    "parse-once-per-definition": "test_gap_26_parse_once_per_definition",
-    "task-clients-reused": "test_gap_27_task_clients_reused",
+    "parse-once-per-definition": "test_gap_32_parse_once_per_definition",
+    "task-clients-reused": "test_gap_33_task_clients_reused",
 }
 
 
@@ -709,7 +709,7 @@ _MIXED_STATES = {
 }
 
 
-def test_gap_26_parse_once_per_definition(aws, sfn, monkeypatch):
+def test_gap_32_parse_once_per_definition(aws, sfn, monkeypatch):
     from moto.stepfunctions.parser.asl.antlr.runtime.ASLParser import ASLParser
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
@@ -733,7 +733,7 @@ def test_gap_26_parse_once_per_definition(aws, sfn, monkeypatch):
     assert first is not second and first_tree is second_tree and len(parses) == 1
 
 
-def test_gap_27_task_clients_reused(aws, sfn, token_table, monkeypatch):
+def test_gap_33_task_clients_reused(aws, sfn, token_table, monkeypatch):
     import botocore.session
 
     get_item = {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:dynamodb:getItem",
