@@ -310,3 +310,24 @@ def bridge_task_clients_reused(patches: Patches) -> None:
         if module.boto_client_for is not original:
             raise RuntimeError(f"{name} no longer creates its clients with moto's boto_client_for")
         patches.set(module, "boto_client_for", boto_client_for)
+
+
+@bridge("jsonata-string-checked-once", gap="34: a JSONata expression whose value is a string is evaluated twice")
+def bridge_jsonata_string_checked_once(patches: Patches) -> None:
+    """Accept a JSONata expression's string value without evaluating the expression again.
+
+    moto's `validate_jsonata_expression_output` (`asl/jsonata/validations.py`) checks a string result by evaluating
+    the whole expression once more inside `$type(...)`, whose answer for a string is always "string", a supported
+    type: every string-valued expression (job ids, tokens, the event as text) cost two evaluations, a large share
+    of a hand-over's CPU in the emulator. A value the engine gives as a Python `str` is a JSONata string (the jsonata
+    bridge turns any other result into plain JSON values or an error), so the check is skipped. The check of a
+    null result, which tells null from undefined by evaluating `$exists(...)`, is kept.
+
+    Gap 34 in docs/EMULATOR.md (what AWS does, the source).
+    """
+    from moto.stepfunctions.parser.asl.jsonata import validations
+
+    def _validate_string_output(env, expression: str, rich_jsonata_expression: str) -> None:
+        return None
+
+    patches.set(validations, "_validate_string_output", _validate_string_output)

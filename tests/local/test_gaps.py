@@ -43,6 +43,7 @@ GAP_TESTS = {
     "cloudwatch-alarm-state-filter": "test_gap_25_describe_alarms_state_filter",
     "parse-once-per-definition": "test_gap_32_parse_once_per_definition",
     "task-clients-reused": "test_gap_33_task_clients_reused",
+    "jsonata-string-checked-once": "test_gap_34_jsonata_string_checked_once",
 }
 
 
@@ -749,3 +750,26 @@ def test_gap_33_task_clients_reused(aws, sfn, token_table, monkeypatch):
     arn = create_machine(sfn, "bridged", states, "Read")
     _run_all(sfn, arn, [{"jobId": "a"}] * 3)
     assert len(created) == 1
+
+
+def test_gap_34_jsonata_string_checked_once(aws, sfn, monkeypatch):
+    from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
+
+    evaluated = _count_calls(monkeypatch, moto_jsonata, "_eval_jsonata")  # every expression the engine is given
+    states = {"Text": {"Type": "Pass", "QueryLanguage": "JSONata", "Output": {"text": "{% $string($states.input.n * 2) %}"},
+                       "End": True}}
+    with without(["jsonata-string-checked-once"]):
+        arn = create_machine(sfn, "plain", states, "Text")
+        assert [json.loads(run["output"]) for run in _run_all(sfn, arn, [{"n": 21}])] == [{"text": "42"}]
+        assert [call[0].startswith("$type(") for call in evaluated] == [False, True]  # evaluated again in $type
+
+    evaluated.clear()
+    arn = create_machine(sfn, "bridged", states, "Text")
+    assert [json.loads(run["output"]) for run in _run_all(sfn, arn, [{"n": 21}])] == [{"text": "42"}]
+    assert len(evaluated) == 1
+    # a null value is still told from an undefined one: undefined fails the state, as on AWS
+    states = {"Nothing": {"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $states.input.missing %}",
+                          "End": True}}
+    arn = create_machine(sfn, "undefined", states, "Nothing")
+    run = sfn.start_execution(stateMachineArn=arn, name="r", input="{}")["executionArn"]
+    assert wait_for_execution(sfn, run)["error"] == "States.QueryEvaluationError"
