@@ -46,6 +46,11 @@ lint: $(STAMP) $(SCANNERS) ## cfn-lint (+ cfn-lint-serverless), cfn-guard and ch
 test: $(STAMP) $(SCANNERS) ## run the whole test suite (unit, static scanners, emulator end-to-end)
 	$(BIN)/pytest -q -n auto --dist loadfile
 
+# The fast lane: what needs neither the emulator, nor the scanners, nor minutes (setup.cfg lists the lanes).
+check: $(STAMP) ## ruff, and the unit tests (no emulator, no scanners, nothing slow): under a minute
+	$(BIN)/ruff check sfn_resume tests benchmarks tools
+	$(BIN)/pytest -q -p no:xdist -m "unit and not slow"
+
 demo: $(STAMP) ## deploy the Translate example into the embedded emulator and watch a workflow pause and resume
 	$(BIN)/sfn-resume demo
 
@@ -56,4 +61,4 @@ clean: ## remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info tools/.npm tools/.npm-jsonata tools/.venv-checkov
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-.PHONY: help install scanners templates lint test demo bench clean
+.PHONY: help install scanners templates lint test check demo bench clean

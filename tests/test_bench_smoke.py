@@ -133,6 +133,7 @@ def test_throughput_and_growth_shape(quick):
     throughput = quick["results"]["throughput"]
     assert list(throughput) == ["5"]
     assert throughput["5"]["all_resumed"] and throughput["5"]["resume_runs"] == {"SUCCEEDED": 5}
+    assert throughput["5"]["cpu_ms_per_resume"] > 0 and throughput["5"]["cpu_ms_per_pause"] > 0
     figures = {g["figure"] for g in quick["results"]["growth"]}
     assert "flat: in-process build, ms per instance" in figures
     assert all(g["growth"] in ("linear", "sublinear", "superlinear")

@@ -1,4 +1,4 @@
-"""Bridges for moto 5.2.5's JSONata: evaluate with the pure-Python `jsonata-python` (REFERENCE.md section 4, item 7),
+"""Bridges for moto 5.2.5's JSONata: evaluate with the pure-Python `jsonata-python` (gap 7 in docs/EMULATOR.md),
 made to give what JSONata's reference implementation (the npm package `jsonata`) gives where the port differs.
 
 tests/local/test_jsonata_reference.py evaluates every expression the templates ship in both and fails on any difference.
@@ -84,6 +84,8 @@ def bridge_jsonata(patches: Patches) -> None:
     moto composes `($states:=...; <expression>)` and calls the module global `_eval_jsonata`, which its
     JVM-less port leaves as None. moto declares `$parse` as `$eval` (JSONata, not JSON), and `$uuid` and `$hash` as
     stub strings: their declarations are removed so the native functions registered in `evaluate` apply.
+
+    Gap 7 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.stepfunctions.parser.asl.component.intrinsic import jsonata as intrinsic
     from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata

@@ -24,7 +24,7 @@ from . import local_aws
 from .harness import Deployment, statuses
 
 COMMITTED_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "sfn-resume.yaml"
-#: The seed example (REFERENCE.md §1), from the examples catalogue the package ships.
+#: The seed example (Amazon Translate), from the examples catalogue the package ships.
 TRANSLATE = examples.service("translate")
 
 
@@ -55,7 +55,7 @@ class Timeline:
 def run_demo(out=None) -> int:
     out = out or sys.stdout
     logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)  # it logs whole ASTs on failures
-    # REFERENCE.md §4 item 16: moto skips the queue policy (the emulator enforces no resource policy anyway)
+    # docs/EMULATOR.md, gap 16: moto skips the queue policy (the emulator enforces no resource policy anyway)
     # and says so twice, as a log line and as a warning.
     logging.getLogger("moto").addFilter(lambda record: "AWS::SQS::QueuePolicy" not in record.getMessage())
     warnings.filterwarnings("ignore", message="Tried to parse AWS::SQS::QueuePolicy")

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import asl
-from .stacks import deploy_stack, describe_executions, wait_for_execution, wait_for_executions
+from .stacks import (
+    ExecutionTimedOut,
+    deploy_stack,
+    describe_executions,
+    execution_story,
+    wait_for_execution,
+    wait_for_executions,
+)
 
 #: The emulator ignores IAM; a syntactically valid role ARN is all it needs.
 WORKFLOW_ROLE_ARN = "arn:aws:iam::123456789012:role/sfn-resume-sample-workflow"
@@ -140,7 +147,8 @@ class Deployment:
             if item and asl.item_shape(item) == asl.WAITING_PAUSE:
                 return item
             time.sleep(0.01)
-        raise TimeoutError(f"{execution_arn} did not store a token for {job_id} within {timeout}s")
+        raise ExecutionTimedOut(f"no token stored for {job_id} within {timeout}s:\n"
+                                f"{execution_story(self.aws.client('stepfunctions'), execution_arn)}")
 
     def executions(self, state_machine_arn: str) -> list[dict]:
         return describe_executions(self.aws.client("stepfunctions"), state_machine_arn)
@@ -158,6 +166,12 @@ class Deployment:
 
     def wait(self, execution_arn: str, timeout: float = 10.0) -> dict:
         return wait_for_execution(self.aws.client("stepfunctions"), execution_arn, timeout)
+
+    def ended(self, execution_arn: str, status: str = "SUCCEEDED", error: str | None = None,
+              timeout: float = 10.0) -> dict:
+        """Wait until the execution ends and check how: `status` (and `error`). A mismatch or a timeout fails with
+        the execution's error, cause and last history events (`stacks.execution_story`)."""
+        return wait_for_execution(self.aws.client("stepfunctions"), execution_arn, timeout, status=status, error=error)
 
 
 def statuses(executions: list[dict]) -> dict[str, int]:

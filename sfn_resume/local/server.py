@@ -50,7 +50,7 @@ def _require_free_port(host: str, port: int) -> None:
 
 
 def env_lines(port: int, region: str = "us-east-1") -> list[str]:
-    # localhost, not 127.0.0.1: `aws cloudformation package` needs it (REFERENCE.md section 4, item 9)
+    # localhost, not 127.0.0.1: `aws cloudformation package` needs it (docs/EMULATOR.md, gap 9)
     return [
         f"export AWS_ENDPOINT_URL=http://localhost:{port}",
         "export AWS_ACCESS_KEY_ID=testing",

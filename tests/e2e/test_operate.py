@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pytest
 
 from sfn_resume.cli import main
+from sfn_resume.local.stacks import expect_execution
 
 from .conftest import REGION, _free_port
 from .helpers import delivered, deploy_instance, paths
@@ -135,7 +136,7 @@ def test_an_undelivered_event_is_redriven_into_its_paused_workflow(server_emulat
                                          "dry run, nothing changed: 1 message: 1 would start, 0 kept"])
     assert _depth(instance) == (1, 0)
     assert instance.runs()["resume"] == {}
-    assert instance.aws.client("stepfunctions").describe_execution(executionArn=run)["status"] == "RUNNING"
+    expect_execution(instance.aws.client("stepfunctions"), run, "RUNNING")
 
     redriven = cli("redrive", "--stack", stack, "--json")
     assert redriven.code == 0
@@ -143,8 +144,7 @@ def test_an_undelivered_event_is_redriven_into_its_paused_workflow(server_emulat
     assert started["action"] == "started" and started["jobId"] == "job-1" and started["eventId"] == event_id
     assert started["executionArn"].split(":")[-2:] == [_rule(instance), started["executionArn"].rpartition(":")[2]]
     assert started["executionArn"].rpartition(":")[2].startswith(f"redrive-{event_id}-")
-    done = instance.deployment.wait(run)
-    assert done["status"] == "SUCCEEDED"
+    done = instance.deployment.ended(run)
     delivered(event, event_id, json.loads(done["output"])["translation"]["event"])
     assert _depth(instance) == (0, 0)
     [handed] = cli("status", "--stack", stack, "job-1").lines
@@ -230,8 +230,8 @@ def test_status_says_where_each_hand_over_is(server_emulator, cli):
     handed, _ = instance.paused("handed")
     [handed_id] = instance.put(instance.event("handed"))
     expired, _ = instance.paused("expired", workflow=_pause_timing_out_after_one_second(instance))
-    assert deployment.wait(handed)["status"] == "SUCCEEDED"
-    assert deployment.wait(expired)["error"] == "States.Timeout"
+    deployment.ended(handed)
+    deployment.ended(expired, "FAILED", "States.Timeout")
     _until(lambda: deployment.item("early-ok") and deployment.item("early-failed"))
 
     jobs = ["waiting", "early-ok", "early-failed", "handed", "expired", "nobody"]

@@ -1,7 +1,7 @@
 """Each bridge's gap, shown in pinned moto without the bridge, and closed with it.
 
 When a moto upgrade fixes a gap, the "without" half of its test fails: remove that bridge then.
-REFERENCE.md section 4 numbers the gaps.
+docs/EMULATOR.md numbers the gaps and says, for each, what AWS does and the source.
 """
 from __future__ import annotations
 
@@ -47,6 +47,9 @@ GAP_TESTS = {
     "express-restarts": "test_gap_27_express_restarts",
     "cfn-tags": "test_gap_30_cfn_tags",
     "cfn-update-dependents": "test_gap_31_update_dependents",
+    "parse-once-per-definition": "test_gap_32_parse_once_per_definition",
+    "task-clients-reused": "test_gap_33_task_clients_reused",
+    "jsonata-string-checked-once": "test_gap_34_jsonata_string_checked_once",
 }
 
 
@@ -55,10 +58,48 @@ def test_every_bridge_has_a_gap_test():
     assert all(name in globals() for name in GAP_TESTS.values())
 
 
+def test_every_bridge_is_documented():
+    """docs/EMULATOR.md names each gap by its number, with the bridge and the gap test."""
+    from pathlib import Path
+
+    documented = (Path(__file__).resolve().parents[2] / "docs" / "EMULATOR.md").read_text()
+    for name, found in registered_bridges().items():
+        number = found.gap.split(":")[0]
+        assert f"**{number}. " in documented, number
+        assert f"`{name}`" in documented and f"`{GAP_TESTS[name]}`" in documented, name
+
+
 def test_bridges_refuse_another_moto_version(monkeypatch):
     monkeypatch.setattr(patching, "version", lambda package: "5.2.6")
     with pytest.raises(MotoVersionError, match=PINNED_MOTO_VERSION):
         install_bridges()
+
+
+def test_bridges_on_one_function_are_removed_one_at_a_time(aws, cfn):
+    """cfn-sub-list-form and cfn-novalue-in-lists both wrap moto's `clean_json`: without one, the other still acts."""
+    with without(["cfn-sub-list-form"]):
+        assert json.loads(deploy_stack(cfn, "no-sub", _SUB_TEMPLATE)["Text"])["token.$"] == "$.Task.Token"
+        deploy_stack(cfn, "no-sub-novalue", _NOVALUE_TEMPLATE)  # NoValue still dropped from the list
+    with without(["cfn-novalue-in-lists"]):
+        with pytest.raises(botocore.exceptions.ClientError, match="MalformedPolicyDocument"):
+            deploy_stack(cfn, "no-novalue", _NOVALUE_TEMPLATE)
+        assert json.loads(deploy_stack(cfn, "no-novalue-sub", _SUB_TEMPLATE)["Text"])["token.$"] == "$$.Task.Token"
+
+
+def test_a_second_replacement_of_one_target_is_refused():
+    from moto.cloudformation import parsing
+
+    first, second = patching.Patches(), patching.Patches()
+    first.set(parsing, "parse_condition", lambda *args: True)
+    try:
+        with pytest.raises(patching.PatchConflict, match="parse_condition"):
+            second.set(parsing, "parse_condition", lambda *args: False)
+        with pytest.raises(patching.PatchConflict, match="parse_condition"):
+            second.wrap(parsing, "parse_condition", lambda inner, *args: inner(*args))
+    finally:
+        first.undo()
+    second.set(parsing, "parse_condition", lambda *args: False)  # free again once undone
+    second.undo()
 
 
 def _machine_template(definition: dict) -> dict:
@@ -427,7 +468,7 @@ def test_gap_12_send_task_during_start(aws, sfn):
     finally:
         ExecutionWorker._get_evaluation_entrypoint = original
         release.set()
-    assert wait_for_execution(sfn, run)["status"] == "SUCCEEDED"
+    wait_for_execution(sfn, run, status="SUCCEEDED")
 
 
 def _parent_surfacing_a_child_output(aws) -> str:
@@ -771,3 +812,102 @@ def test_gap_31_update_dependents(aws, cfn):
     deploy_stack(cfn, "bridged", _renamed_machine_template("third"))
     deploy_stack(cfn, "bridged", _renamed_machine_template("fourth"))
     assert target("bridged").endswith(":stateMachine:fourth")
+def _count_calls(monkeypatch, owner, name: str) -> list:
+    """Record each call of `owner.name` (a method) from now on; returns the list the calls are appended to."""
+    calls = []
+    original = getattr(owner, name)
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+def _run_all(sfn, arn: str, inputs: list) -> list[dict]:
+    """Start one execution per input, all before any is waited for; returns them described, in order, once each
+    has succeeded."""
+    runs = [sfn.start_execution(stateMachineArn=arn, name=f"r{index}", input=json.dumps(given))["executionArn"]
+            for index, given in enumerate(inputs)]
+    return [wait_for_execution(sfn, run, timeout=30, status="SUCCEEDED") for run in runs]
+
+
+# JSONata and JSONPath states, a Choice and a Map: what each execution computes depends on its own input only
+_MIXED_STATES = {
+    "Double": {"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% {'n': $states.input.n, 'twice': "
+               "$states.input.n * 2, 'items': [1, 2, 3]} %}", "Next": "Odd?"},
+    "Odd?": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 7, "Next": "Big"}],
+             "Default": "Each"},
+    "Big": {"Type": "Pass", "Result": "big", "ResultPath": "$.size", "Next": "Each"},
+    "Each": {"Type": "Map", "ItemsPath": "$.items", "ItemSelector": {"item.$": "$$.Map.Item.Value", "n.$": "$.n"},
+             "ItemProcessor": {"StartAt": "Add", "States": {"Add": {
+                 "Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $states.input.item + $states.input.n %}",
+                 "End": True}}},
+             "ResultPath": "$.sums", "End": True},
+}
+
+
+def test_gap_32_parse_once_per_definition(aws, sfn, monkeypatch):
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLParser import ASLParser
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    parses = _count_calls(monkeypatch, ASLParser, "state_machine")  # ANTLR's entry rule: one call, one parse
+    with without(["parse-once-per-definition"]):
+        arn = create_machine(sfn, "plain", _MIXED_STATES, "Double")
+        _run_all(sfn, arn, [{"n": n} for n in range(3)])
+        assert len(parses) == 1 + 3  # CreateStateMachine's validation, then every execution
+
+    parses.clear()
+    arn = create_machine(sfn, "bridged", _MIXED_STATES, "Double", Comment="another definition text")
+    inputs = [{"n": n} for n in range(16)]
+    done = _run_all(sfn, arn, inputs)  # started together: their programs are built concurrently from one tree
+    assert len(parses) == 1
+    assert [json.loads(run["output"]) for run in done] == [
+        {"n": n, "twice": 2 * n, "items": [1, 2, 3], "sums": [n + 1, n + 2, n + 3], **({"size": "big"} if n > 7 else {})}
+        for n in range(16)]
+    # each execution gets a program of its own (components keep per-execution state); only the parse tree is shared
+    definition = sfn.describe_state_machine(stateMachineArn=arn)["definition"]
+    (first, first_tree), (second, second_tree) = (AmazonStateLanguageParser.parse(definition) for _ in range(2))
+    assert first is not second and first_tree is second_tree and len(parses) == 1
+
+
+def test_gap_33_task_clients_reused(aws, sfn, token_table, monkeypatch):
+    import botocore.session
+
+    get_item = {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:dynamodb:getItem",
+                "Parameters": {"TableName": token_table, "Key": {"id": {"S.$": "$.jobId"}}}, "ResultPath": None}
+    states = {"Read": dict(get_item, Next="ReadAgain"), "ReadAgain": dict(get_item, End=True)}
+    created = _count_calls(monkeypatch, botocore.session.Session, "create_client")
+    with without(["task-clients-reused"]):
+        arn = create_machine(sfn, "plain", states, "Read")
+        _run_all(sfn, arn, [{"jobId": "a"}] * 3)
+        assert len(created) == 2 * 3  # a client per task state entered
+
+    created.clear()
+    arn = create_machine(sfn, "bridged", states, "Read")
+    _run_all(sfn, arn, [{"jobId": "a"}] * 3)
+    assert len(created) == 1
+
+
+def test_gap_34_jsonata_string_checked_once(aws, sfn, monkeypatch):
+    from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
+
+    evaluated = _count_calls(monkeypatch, moto_jsonata, "_eval_jsonata")  # every expression the engine is given
+    states = {"Text": {"Type": "Pass", "QueryLanguage": "JSONata", "Output": {"text": "{% $string($states.input.n * 2) %}"},
+                       "End": True}}
+    with without(["jsonata-string-checked-once"]):
+        arn = create_machine(sfn, "plain", states, "Text")
+        assert [json.loads(run["output"]) for run in _run_all(sfn, arn, [{"n": 21}])] == [{"text": "42"}]
+        assert [call[0].startswith("$type(") for call in evaluated] == [False, True]  # evaluated again in $type
+
+    evaluated.clear()
+    arn = create_machine(sfn, "bridged", states, "Text")
+    assert [json.loads(run["output"]) for run in _run_all(sfn, arn, [{"n": 21}])] == [{"text": "42"}]
+    assert len(evaluated) == 1
+    # a null value is still told from an undefined one: undefined fails the state, as on AWS
+    states = {"Nothing": {"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $states.input.missing %}",
+                          "End": True}}
+    arn = create_machine(sfn, "undefined", states, "Nothing")
+    run = sfn.start_execution(stateMachineArn=arn, name="r", input="{}")["executionArn"]
+    assert wait_for_execution(sfn, run)["error"] == "States.QueryEvaluationError"
