@@ -41,6 +41,8 @@ HELP_EXAMPLES = [
     ("hand-overs waiting, the dead-letter queue, alarms firing", "sfn-resume status --stack translate-resume"),
     ("where one job's hand-over is", "sfn-resume status --stack translate-resume JOB_ID"),
     ("what redrive would do with the undelivered events", "sfn-resume redrive --stack translate-resume --dry-run"),
+    ("hand a job's event to its pause by hand", "sfn-resume resume --stack translate-resume JOB_ID --event event.json"),
+    ("fail a job's pause by hand", "sfn-resume fail --stack translate-resume JOB_ID --cause 'job lost'"),
     ("the embedded emulator, for any AWS client", "sfn-resume local --port 5005"),
     ("deploy, pause, send the event, resume: in process", "sfn-resume demo"),
 ]
@@ -151,6 +153,9 @@ def _parser() -> argparse.ArgumentParser:
     redrive.add_argument("--dry-run", action="store_true", help="list what it would do; start and delete nothing")
     redrive.add_argument("--max", dest="max_messages", help="handle at most this many messages (default: all)")
     redrive.set_defaults(run=_redrive)
+
+    _add_resume_command(commands)
+    _add_fail_command(commands)
 
     local = commands.add_parser("local", help="serve the embedded emulator on 127.0.0.1 (Ctrl-C stops it)")
     local.add_argument("--port", type=int, default=5005, help="port (default: 5005)")
@@ -334,6 +339,80 @@ def _redrive(args) -> int:
         report = operate.redrive(aws, operate.find_instance(aws, args.stack, args.instance), args.dry_run, max_messages)
     _print(args.json, operate.redrive_json(report), operate.redrive_lines(report))
     return 1 if any(message.action == operate.KEPT for message in report.messages) else 0
+
+
+def _add_resume_command(commands) -> None:
+    resume = commands.add_parser(
+        "resume", help="hand an event to the pause on a job, through the stack's resume machine",
+        description="Start the instance's resume machine with the input its rule gives a real event ({id, jobId, "
+                    "event}): the event resumes the pause waiting on JOB_ID, or waits for the pause to come, or is "
+                    "ignored when the job's hand-over is done already. Waits for the run and says which. Exit 0 "
+                    "when the run ended, 1 when it failed or did not answer, 2 on bad input or no such stack.")
+    resume.add_argument("job_id", metavar="JOB_ID", help="the job id the pause waits on")
+    resume.add_argument("--event", required=True, metavar="FILE",
+                        help="the event (a JSON object, as EventBridge delivers it; '-' reads standard input)")
+    _add_stack_options(resume)
+    resume.set_defaults(run=_resume)
+
+
+def _resume(args) -> int:
+    from . import operate
+    from .check import require_object
+
+    _require_job_id(args.job_id)
+    text = sys.stdin.read() if args.event == "-" else read_text(args.event, f"--event: {args.event}: ", "the event")
+    event = require_object(parse_json(text, f"--event: {args.event}: "), "--event", args.event)
+    return _hand_over(args, lambda aws, instance: operate.resume(aws, instance, args.job_id, event))
+
+
+def _add_fail_command(commands) -> None:
+    fail = commands.add_parser(
+        "fail", help="fail the pause on a job (SfnResume.JobFailed by default), through the stack's pause machine",
+        description="Start the instance's pause machine with a failure event for JOB_ID and the error and cause to "
+                    "fail its pause with, as the failure rule does for a real failure event: the pause waiting on "
+                    "JOB_ID fails, or the failure waits for the pause to come, or is ignored when the job's "
+                    "hand-over is done already. Exit 0 when that is seen, 1 when the run failed or did not answer, "
+                    "2 on bad input or no such stack.")
+    fail.add_argument("job_id", metavar="JOB_ID", help="the job id the pause waits on")
+    fail.add_argument("--error", default="SfnResume.JobFailed", help="the error (default: SfnResume.JobFailed)")
+    fail.add_argument("--cause", default=None, help="the cause (default: says it was failed by hand)")
+    _add_stack_options(fail)
+    fail.set_defaults(run=_fail)
+
+
+def _fail(args) -> int:
+    from . import operate
+
+    _require_job_id(args.job_id)
+    cause = operate.DEFAULT_CAUSE if args.cause is None else args.cause
+    operate.check_failure(args.error, cause)
+    return _hand_over(args, lambda aws, instance: operate.fail(aws, instance, args.job_id, args.error, cause))
+
+
+def _hand_over(args, act) -> int:
+    """Run `resume` or `fail`: exit 2 before anything starts (bad input, no such stack), 1 when AWS refuses or
+    the run did not end as the protocol does."""
+    from . import operate
+
+    with operate.aws_errors():
+        aws = operate.connect()
+        instance = operate.find_instance(aws, args.stack, args.instance)
+    try:
+        with operate.aws_errors():
+            report = act(aws, instance)
+    except operate.AwsError as error:
+        print(f"sfn-resume: {error.problems[0]}", file=sys.stderr)
+        return 1
+    if report.event_id_generated:
+        print(f"sfn-resume: note: the event has no id: it was given {report.event_id} (the protocol recognises a "
+              "duplicate by its id)", file=sys.stderr)
+    _print(args.json, operate.hand_over_json(report), [operate.hand_over_line(report)])
+    return 1 if report.outcome in operate.UNSURE else 0
+
+
+def _require_job_id(job_id: str) -> None:
+    if not job_id:
+        raise ConfigError(["JOB_ID: '' is not allowed; expected a job id (a non-empty string)"])
 
 
 def _count(text: str, option: str) -> int:
