@@ -124,6 +124,8 @@ def _hand_over(aws: Any, instance: Instance, command: str, machine: str, machine
     if machine_type == "STANDARD":
         outcome, error, cause = _standard_run(aws, execution, deadline)
         after = read_item(aws, instance, job_id)
+        outcome = _standard_outcome(outcome, read_job(job_id, before, started_ms), read_job(job_id, after, now_ms()),
+                                    event_id)
     else:
         outcome, after = _express_run(aws, instance, job_id, event_id, before, started_ms, deadline)
     if outcome == RESUMED and command == "fail":
@@ -141,9 +143,23 @@ def _standard_run(aws: Any, execution: str, deadline: float) -> tuple[str, str |
         time.sleep(_POLL_SECONDS)
     if described["status"] != "SUCCEEDED":
         return RUN_FAILED, described.get("error") or described["status"], described.get("cause")
-    events = stepfunctions.get_execution_history(executionArn=execution, reverseOrder=True, maxResults=10)["events"]
-    last = next(event["stateExitedEventDetails"]["name"] for event in events if "stateExitedEventDetails" in event)
+    # the last state the run left; by event id, which orders them whichever way the history is given
+    events = stepfunctions.get_execution_history(executionArn=execution, reverseOrder=True, maxResults=100)["events"]
+    last = max((event for event in events if "stateExitedEventDetails" in event), key=lambda event: event["id"])
+    last = last["stateExitedEventDetails"]["name"]
     return _LAST_STATES.get(last, RUN_FAILED), None, None
+
+
+def _standard_outcome(outcome: str, held: Job, now: Job, event_id: str) -> str:
+    """A STANDARD run's outcome, told apart where its last state means two things: a token this event claimed
+    before is claimed and answered again, which finishes a hand-over whose send had failed, or ends in
+    `PauseAlreadyClosed` when this event had answered it already; an event stored early may have been taken by a
+    pause at once."""
+    if held.state == HANDED_OVER and held.event_id == event_id and outcome == PAUSE_CLOSED:
+        return ALREADY_HANDED_OVER
+    if outcome == STORED and now.state == HANDED_OVER:
+        return RESUMED
+    return outcome
 
 
 def _express_run(aws: Any, instance: Instance, job_id: str, event_id: str, before: dict | None, started_ms: int,
