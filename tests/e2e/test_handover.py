@@ -106,8 +106,8 @@ def test_resume_hands_the_event_to_the_waiting_pause_once(emulator, cli, tmp_pat
     assert other.code == 0
     assert other.err.startswith("sfn-resume: note: the event has no id: it was given ")
     given = other.err.split("it was given ")[1].split()[0]
-    assert other.line.startswith(f"stuck-1: already handed over: event lost-event-1 was handed over, and the job's "
-                                 f"hand-over is remembered until 20")
+    assert other.line.startswith("stuck-1: already handed over: event lost-event-1 was handed over, and the job's "
+                                 "hand-over is remembered until 20")
     assert f"; event {given} was ignored, as a duplicate (run " in other.line
     assert instance.runs() == {"resume": {"SUCCEEDED": 3}, "pause": {"SUCCEEDED": 1}}
 
@@ -126,7 +126,7 @@ def test_resume_before_the_pause_stores_the_event_for_it(emulator, cli, tmp_path
     done = instance.deployment.wait(run)
     assert done["status"] == "SUCCEEDED" and _received(done) == event
     [status] = cli("status", "--stack", stack, "early-1").out.splitlines()
-    assert status.startswith(f"early-1: handed over: success event early-event-1 came first (stored 20")
+    assert status.startswith("early-1: handed over: success event early-event-1 came first (stored 20")
     assert f") and was handed over when execution {run} paused;" in status
 
 
