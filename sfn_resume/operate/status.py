@@ -292,8 +292,8 @@ def jobs_json(report: Jobs) -> dict:
 
 def summary_lines(report: Summary) -> list[str]:
     instance, queue = report.instance, report.queue
-    scanned = (f"scanned the whole table ({report.scanned} items)" if report.complete else
-               f"stopped after {report.scanned} items (--limit {report.limit}): the counts are partial")
+    scanned = (f"scanned the whole table ({plural(report.scanned, 'item')})" if report.complete else
+               f"stopped after {plural(report.scanned, 'item')} (--limit {report.limit}): the counts are partial")
     lines = [f"stack {instance.stack}, instance {instance.name_suffix}, table {instance.table_name}: {scanned}"]
     lines += [f"  {label}: {report.counts[key]}" for key, label in COUNTS.items()]
     oldest = ("no age data in CloudWatch for the last 15 min" if queue.oldest_age_seconds is None
