@@ -179,6 +179,11 @@ class Summary:
     queue: DeadLetterQueue
     alarms: list[Alarm]
     now_ms: int
+    waiting_job_ids: list[str]  # the jobs whose pause waits: what draining before a tear-down is about
+
+
+#: How many waiting jobs the summary's text names (--json names them all).
+NAMED_WAITING_JOBS = 10
 
 
 def _count_key(job: Job) -> str:
@@ -193,10 +198,12 @@ def summary(aws: Any, instance: Instance, limit: int) -> Summary:
     items, complete = scan_items(aws.client("dynamodb"), instance.table_name, limit)
     now = now_ms()
     counts = dict.fromkeys(COUNTS, 0)
-    for item in items:
-        counts[_count_key(read_job(item["id"]["S"], item, now))] += 1
+    jobs = [read_job(item["id"]["S"], item, now) for item in items]
+    for job in jobs:
+        counts[_count_key(job)] += 1
+    waiting = sorted(job.job_id for job in jobs if job.state == WAITING_PAUSE)
     return Summary(instance, counts, len(items), complete, limit, dead_letter_queue(aws, instance),
-                   alarms_in_alarm(aws, instance), now)
+                   alarms_in_alarm(aws, instance), now, waiting)
 
 
 def scan_items(dynamodb: Any, table: str, limit: int) -> tuple[list[dict], bool]:
@@ -295,7 +302,11 @@ def summary_lines(report: Summary) -> list[str]:
     scanned = (f"scanned the whole table ({plural(report.scanned, 'item')})" if report.complete else
                f"stopped after {plural(report.scanned, 'item')} (--limit {report.limit}): the counts are partial")
     lines = [f"stack {instance.stack}, instance {instance.name_suffix}, table {instance.table_name}: {scanned}"]
-    lines += [f"  {label}: {report.counts[key]}" for key, label in COUNTS.items()]
+    for key, label in COUNTS.items():
+        lines.append(f"  {label}: {report.counts[key]}")
+        if key == "waitingPauses" and report.waiting_job_ids:
+            named, more = report.waiting_job_ids[:NAMED_WAITING_JOBS], len(report.waiting_job_ids) - NAMED_WAITING_JOBS
+            lines.append(f"    on jobs {', '.join(named)}" + (f" and {more} more (--json lists them)" if more > 0 else ""))
     oldest = ("no age data in CloudWatch for the last 15 min" if queue.oldest_age_seconds is None
               else f"the oldest {duration(queue.oldest_age_seconds)} old")
     lines.append(f"dead-letter queue {instance.queue_name}: {plural(queue.messages, 'message')} "
@@ -312,7 +323,8 @@ def summary_lines(report: Summary) -> list[str]:
 def summary_json(report: Summary) -> dict:
     queue = report.queue
     return {**instance_json(report.instance), **report.counts, "scanned": report.scanned,
-            "complete": report.complete, "eventRetentionSeconds": report.instance.event_retention_seconds,
+            "complete": report.complete, "waitingJobIds": report.waiting_job_ids,
+            "eventRetentionSeconds": report.instance.event_retention_seconds,
             "deadLetterQueue": {"url": queue.url, "messages": queue.messages, "inFlight": queue.in_flight,
                                 "oldestMessageAgeSeconds": queue.oldest_age_seconds},
             "alarms": [{"name": alarm.name, "reason": alarm.reason, "since": iso(alarm.since_ms)}

@@ -281,17 +281,20 @@ def test_status_says_where_each_hand_over_is(server_emulator, cli):
                                           "expired", "scanned", "complete", "eventRetentionSeconds")} == {
         "waitingPauses": 1, "earlySuccessEvents": 1, "earlyFailureEvents": 1, "handOvers": 1, "expired": 1,
         "scanned": 5, "complete": True, "eventRetentionSeconds": 86_400}  # the stack's output
+    assert summary["waitingJobIds"] == ["waiting"]
     assert summary["deadLetterQueue"]["oldestMessageAgeSeconds"] == 300
     assert [(alarm["name"], alarm["reason"]) for alarm in summary["alarms"]] == [
         (f"SfnResume-{suffix}-RunsFailed", "ALARM for the test")]
     text = cli("status", "--stack", stack).lines
-    assert text[6:8] == [f"dead-letter queue SfnResume-{suffix}-DLQ: 0 messages (0 in flight), the oldest 5 min old",
+    assert text[1:3] == ["  pauses waiting: 1", "    on jobs waiting"]  # what to drain before a tear-down
+    assert text[7:9] == [f"dead-letter queue SfnResume-{suffix}-DLQ: 0 messages (0 in flight), the oldest 5 min old",
                          f"alarms in ALARM (SfnResume-{suffix}-*): 1"]
-    assert text[8].startswith(f"  SfnResume-{suffix}-RunsFailed since ") and text[8].endswith(": ALARM for the test")
+    assert text[9].startswith(f"  SfnResume-{suffix}-RunsFailed since ") and text[9].endswith(": ALARM for the test")
 
     partial = cli("status", "--stack", stack, "--limit", "2")
     assert partial.lines[0].endswith(": stopped after 2 items (--limit 2): the counts are partial")
-    assert sum(int(line.rpartition(": ")[2]) for line in partial.lines[1:6]) == 2
+    counts = [line for line in partial.lines[1:] if line.startswith("  ") and not line.startswith("   ")][:5]
+    assert sum(int(line.rpartition(": ")[2]) for line in counts) == 2
 
 
 @pytest.fixture(scope="module")

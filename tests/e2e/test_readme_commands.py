@@ -188,8 +188,22 @@ def test_stuck_workflow_commands(workdir, server):
 
 @pytest.mark.timeout(180)
 def test_tear_down_commands(workdir, server):
+    """Drained as the section says (status names the waiting job, `fail` fails it), then deleted."""
     run_block("Deploy", workdir, aws_env(server))
-    table = stack_outputs(server.client("cloudformation"), "translate-resume")["TableName"]
+    outputs = stack_outputs(server.client("cloudformation"), "translate-resume")
+    deployment, table = Deployment(server, "translate-resume", outputs), outputs["TableName"]
+    (translate,) = load_config(EXAMPLES / "translate" / "config.yaml").instances
+    run = deployment.start(deployment.create_workflow("wf-drained", translate.pathToIdPauseTask), "drain-1")
+    deployment.wait_until_paused(run, "drain-1")
+    status = subprocess.run([str(BIN / "sfn-resume"), "status", "--stack", "translate-resume"], env=aws_env(server),
+                            capture_output=True, text=True, timeout=60).stdout.splitlines()
+    assert status[1:3] == ["  pauses waiting: 1", "    on jobs drain-1"]
+    fail = re.search(r"`(sfn-resume fail [^`]*)`", README.read_text().split("## Tear down")[1])[1]
+    failed = subprocess.run(["bash", "-c", fail.replace("JOB_ID", "drain-1")], env=dict(aws_env(server), PATH=f"{BIN}:/usr/bin:/bin"),
+                            capture_output=True, text=True, timeout=60)
+    assert failed.stdout.startswith("drain-1: failed: "), failed.stderr
+    assert json.loads(deployment.wait(run)["output"])["failure"]["Cause"] == "instance removed"
+
     lines = run_block("Tear down", workdir, aws_env(server)).splitlines()
     assert "  pauses waiting: 0" in lines and "  early success events waiting for their pause: 0" in lines
     with pytest.raises(ClientError) as gone:
