@@ -24,16 +24,16 @@ $(SCANNERS): tools/install-scanners.sh
 scanners: $(SCANNERS) ## install cfn-guard (with the AWS Control Tower rules) and checkov into tools/
 
 templates: $(STAMP) ## rewrite templates/ from the code and examples/
-	$(BIN)/sfn-resume synth -o templates/sfn-resume.yaml
-	$(BIN)/sfn-resume synth --removal-policy RETAIN -o templates/sfn-resume-retain.yaml
+	$(BIN)/sfn-resume synth --force -o templates/sfn-resume.yaml
+	$(BIN)/sfn-resume synth --removal-policy RETAIN --force -o templates/sfn-resume-retain.yaml
 	@mkdir -p templates/examples
 	@for config in examples/*/config.yaml; do \
 	  name=$$(basename $$(dirname $$config)); \
-	  $(BIN)/sfn-resume synth $$config -o templates/examples/$$name.yaml || exit 1; \
+	  $(BIN)/sfn-resume synth $$config --force -o templates/examples/$$name.yaml || exit 1; \
 	done
-	$(BIN)/sfn-resume synth examples/two-services/config.yaml --nested -o templates/nested-two-services.yaml
+	$(BIN)/sfn-resume synth examples/two-services/config.yaml --nested --force -o templates/nested-two-services.yaml
 	@mkdir -p templates/service-catalog
-	$(BIN)/sfn-resume catalog -o templates/service-catalog/portfolio.yaml
+	$(BIN)/sfn-resume catalog --force -o templates/service-catalog/portfolio.yaml
 
 lint: $(STAMP) $(SCANNERS) ## cfn-lint (+ cfn-lint-serverless), cfn-guard and checkov on every template as shipped; ruff
 	$(BIN)/python tools/scan.py

@@ -11,6 +11,8 @@ import copy
 import json
 import re
 
+from .jsonpath import path_segments
+
 #: Errors the pause state raises besides `States.Timeout` / `States.HeartbeatTimeout`.
 JOB_FAILED_ERROR = "SfnResume.JobFailed"
 JOB_ID_IN_USE_ERROR = "SfnResume.JobIdInUse"
@@ -27,6 +29,14 @@ QUERY_LANGUAGES = (JSONPATH, JSONATA)
 #: Events whose JSON text takes more UTF-8 bytes than this are delivered with their `detail` trimmed, so that the
 #: workflow's state (its own data plus the event) stays under Step Functions' 262,144-byte limit (in bytes).
 MAX_EVENT_BYTES = 131_072
+
+
+def event_bytes(event: dict) -> int:
+    """What the machines measure an event by: the UTF-8 bytes of its compact JSON text (as JSONata's `$string`
+    writes it, characters unescaped)."""
+    return len(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode())
+
+
 #: SendTaskFailure's `cause` limit.
 MAX_CAUSE_CHARS = 32_768
 
@@ -368,14 +378,7 @@ def _jsonata_sibling_arn(name: str) -> str:
     return f"$join($append($split($states.context.StateMachine.Id, ':')[[0..4]], ['stateMachine', '{name}']), ':')"
 
 
-_SEGMENT = re.compile(r"\.([A-Za-z0-9_][A-Za-z0-9_-]*)|\[([0-9]+)\]")
 _JSONATA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def path_segments(path: str) -> list:
-    """The names (str) and indexes (int) of a plain JSONPath reference: `$.a[0].b` → ['a', 0, 'b']."""
-    return [name if index is None else int(index) for name, index in
-            (match.groups() for match in _SEGMENT.finditer(path, 1))]
 
 
 def jsonata_path(path: str) -> str:

@@ -21,7 +21,9 @@ class OperateError(ConfigError):
 
 
 class AwsError(OperateError):
-    """AWS answered with an error (`resume` and `fail` exit 1 on it; `status` and `redrive`, 2)."""
+    """AWS (or the endpoint) refused or did not answer: the CLI exits 3, so a script can tell it from a usage error."""
+
+    from_aws = True
 
 
 # --- connecting
@@ -50,7 +52,8 @@ def connect() -> Clients:
 
 @contextlib.contextmanager
 def aws_errors() -> Iterator[None]:
-    """What botocore raises when AWS cannot be asked (OperateError), or refuses (AwsError), as one line."""
+    """What botocore raises, as one line: no region or credentials (OperateError, a usage error), or AWS refusing
+    or not answering (AwsError)."""
     try:
         from botocore import exceptions
     except ImportError:
@@ -63,12 +66,12 @@ def aws_errors() -> Iterator[None]:
         raise OperateError("no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY") from None
     except (exceptions.ConnectionError, exceptions.HTTPClientError) as error:  # refused, timed out, no such host
         endpoint = error.kwargs.get("endpoint_url", "the endpoint")
-        raise OperateError(f"{endpoint} does not answer ({type(error).__name__}); check AWS_ENDPOINT_URL and the "
-                           "network (for the emulator: is `sfn-resume local` running?)") from None
+        raise AwsError(f"{endpoint} does not answer ({type(error).__name__}); check AWS_ENDPOINT_URL and the "
+                       "network (for the emulator: is `sfn-resume local` running?)") from None
     except exceptions.ClientError as error:
         raise AwsError(f"{error.operation_name}: {error_text(error)}") from None
     except exceptions.BotoCoreError as error:
-        raise OperateError(str(error)) from None
+        raise AwsError(str(error)) from None
 
 
 def error_code(error: Any) -> str | None:

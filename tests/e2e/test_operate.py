@@ -320,9 +320,6 @@ NO_FILES = {"AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/
      "no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
     (["redrive", "--stack", "s"], dict(NO_FILES, AWS_DEFAULT_REGION=None),
      "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION, or a region in your profile)"),
-    (["status", "--stack", "s"], {"AWS_ENDPOINT_URL": "http://localhost:FREE"},
-     "http://localhost:FREE/ does not answer (EndpointConnectionError); check AWS_ENDPOINT_URL and the network (for "
-     "the emulator: is `sfn-resume local` running?)"),
     (["status", "--stack", "s", "--limit", "0"], {}, "--limit: '0' is not allowed; expected a whole number of at least 1"),
     (["status", "--stack", "s", "--limit", "ten"], {},
      "--limit: 'ten' is not allowed; expected a whole number of at least 1"),
@@ -330,6 +327,20 @@ NO_FILES = {"AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/
     (["status", "--stack", "s", ""], {}, "JOB_ID: '' is not allowed; expected a job id (a non-empty string)"),
 ])
 def test_bad_input_exits_2_with_one_line(cli, monkeypatch, plain_stack, args, environment, message):
+    _exits_with_one_line(2, cli, monkeypatch, plain_stack, args, environment, message)
+
+
+@pytest.mark.parametrize("args, environment, message", [
+    (["status", "--stack", "s"], {"AWS_ENDPOINT_URL": "http://localhost:FREE"},
+     "http://localhost:FREE/ does not answer (EndpointConnectionError); check AWS_ENDPOINT_URL and the network (for "
+     "the emulator: is `sfn-resume local` running?)"),
+])
+def test_aws_errors_exit_3_with_one_line(cli, monkeypatch, plain_stack, args, environment, message):
+    """A script can tell AWS refusing or not answering (3) from a usage error (2)."""
+    _exits_with_one_line(3, cli, monkeypatch, plain_stack, args, environment, message)
+
+
+def _exits_with_one_line(code, cli, monkeypatch, plain_stack, args, environment, message):
     port = str(_free_port())
     for key, value in environment.items():
         if value is None:
@@ -337,5 +348,5 @@ def test_bad_input_exits_2_with_one_line(cli, monkeypatch, plain_stack, args, en
         else:
             monkeypatch.setenv(key, value.replace("FREE", port))
     result = cli(*[plain_stack if arg == "PLAIN" else arg for arg in args])
-    assert (result.code, result.out) == (2, "")
+    assert (result.code, result.out) == (code, "")
     assert result.err.startswith("sfn-resume: " + message.replace("FREE", port)) and result.err.count("\n") == 1

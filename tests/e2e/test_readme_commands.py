@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -52,8 +53,12 @@ RUN_HERE = ["Start from the catalogue", "Synthesize a template", "Splice the pau
             "Check a config before you deploy", "Operating it", "A workflow is stuck", "Tear down"]
 
 
+#: Sections whose commands another module runs.
+RUN_ELSEWHERE = {"Install": "tests/test_packaging.py"}
+
+
 def test_every_readme_command_is_exercised():
-    assert set(BLOCKS) == {"Quick start", "Development", *RUN_HERE}
+    assert set(BLOCKS) == {"Quick start", "Development", *RUN_HERE, *RUN_ELSEWHERE}
     targets = set(re.findall(r"^([a-z-]+):.*## ", (ROOT / "Makefile").read_text(), re.M))
     for section in ("Quick start", "Development"):
         for command in re.findall(r"^make (\S+)", BLOCKS[section], re.M):
@@ -91,7 +96,7 @@ def run_block(section: str, cwd: Path, env: dict | None = None) -> str:
 @pytest.mark.timeout(60)
 def test_synthesize_commands_write_what_is_committed(workdir):
     run_block("Synthesize a template", workdir)
-    assert (workdir / "templates" / "sfn-resume.yaml").read_text() == (TEMPLATES / "sfn-resume.yaml").read_text()
+    assert (workdir / "sfn-resume.yaml").read_text() == (TEMPLATES / "sfn-resume.yaml").read_text()
     assert (workdir / "translate.yaml").read_text() == (TEMPLATES / "examples" / "translate.yaml").read_text()
 
 
@@ -99,9 +104,14 @@ def test_synthesize_commands_write_what_is_committed(workdir):
 def test_catalogue_commands(workdir):
     out = run_block("Start from the catalogue", workdir)
     assert "transcribe             Amazon Transcribe" in out and "this event would resume the paused workflow" in out
-    config = load_config(workdir / "my-config.yaml").instances[0]
+    assert ": pairs with the event\n" in out
+    config = load_config(workdir / "my-transcribe" / "config.yaml").instances[0]
     assert config.nameSuffix == "MyTranscribeResume"
     assert config.eventPattern == load_config(EXAMPLES / "transcribe" / "config.yaml").instances[0].eventPattern
+    assert (workdir / "my-transcribe" / "events" / "failure.json").read_text() == \
+        (EXAMPLES / "transcribe" / "events" / "failure.json").read_text()
+    assert out.rstrip().endswith(shlex.quote(f"CreateDashboard={str(config.dashboard).lower()}"))
+    assert "NameSuffix=MyTranscribeResume \\\n" in out
 
 
 @pytest.mark.timeout(30)
@@ -242,6 +252,10 @@ def test_nested_stack_commands(workdir, server):
     assert stacks["my-resumes"]["StackStatus"].endswith("_COMPLETE") and len(children) == 2
     outputs = stack_outputs(cfn, "my-resumes")
     translate, transcribe = load_config(EXAMPLES / "two-services" / "config.yaml").instances
+    for config in (translate, transcribe):  # every child output the README names, for each child
+        for key in ("PauseState", "PauseStateJsonata", "PauseStatePolicyArn", "PauseStateMachineArn",
+                    "ResumeStateMachineArn", "TableName", "TableArn", "DeadLetterQueueUrl", "AlarmTopicArn"):
+            assert outputs[config.nameSuffix + key], (config.nameSuffix, key)
     results = {}
     for config, service in ((translate, "translate"), (transcribe, "transcribe")):
         prefix = config.nameSuffix
@@ -258,7 +272,7 @@ def test_nested_stack_commands(workdir, server):
     tables = {config.nameSuffix: outputs[config.nameSuffix + "TableName"] for config in (translate, transcribe)}
     cfn.delete_stack(StackName="my-resumes")
     dynamodb = server.client("dynamodb")
-    assert set(dynamodb.list_tables()["TableNames"]) & set(tables.values()) == {tables["TranslationTranslateResume"]}
+    assert set(dynamodb.list_tables()["TableNames"]) & set(tables.values()) == {tables["TwoServicesTranslate"]}
 
 
 @pytest.mark.timeout(180)
@@ -275,7 +289,7 @@ def test_service_catalog_commands(workdir, server):
 
     # What Service Catalog does with the product, through moto's Service Catalog API and CloudFormation.
     portfolio_template = json.loads(subprocess.run(
-        [str(BIN / "cfn-flip"), "-j", str(workdir / "templates" / "service-catalog" / "portfolio.yaml")],
+        [str(BIN / "cfn-flip"), "-j", str(workdir / "portfolio.yaml")],
         capture_output=True, text=True, check=True).stdout)
     product = portfolio_template["Resources"]["Product"]["Properties"]
     catalog = server.client("servicecatalog")

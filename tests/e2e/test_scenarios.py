@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from sfn_resume.asl import MAX_EVENT_BYTES
+from sfn_resume.asl import MAX_EVENT_BYTES, event_bytes
 
 from .helpers import (
     RESULT_PATH,
@@ -303,6 +303,34 @@ def test_job_id_reuse_after_a_finished_pause(emulator):
 
 
 @pytest.mark.timeout(60)
+def test_job_id_reuse_event_first_is_refused_while_the_hand_over_is_remembered(emulator):
+    # Decided (docs/DESIGN.md, "Job ids reused"): a hand-over is remembered for EventRetentionSeconds, and any
+    # event of its job id in that time is taken for the finished job's (a service may send a second event with a
+    # new id), never kept for a pause to come, which would then continue with the old job's result.
+    instance = deploy_instance(emulator)
+    first, _ = instance.paused("reused")
+    [first_id] = instance.put(instance.event("reused"))
+    assert instance.deployment.wait(first)["status"] == "SUCCEEDED"
+    handed_over = instance.deployment.item("reused")
+
+    [refused_id] = instance.put(instance.event("reused", attempt=2))  # before the new pause
+    [refused] = [e for e in instance.deployment.wait_for_resume_executions(2)
+                 if json.loads(e["input"])["id"] == refused_id]
+    assert entered_states(emulator, refused["executionArn"]) == DUPLICATE
+    assert instance.deployment.item("reused") == handed_over
+
+    # the new pause replaces the record and waits for an event that comes after it
+    second, _ = instance.paused("reused")
+    assert emulator.client("stepfunctions").describe_execution(executionArn=second)["status"] == "RUNNING"
+    event = instance.event("reused", attempt=3)
+    [second_id] = instance.put(event)
+    done = instance.deployment.wait(second)
+    delivered(event, second_id, _received(done))
+    assert first_id != second_id
+    assert_tombstone(instance.items()["reused"], "reused", second_id)
+
+
+@pytest.mark.timeout(60)
 def test_two_instances_in_one_account_stay_apart(emulator):
     x, y = deploy_instance(emulator), deploy_instance(emulator)  # two services: two sources, two stacks
     run_x, _ = x.paused("shared")
@@ -370,11 +398,6 @@ def test_load_concurrent_workflows_shuffled_early_and_duplicated_events(emulator
         assert_tombstone(items[job], job, _received(run)["id"])
 
 
-def _utf8_bytes(event: dict) -> int:
-    """The size Step Functions' limits count: UTF-8 bytes of the JSON text (JSON.stringify's: compact, unescaped)."""
-    return len(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode())
-
-
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("report", [
     "x" * 140_000,  # over 131,072 bytes of JSON, under PutEvents' 256 KB entry limit
@@ -395,7 +418,7 @@ def test_oversized_event_is_delivered_with_its_detail_trimmed(emulator, report):
     for job, execution, event, event_id in (("big", run, big, big_id), ("big-early", early_run, big_early, early_id)):
         done = instance.deployment.wait(execution)
         assert done["status"] == "SUCCEEDED"
-        full_length = _utf8_bytes(inputs[job])
+        full_length = event_bytes(inputs[job])
         assert full_length > MAX_EVENT_BYTES
         trimmed = dict(event, detail={"sfnResumeTruncated": True, "length": full_length, "jobId": job})
         delivered(trimmed, event_id, _received(done))

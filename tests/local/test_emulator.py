@@ -19,6 +19,7 @@ import pytest
 from conftest import ROLE_ARN
 
 import sfn_resume
+from sfn_resume import asl
 from sfn_resume.local.stacks import deploy_stack, wait_for_execution, wait_for_executions, wait_for_state
 
 REPO = Path(__file__).resolve().parents[2]
@@ -89,8 +90,8 @@ def test_pause_then_event_resumes_the_workflow(aws, sfn, deployed):
     assert resume["status"] == "SUCCEEDED"
     assert json.loads(resume["input"])["jobId"] == "j-1"  # the InputTransformer's shape
     assert json.loads(resume["input"])["event"]["id"] == entry["EventId"]
-    tombstone = dynamodb.get_item(TableName=deployed["TableName"], Key={"id": {"S": "j-1"}})["Item"]
-    assert "token" not in tombstone and tombstone["eventId"]["S"] == entry["EventId"]
+    handed_over = dynamodb.get_item(TableName=deployed["TableName"], Key={"id": {"S": "j-1"}})["Item"]
+    assert asl.item_shape(handed_over) == asl.HANDED_OVER and handed_over["eventId"]["S"] == entry["EventId"]
 
 
 @pytest.mark.timeout(60)
@@ -148,10 +149,13 @@ def server(tmp_path):
     env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                AWS_DEFAULT_REGION="us-east-1", PYTHONPATH=str(REPO))
     env.pop("AWS_PROFILE", None)
+    console = (tmp_path / "console.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "sfn_resume.local.server", str(port)], cwd=REPO, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    banner = [process.stdout.readline() for _ in range(5)]
+                               stdout=subprocess.PIPE, stderr=console, text=True)
+    banner = [process.stdout.readline() for _ in range(7)]
     assert f"export AWS_ENDPOINT_URL=http://localhost:{port}\n" in banner, banner
+    # the AWS CLI v1 (the 'local' extra's) sends `aws sqs` to AWS whatever AWS_ENDPOINT_URL says
+    assert f"# AWS CLI v1: `aws sqs` ignores AWS_ENDPOINT_URL: add --endpoint-url http://localhost:{port}\n" in banner
     try:
         yield f"http://localhost:{port}", env, process
     finally:
@@ -159,6 +163,18 @@ def server(tmp_path):
             process.terminate()
             process.wait(10)
         process.stdout.close()
+        console.close()
+
+
+def _console_line(tmp_path, start: str) -> str:
+    """The emulator's console line (stderr) that starts with `start`, waiting for it."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for line in (tmp_path / "console.log").read_text().splitlines():
+            if line.startswith(start):
+                return line
+        time.sleep(0.1)
+    raise AssertionError((tmp_path / "console.log").read_text())
 
 
 @pytest.mark.timeout(120)
@@ -190,6 +206,17 @@ def test_server_mode_with_the_aws_cli(server, tmp_path):
     done = wait_for_execution(sfn, run["executionArn"])
     assert done["status"] == "SUCCEEDED", done
     assert json.loads(done["output"])["pause"]["event"]["detail"]["jobId"] == "cli-1"
+
+    # the console: one line per deploy, and per failed execution; no line per request (that is --verbose)
+    assert _console_line(tmp_path, "sfn-resume local: cloudformation ExecuteChangeSet") == \
+        "sfn-resume local: cloudformation ExecuteChangeSet cli: CREATE_COMPLETE"
+    failing = sfn.create_state_machine(name="fails", roleArn="arn:aws:iam::123456789012:role/r", definition=json.dumps(
+        {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Boom", "Cause": "on purpose"}}}))
+    failed = sfn.start_execution(stateMachineArn=failing["stateMachineArn"], name="f")["executionArn"]
+    assert _console_line(tmp_path, "sfn-resume local: execution FAILED") == \
+        f"sfn-resume local: execution FAILED: {failed}: Boom: on purpose"
+    console = (tmp_path / "console.log").read_text()
+    assert "HTTP/1.1" not in console and "Warning" not in console, console
 
     process.terminate()
     assert process.wait(10) == 0
