@@ -231,7 +231,7 @@ def test_resume_through_an_express_resume_machine(emulator, cli, tmp_path):
      "JOB_ID: '' is not allowed; expected a job id (a non-empty string)"),
     (["resume", "--stack", "s", "j", "--event", "NOT_JSON"], "--event: NOT_JSON: not valid JSON at line 1, column 1"),
     (["resume", "--stack", "s", "j", "--event", "LIST"], "--event: LIST: is a JSON list; expected an object"),
-    (["resume", "--stack", "s", "j", "--event", "/nonexistent.json"], "--event: /nonexistent.json: cannot read the event"),
+    (["resume", "--stack", "s", "j", "--event", "/nonexistent.json"], "--event: /nonexistent.json: cannot read it (FileNotFoundError"),
     (["fail", "--stack", "s", "j", "--error", ""], "--error: '' is not allowed; expected 1 to 256 characters"),
     (["fail", "--stack", "s", "j", "--cause", "x" * 32_769],
      "--cause: 32,769 characters are not allowed; expected at most 32,768"),
@@ -250,11 +250,12 @@ def test_bad_input_exits_2_with_one_line_and_starts_nothing(in_process_emulator,
     assert captured.err.startswith("sfn-resume: " + message) and captured.err.count("\n") == 1
 
 
-def test_an_aws_error_exits_1(emulator, cli, tmp_path):
+def test_an_aws_error_exits_3(emulator, cli, tmp_path):
+    """AWS refusing is exit 3, as for every command (README, CLI exit codes)."""
     instance = deploy_instance(emulator)
     stack = instance.deployment.stack_name
     instance.aws.client("stepfunctions").delete_state_machine(
         stateMachineArn=instance.deployment.outputs["ResumeStateMachineArn"])
     result = cli("resume", "--stack", stack, "j", "--event", _event_file(tmp_path, {"id": "e"}))
-    assert (result.code, result.out) == (1, "")
+    assert (result.code, result.out) == (3, "")
     assert result.err.startswith("sfn-resume: DescribeStateMachine: StateMachineDoesNotExist: ")
