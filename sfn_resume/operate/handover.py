@@ -147,7 +147,9 @@ def _standard_run(aws: Any, execution: str, deadline: float) -> tuple[str, str |
     events = stepfunctions.get_execution_history(executionArn=execution, reverseOrder=True, maxResults=100)["events"]
     last = max((event for event in events if "stateExitedEventDetails" in event), key=lambda event: event["id"])
     last = last["stateExitedEventDetails"]["name"]
-    return _LAST_STATES.get(last, RUN_FAILED), None, None
+    if last not in _LAST_STATES:  # a machine this version does not know (a newer protocol)
+        return RUN_FAILED, "SfnResume.UnknownEnd", f"the run ended in state {last}, which sfn-resume does not know"
+    return _LAST_STATES[last], None, None
 
 
 def _standard_outcome(outcome: str, held: Job, now: Job, event_id: str) -> str:
