@@ -17,11 +17,14 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP) ## create .venv and install the package with its local and dev extras
 
-SCANNERS := tools/.venv-checkov/bin/checkov
+# The reference JSONata comes with them: tests/local/test_jsonata_reference.py checks the emulator's engine against it.
+# touch: the script leaves a tool already at its pin alone, and make would run it again every time.
+SCANNERS := tools/.venv-checkov/bin/checkov tools/.npm-jsonata/node_modules/jsonata
 $(SCANNERS): tools/install-scanners.sh
 	tools/install-scanners.sh
+	touch $@
 
-scanners: $(SCANNERS) ## install cfn-guard (with the AWS Control Tower rules) and checkov into tools/
+scanners: $(SCANNERS) ## install cfn-guard (with the AWS Control Tower rules), checkov and the reference JSONata into tools/
 
 templates: $(STAMP) ## rewrite templates/ from the code and examples/
 	$(BIN)/sfn-resume synth --force -o templates/sfn-resume.yaml
@@ -50,7 +53,7 @@ bench: $(STAMP) ## run the benchmarks and write benchmarks/results/
 	$(BIN)/python -m benchmarks
 
 clean: ## remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info tools/.npm tools/.venv-checkov
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info tools/.npm tools/.npm-jsonata tools/.venv-checkov
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 .PHONY: help install scanners templates lint test demo bench clean

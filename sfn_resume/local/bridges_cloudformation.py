@@ -298,7 +298,7 @@ def bridge_cfn_cloudwatch_alarm(patches: Patches) -> None:
                 alarm_actions=p.get("AlarmActions", []), ok_actions=p.get("OKActions", []),
                 metric_data_queries=[query(item) for item in p.get("Metrics", [])] or None,
                 datapoints_to_alarm=p.get("DatapointsToAlarm"), treat_missing_data=p.get("TreatMissingData"),
-                actions_enabled=p.get("ActionsEnabled", True))
+                actions_enabled=p.get("ActionsEnabled", True), tags=p.get("Tags"))
             return cls(alarm)
 
         @classmethod
@@ -327,3 +327,98 @@ def bridge_cfn_cloudwatch_alarm(patches: Patches) -> None:
 
     patches.set(parsing, "resource_class_from_type", resource_class_from_type)
     patches.set(parsing, "resource_name_property_from_type", resource_name_property_from_type)
+
+
+@bridge("cfn-tags", gap="30: moto's CloudFormation drops the Tags of AWS::SNS::Topic and AWS::CloudWatch::Dashboard")
+def bridge_cfn_tags(patches: Patches) -> None:
+    """Tag a stack's SNS topics and CloudWatch dashboards as CloudFormation does (their `Tags` property is
+    `[{Key, Value}]`); moto creates both without their tags. Updates go through create, so they are tagged too.
+    The dashboard is tagged in the backend's tagger, which ListTagsForResource reads (moto's TagResource takes
+    alarm ARNs only)."""
+    from moto.cloudwatch.models import Dashboard, cloudwatch_backends
+    from moto.sns.models import Topic, sns_backends
+
+    def tag_topic(topic, tags, account_id, region_name):
+        sns_backends[account_id][region_name].tag_resource(topic.arn, {tag["Key"]: tag["Value"] for tag in tags})
+
+    def tag_dashboard(dashboard, tags, account_id, region_name):
+        cloudwatch_backends[account_id][region_name].tagger.tag_resource(dashboard.arn, tags)
+
+    for model, tag in ((Topic, tag_topic), (Dashboard, tag_dashboard)):
+        original = model.create_from_cloudformation_json.__func__
+
+        def create(cls, resource_name, cloudformation_json, account_id, region_name, _original=original, _tag=tag,
+                   **kwargs):
+            resource = _original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+            tags = cloudformation_json.get("Properties", {}).get("Tags")
+            if tags:
+                _tag(resource, tags, account_id, region_name)
+            return resource
+
+        patches.set(model, "create_from_cloudformation_json", classmethod(create))
+
+
+def referenced_resources(node: Any) -> set[str]:
+    """The logical IDs a resource's JSON names through Ref, Fn::GetAtt or Fn::Sub (`${Name}`, `${Name.Attr}`)."""
+    if isinstance(node, list):
+        return set().union(*map(referenced_resources, node)) if node else set()
+    if not isinstance(node, dict):
+        return set()
+    found = set()
+    for key, value in node.items():
+        if key == "Ref" and isinstance(value, str):
+            found.add(value)
+        elif key == "Fn::GetAtt":
+            found.add(value[0] if isinstance(value, list) else value.split(".")[0])
+        elif key == "Fn::Sub":
+            text = value if isinstance(value, str) else value[0]
+            found |= {name.split(".")[0] for name in _PLACEHOLDER.findall(text) if not name.startswith("!")}
+        found |= referenced_resources(value)
+    return found
+
+
+@bridge("cfn-update-dependents", gap="31: a stack update that replaces a resource (a new physical ID) leaves the "
+                                     "resources that Ref or GetAtt it unchanged, e.g. a rule targeting a deleted machine")
+def bridge_cfn_update_dependents(patches: Patches) -> None:
+    """After a stack update, update every resource that references one whose physical ID changed, transitively,
+    as CloudFormation does (it re-resolves Ref and GetAtt of a replaced resource in each resource that names it).
+
+    moto updates only the resources whose template text or referenced Parameters changed: when a state machine is
+    renamed (a new ARN), the rule that targets it through `Ref` keeps the old, deleted ARN, and every event then
+    fails to start it.
+    """
+    from moto.cloudformation import parsing
+
+    original = parsing.ResourceMap.update
+
+    def physical_ids(resources) -> dict[str, Any]:
+        ids = {}
+        for name, resource in list(resources._parsed_resources.items()):
+            try:
+                ids[name] = getattr(resource, "physical_resource_id", None)
+            except Exception:  # a model whose ID needs state it does not have: not one a template references
+                ids[name] = None
+        return ids
+
+    def update(self, template, parameters=None):
+        before = physical_ids(self)
+        original(self, template, parameters)
+        done: set[str] = set()
+        after = physical_ids(self)
+        replaced = {name for name, physical in after.items() if name in before and physical != before[name]}
+        while replaced:
+            done |= replaced
+            dependents = [name for name, body in self._resource_json_map.items()
+                          if name not in done and self._parsed_resources.get(name) is not None
+                          and referenced_resources(body.get("Properties", {})) & replaced]
+            ids = physical_ids(self)
+            for name in dependents:
+                updated = parsing.parse_and_update_resource(name, self._resource_json_map[name], self,
+                                                            self._account_id, self._region_name)
+                if updated is not None:
+                    self._parsed_resources[name] = updated
+            now = physical_ids(self)
+            replaced = {name for name in dependents if now.get(name) != ids.get(name)}
+            done |= set(dependents)
+
+    patches.set(parsing.ResourceMap, "update", update)

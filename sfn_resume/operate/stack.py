@@ -107,10 +107,10 @@ class Instance:
 
     @property
     def name_suffix(self) -> str:
-        """The resume machine is named for the suffix; every other name derives from it (names.py)."""
-        name = self.resume_state_machine_arn.rpartition(":")[2]
-        prefix, _, end = names.physical_name("resume state machine", "\0").partition("\0")
-        return name.removeprefix(prefix).removesuffix(end)
+        """The table is named for the suffix (the resume machine's name depends on its type); every other name
+        derives from it (names.py)."""
+        prefix, _, end = names.physical_name("table", "\0").partition("\0")
+        return self.table_name.removeprefix(prefix).removesuffix(end)
 
     def physical_name(self, kind: str) -> str:
         return names.physical_name(kind, self.name_suffix)
