@@ -49,7 +49,7 @@ BLOCKS = readme_blocks("bash")
 PYTHON_BLOCKS = readme_blocks("python")
 #: Sections whose commands this module runs; the others are `make` targets (checked below).
 RUN_HERE = ["Start from the catalogue", "Synthesize a template", "Splice the pause into your workflow", "Deploy",
-            "Upgrading from 0.1", "Use as a nested stack", "Publish as a Service Catalog product",
+            "Upgrading from 0.2", "Upgrading from 0.1", "Use as a nested stack", "Publish as a Service Catalog product",
             "Check a config before you deploy", "Operating it", "A workflow is stuck", "Tear down"]
 
 
@@ -240,6 +240,26 @@ def test_upgrade_commands(workdir, server):
     (translate,) = load_config(EXAMPLES / "translate" / "config.yaml").instances
     done = pause_and_resume(Deployment(server, "translate-resume", outputs), translate, sample_event("translate"),
                             "upgraded-1")
+    assert done["status"] == "SUCCEEDED"
+
+
+@pytest.mark.timeout(240)
+def test_upgrade_from_0_2_commands(workdir, server):
+    """0.2's stack, deployed with the Deploy section's command, then updated with the 0.2 upgrade section's."""
+    current = (workdir / "templates" / "sfn-resume.yaml").read_text()
+    shutil.copy(FIXTURES / "sfn-resume-0.2.0.yaml", workdir / "templates" / "sfn-resume.yaml")
+    run_block("Deploy", workdir, aws_env(server))
+    cfn = server.client("cloudformation")
+    (stack,) = cfn.describe_stacks(StackName="translate-resume")["Stacks"]
+    assert stack["Description"].startswith("sfn-resume 0.2.0")
+    (workdir / "templates" / "sfn-resume.yaml").write_text(current)
+    run_block("Upgrading from 0.2", workdir, aws_env(server))
+    (stack,) = cfn.describe_stacks(StackName="translate-resume")["Stacks"]
+    assert stack["StackStatus"] == "UPDATE_COMPLETE" and stack["Description"].startswith(f"sfn-resume {__version__}")
+    outputs = stack_outputs(cfn, "translate-resume")
+    (translate,) = load_config(EXAMPLES / "translate" / "config.yaml").instances
+    done = pause_and_resume(Deployment(server, "translate-resume", outputs), translate, sample_event("translate"),
+                            "upgraded-2")
     assert done["status"] == "SUCCEEDED"
 
 
