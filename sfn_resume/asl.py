@@ -199,6 +199,9 @@ _CLAIMABLE_TOKEN = "attribute_exists(#token) AND (attribute_not_exists(handedOve
 _FREE_FOR_AN_EARLY_EVENT = "attribute_not_exists(id) OR expiresAtMs < :nowMs"
 #: Set by both claims; a repeated claim keeps the first time.
 _HANDED_OVER_NOW = "handedOverAtMs = if_not_exists(handedOverAtMs, :nowMs)"
+#: A claimed pause's own expiry, before the claim replaces it with the event retention's: a hand-over after it
+#: was a late event. (Operands are the item's values before the update; a repeated claim keeps the first.)
+_PAUSE_EXPIRY_KEPT = "pauseExpiresAtMs = if_not_exists(pauseExpiresAtMs, expiresAtMs)"
 
 _EVENT_ID = _string("$string($states.input.event.id)")
 
@@ -209,12 +212,15 @@ def _hand_over(send_state: str, outcome: str, sent: str, stored_event: str) -> d
     have stored its token meanwhile; any other event of a job already handed over ends in AlreadyHandled. `sent`:
     what reaches `send_state`, with the claimed token at `$states.result.Attributes.token.S`."""
     def claim_token(key: str, on_no_token: str) -> dict:
+        # what the claim was (a success or a failure), and when the pause would have timed out (kept by a repeated
+        # claim), so that a reader tells a success, a failure and a late event apart: no extra write
         return _task(
             "dynamodb:updateItem",
             _write(key, _CLAIMABLE_TOKEN,
-                   _values(eventId=_EVENT_ID, nowMs=_number(_NOW_MS), **_expiry("${EventRetentionSeconds}")),
-                   UpdateExpression=f"SET eventId = :eventId, {_HANDED_OVER_NOW}, expiresAt = :expiresAt, "
-                                    "expiresAtMs = :expiresAtMs",
+                   _values(eventId=_EVENT_ID, outcome={"S": outcome}, nowMs=_number(_NOW_MS),
+                           **_expiry("${EventRetentionSeconds}")),
+                   UpdateExpression=f"SET eventId = :eventId, outcome = :outcome, {_PAUSE_EXPIRY_KEPT}, "
+                                    f"{_HANDED_OVER_NOW}, expiresAt = :expiresAt, expiresAtMs = :expiresAtMs",
                    ReturnValues="ALL_NEW"),
             Catch=[_on([CONDITION_FAILED], on_no_token)], Output=_jsonata(sent), Next=send_state)
 
@@ -318,7 +324,10 @@ def pause_definition() -> dict:
                 Catch=[_on([CONDITION_FAILED], "FailThePause", _failing(
                     f"'{JOB_ID_IN_USE_ERROR}'", f"'Another pause is waiting on job id ' & {_JOB_ID}")),
                     _PAUSE_FAILED],
-                Output=_jsonata(f"$states.result.Attributes.outcome.S = '{FAILED}' ? " + _failing(
+                # a token of this pause that a failure event claimed records outcome FAILED but holds no event: a
+                # repeated run ends in Repeated, as for a success
+                Output=_jsonata(f"$exists({claimed_event}) and $states.result.Attributes.outcome.S = '{FAILED}' ? "
+                                + _failing(
                     f"'{JOB_FAILED_ERROR}'", f"$string($parse({claimed_event}).detail)") +
                     f" : {{'token': $states.input.token, 'event': {claimed_event}}}"),
                 Next="EarlyEventOutcome"),

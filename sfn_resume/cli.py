@@ -29,7 +29,8 @@ INTERRUPTED = 130
 #: What each exit code means, for every command (`--help` and the README's "CLI exit codes" say the same).
 EXIT_CODES = {
     0: "done; for check, the event would resume (or fail) the workflow",
-    1: "a negative answer: check, the event would not act (the output says why); redrive, some messages stay",
+    1: "a negative answer: check, the event would not act (the output says why); redrive, some messages stay; "
+       "resume and fail, the run failed or did not answer",
     USAGE_ERROR: "a usage error: a bad option, file or config, an output that exists, a missing extra, no AWS "
                  "region or credentials, no such stack (one line on stderr; nothing written)",
     AWS_ERROR: "AWS refused or did not answer: access denied, throttling, an endpoint that does not answer",
@@ -77,6 +78,9 @@ COMMAND_EXAMPLES = {
     ],
     "redrive": [("what redrive would do with the undelivered events",
                  "sfn-resume redrive --stack translate-resume --dry-run")],
+    "resume": [("hand a job's event to its pause by hand",
+                "sfn-resume resume --stack translate-resume JOB_ID --event events/success.json")],
+    "fail": [("fail a job's pause by hand", "sfn-resume fail --stack translate-resume JOB_ID --cause 'job lost'")],
     "local": [("the embedded emulator, for any AWS client", "sfn-resume local --port 5005")],
     "demo": [("deploy, pause, send the event, resume: in process", "sfn-resume demo")],
 }
@@ -229,6 +233,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_stack_options(redrive)
     redrive.add_argument("--dry-run", action="store_true", help="list what it would do; start and delete nothing")
     redrive.add_argument("--max", dest="max_messages", help="handle at most this many messages (default: all)")
+
+    _add_resume_command(commands)
+    _add_fail_command(commands)
 
     local = _command(commands, "local", "serve the embedded emulator on 127.0.0.1 (Ctrl-C stops it)",
                      "Serve moto with this project's bridges on 127.0.0.1: print the endpoint and the exports for "
@@ -446,6 +453,70 @@ def _redrive(args) -> int:
         report = operate.redrive(aws, operate.find_instance(aws, args.stack, args.instance), args.dry_run, max_messages)
     _print(args.json, operate.redrive_json(report), operate.redrive_lines(report))
     return 1 if any(message.action == operate.KEPT for message in report.messages) else 0
+
+
+def _add_resume_command(commands) -> None:
+    resume = _command(
+        commands, "resume", "hand an event to the pause on a job, through the stack's resume machine",
+        "Start the instance's resume machine with the input its rule gives a real event ({id, jobId, event}): the "
+        "event resumes the pause waiting on JOB_ID, or waits for the pause to come, or is ignored when the job's "
+        "hand-over is done already. Waits for the run and says which (README, A workflow is stuck).", _resume)
+    resume.add_argument("job_id", metavar="JOB_ID", help="the job id the pause waits on")
+    resume.add_argument("--event", required=True, metavar="FILE",
+                        help="the event (a JSON object, as EventBridge delivers it; '-' reads standard input)")
+    _add_stack_options(resume)
+
+
+def _resume(args) -> int:
+    from . import operate
+    from .check import read_json, require_object
+
+    _require_extra("resume", "aws", ("boto3",))
+    _require_job_id(args.job_id)
+    event = require_object(read_json(args.event, "--event"), "--event", args.event)
+    return _hand_over(args, lambda aws, instance: operate.resume(aws, instance, args.job_id, event))
+
+
+def _add_fail_command(commands) -> None:
+    fail = _command(
+        commands, "fail", "fail the pause on a job (SfnResume.JobFailed by default), through the stack's pause machine",
+        "Start the instance's pause machine with a failure event for JOB_ID and the error and cause to fail its pause "
+        "with, as the failure rule does for a real failure event: the pause waiting on JOB_ID fails, or the failure "
+        "waits for the pause to come, or is ignored when the job's hand-over is done already (README, A workflow is "
+        "stuck).", _fail)
+    fail.add_argument("job_id", metavar="JOB_ID", help="the job id the pause waits on")
+    fail.add_argument("--error", default=asl.JOB_FAILED_ERROR, help=f"the error (default: {asl.JOB_FAILED_ERROR})")
+    fail.add_argument("--cause", default=None, help="the cause (default: says it was failed by hand)")
+    _add_stack_options(fail)
+
+
+def _fail(args) -> int:
+    from . import operate
+
+    _require_extra("fail", "aws", ("boto3",))
+    _require_job_id(args.job_id)
+    cause = operate.DEFAULT_CAUSE if args.cause is None else args.cause
+    operate.check_failure(args.error, cause)
+    return _hand_over(args, lambda aws, instance: operate.fail(aws, instance, args.job_id, args.error, cause))
+
+
+def _hand_over(args, act) -> int:
+    """Run `resume` or `fail`; 1 when the run failed or did not answer: the hand-over may not have happened."""
+    from . import operate
+
+    with operate.aws_errors():
+        aws = operate.connect()
+        report = act(aws, operate.find_instance(aws, args.stack, args.instance))
+    if report.event_id_generated:
+        print(f"sfn-resume: note: the event has no id: it was given {report.event_id} (the protocol recognises a "
+              "duplicate by its id)", file=sys.stderr)
+    _print(args.json, operate.hand_over_json(report), [operate.hand_over_line(report)])
+    return 1 if report.outcome in operate.UNSURE else 0
+
+
+def _require_job_id(job_id: str) -> None:
+    if not job_id:
+        raise ConfigError(["JOB_ID: '' is not allowed; expected a job id (a non-empty string)"])
 
 
 def _count(text: str, option: str) -> int:

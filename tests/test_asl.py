@@ -188,10 +188,13 @@ def test_an_event_is_handed_over_in_two_states_and_duplicates_end_already_handle
     # a waiting pause, or the token this very event claimed before (a repeated run, a redelivery: sent again)
     assert claim["Arguments"]["ConditionExpression"] == (
         "attribute_exists(#token) AND (attribute_not_exists(handedOverAtMs) OR eventId = :eventId)")
-    # the token stays in the item: the claim records who took it (eventId) and when
+    # the token stays in the item: the claim records who took it (eventId), what it was (outcome), when, and the
+    # pause's own expiry (a hand-over after it was a late event)
     assert claim["Arguments"]["UpdateExpression"] == (
-        "SET eventId = :eventId, handedOverAtMs = if_not_exists(handedOverAtMs, :nowMs), expiresAt = :expiresAt, "
-        "expiresAtMs = :expiresAtMs")
+        "SET eventId = :eventId, outcome = :outcome, pauseExpiresAtMs = if_not_exists(pauseExpiresAtMs, expiresAtMs), "
+        "handedOverAtMs = if_not_exists(handedOverAtMs, :nowMs), expiresAt = :expiresAt, expiresAtMs = :expiresAtMs")
+    assert claim["Arguments"]["ExpressionAttributeValues"][":outcome"] == {
+        "S": asl.SUCCEEDED if send == "SendTaskSuccess" else asl.FAILED}
     assert claim["Arguments"]["ReturnValues"] == "ALL_NEW"
     assert claim["Catch"][0]["Next"] == "StoreEarlyEvent"
     assert states["StoreEarlyEvent"]["Catch"][0]["Next"] == "ClaimTokenAgain"

@@ -302,10 +302,11 @@ def test_no_region_is_a_usage_error(capsys, monkeypatch):
     (1, False, "stopped after 1 item (--limit 1)"),
 ])
 def test_one_item_is_not_items(scanned, complete, words):
-    from sfn_resume.operate import COUNTS, DeadLetterQueue, Instance, Summary, summary_lines
+    from sfn_resume.operate import Instance
+    from sfn_resume.operate.status import COUNTS, DeadLetterQueue, Summary, summary_lines
 
     instance = Instance("s", "SfnResume-X", "arn:aws:states:us-east-1:123456789012:stateMachine:SfnResume-X", "url")
-    report = Summary(instance, dict.fromkeys(COUNTS, 0), scanned, complete, 1, DeadLetterQueue("url", 1, 0, None), [], 0)
+    report = Summary(instance, dict.fromkeys(COUNTS, 0), scanned, complete, 1, DeadLetterQueue("url", 1, 0, None), [], 0, [])
     lines = summary_lines(report)
     assert words in lines[0] and " 1 message (0 in flight)" in lines[-3]
 

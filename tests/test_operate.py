@@ -1,66 +1,91 @@
-"""sfn_resume/operate.py without an emulator: stack outputs, item shapes, times. tests/e2e/test_operate.py runs the
-commands against `sfn-resume local`."""
+"""sfn_resume/operate/ without an emulator: stack outputs and errors, item shapes (0.3's and 0.2's), times, and
+what resume/fail build. tests/e2e/test_operate.py and test_handover.py run the commands against the emulator."""
 
 import json
 
 import pytest
+from botocore.exceptions import ClientError
 
-from sfn_resume import asl
-from sfn_resume.operate import (
+from sfn_resume.operate import Instance, OperateError, execution_name, find_instance
+from sfn_resume.operate.handover import check_failure, failure_event, given_event
+from sfn_resume.operate.status import (
     EARLY_EVENT,
     EXPIRED,
     HANDED_OVER,
     UNKNOWN,
     WAITING_PAUSE,
-    Instance,
-    OperateError,
-    event_retention_ms,
-    execution_name,
-    find_instance,
+    item_state,
     job_line,
     read_job,
 )
 
 ARN = "arn:aws-cn:states:cn-north-1:123456789012:stateMachine:SfnResume-Translate_1"
 NOW = 1_800_000_000_000
-RETENTION = 86_400_000
 
 
 class FakeCloudFormation:
-    """`aws.client("cloudformation")` answering describe_stacks with the given outputs."""
+    """`aws.client("cloudformation")` answering describe_stacks with the given outputs and parameters, or an error."""
 
-    def __init__(self, outputs: dict) -> None:
-        self.outputs = outputs
+    def __init__(self, outputs: dict, parameters: dict | None = None, error: str | None = None) -> None:
+        self.outputs, self.parameters, self.error = outputs, parameters or {}, error
+
+    class meta:  # noqa: N801 (botocore's attribute)
+        region_name, endpoint_url = "cn-north-1", "https://cloudformation.cn-north-1.amazonaws.com.cn"
 
     def client(self, service: str):
         return self
 
     def describe_stacks(self, StackName: str) -> dict:  # noqa: N803 (boto3's name)
-        return {"Stacks": [{"Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in self.outputs.items()]}]}
+        if self.error:
+            raise ClientError({"Error": {"Code": self.error, "Message": "reworded at will"}}, "DescribeStacks")
+        return {"Stacks": [{"Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in self.outputs.items()],
+                            "Parameters": [{"ParameterKey": k, "ParameterValue": v}
+                                           for k, v in self.parameters.items()]}]}
 
 
-def _outputs(prefix: str = "", suffix: str = "Translate_1") -> dict:
+def _outputs(prefix: str = "", suffix: str = "Translate_1", **more: str) -> dict:
     return {f"{prefix}TableName": f"SfnResume-{suffix}", f"{prefix}ResumeStateMachineArn": ARN.replace("Translate_1", suffix),
             f"{prefix}DeadLetterQueueUrl": f"https://sqs.cn-north-1.amazonaws.com.cn/123456789012/SfnResume-{suffix}-DLQ",
-            f"{prefix}PauseState": "{}"}
+            f"{prefix}PauseState": "{}", **{prefix + key: value for key, value in more.items()}}
 
 
 def test_an_instance_is_known_by_its_outputs_and_its_names_by_its_resume_machine():
-    instance = find_instance(FakeCloudFormation(_outputs()), "s")
-    assert instance == Instance("s", "SfnResume-Translate_1", ARN, _outputs()["DeadLetterQueueUrl"])
-    assert (instance.name_suffix, instance.alarm_prefix, instance.queue_name) == (
-        "Translate_1", "SfnResume-Translate_1-", "SfnResume-Translate_1-DLQ")
+    instance = find_instance(FakeCloudFormation(_outputs(PauseStateMachineArn=ARN + "-Pause",
+                                                         EventRetentionSeconds="3600")), "s")
+    assert instance == Instance("s", "SfnResume-Translate_1", ARN, _outputs()["DeadLetterQueueUrl"], ARN + "-Pause", 3600)
+    assert (instance.name_suffix, instance.alarm_prefix, instance.queue_name, instance.log_group) == (
+        "Translate_1", "SfnResume-Translate_1-", "SfnResume-Translate_1-DLQ", "/aws/vendedlogs/states/SfnResume-Translate_1")
     assert instance.rule_arns == ("arn:aws-cn:events:cn-north-1:123456789012:rule/SfnResume-Translate_1",
                                   "arn:aws-cn:events:cn-north-1:123456789012:rule/SfnResume-Translate_1-Fail")
 
 
+@pytest.mark.parametrize("outputs, parameters, retention", [
+    ({"EventRetentionSeconds": "60"}, {"EventRetentionSeconds": "120"}, 60),  # the output first
+    ({}, {"EventRetentionSeconds": "120"}, 120),  # a generic stack deployed before the output existed
+    ({}, {}, None),  # a config-built stack before it: the stack does not say
+])
+def test_the_event_retention_is_the_stacks_output_or_its_parameter(outputs, parameters, retention):
+    assert find_instance(FakeCloudFormation(_outputs(**outputs), parameters), "s").event_retention_seconds == retention
+
+
+def test_a_missing_stack_is_known_by_its_error_code_not_its_message():
+    with pytest.raises(OperateError) as missing:
+        find_instance(FakeCloudFormation({}, error="ValidationError"), "nope")
+    assert missing.value.problems == ["--stack: 'nope' does not exist in cn-north-1 (https://cloudformation.cn-north-1."
+                                      "amazonaws.com.cn): ValidationError: reworded at will"]
+    with pytest.raises(ClientError):  # any other refusal is AWS's error, not a missing stack
+        find_instance(FakeCloudFormation({}, error="AccessDenied"), "s")
+
+
 def test_a_stack_of_several_instances_needs_instance():
     # a config-built template prefixes each instance's outputs with its logical prefix
-    stack = FakeCloudFormation({**_outputs("Translate1", "Translate_1"), **_outputs("Transcribe", "Transcribe")})
+    stack = FakeCloudFormation({**_outputs("Translate1", "Translate_1"), **_outputs("Transcribe", "Transcribe")},
+                               {"EventRetentionSeconds": "60"})
     with pytest.raises(OperateError) as several:
         find_instance(stack, "two")
     assert several.value.problems == ["--instance: stack 'two' holds 2 instances; choose one of Transcribe, Translate_1"]
-    assert find_instance(stack, "two", "Translate_1").table_name == "SfnResume-Translate_1"
+    chosen = find_instance(stack, "two", "Translate_1")
+    assert (chosen.table_name, chosen.event_retention_seconds) == ("SfnResume-Translate_1", None)  # not its Parameter
     with pytest.raises(OperateError, match="--instance: 'Nope' is not in stack 'two'; choose one of Transcribe, "):
         find_instance(stack, "two", "Nope")
 
@@ -72,12 +97,6 @@ def test_a_stack_without_the_outputs_is_not_an_instance():
         find_instance(FakeCloudFormation(outputs), "s")
 
 
-def test_the_event_retention_is_read_from_the_deployed_resume_machine():
-    definition = json.dumps(asl.resume_definition()).replace("${EventRetentionSeconds}", "3600")
-    assert event_retention_ms(definition) == 3_600_000
-    assert event_retention_ms(json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})) is None
-
-
 def _s(value: str) -> dict:
     return {"S": value}
 
@@ -86,50 +105,92 @@ def _n(value: int) -> dict:
     return {"N": str(value)}
 
 
-PAUSE = {"id": _s("j"), "token": _s("t"), "tokenHash": _s("h"), "executionId": _s("arn:x"), "pausedAtMs": _n(NOW - 5000),
-         "expiresAt": _n(NOW // 1000 + 60), "expiresAtMs": _n(NOW + 60_000)}
-EARLY = {"id": _s("j"), "event": _s(json.dumps({"id": "e", "time": "2027-01-15T08:00:00Z"})), "outcome": _s("FAILED"),
-         "eventId": _s("e"), "expiresAt": _n(NOW // 1000 + 60), "expiresAtMs": _n(NOW + 60_000)}
-# the resume machine's ClaimToken keeps what identifies the pause and sets a new expiry
-HANDED = {"id": _s("j"), "tokenHash": _s("h"), "executionId": _s("arn:x"), "pausedAtMs": _n(NOW - 5000),
-          "eventId": _s("e"), "expiresAt": _n(NOW // 1000 + 60), "expiresAtMs": _n(NOW + 60_000)}
-# the pause machine's ClaimEarlyEvent keeps the early event's expiry and adds no pausedAtMs
-CLAIMED_EARLY = {"id": _s("j"), "tokenHash": _s("h"), "executionId": _s("arn:x"), "eventId": _s("e"),
-                 "expiresAt": _n(NOW // 1000 + 60), "expiresAtMs": _n(NOW + 60_000)}
-PAUSE_01 = {"id": _s("j"), "token": _s("t"), "expiresAt": _n(NOW // 1000 + 60), "expiresAtMs": _n(NOW + 60_000)}
+EXPIRY = {"expiresAt": _n(NOW // 1000 + 60), "expiresAtMs": _n(NOW + 60_000)}
+PAUSE = {"id": _s("j"), "token": _s("t"), "executionId": _s("arn:x"), "pausedAtMs": _n(NOW - 5000), **EXPIRY}
+EVENT = _s(json.dumps({"id": "e", "time": "2027-01-15T08:00:00Z"}))
+EARLY = {"id": _s("j"), "event": EVENT, "outcome": _s("FAILED"), "eventId": _s("e"), "storedAtMs": _n(NOW - 3000),
+         **EXPIRY}
+# 0.3: ClaimToken keeps the token and records the claimant, the outcome, when, and the pause's own expiry
+HANDED = dict(PAUSE, eventId=_s("e"), outcome=_s("SUCCEEDED"), handedOverAtMs=_n(NOW - 1000),
+              pauseExpiresAtMs=_n(NOW + 5000))
+LATE = dict(HANDED, pauseExpiresAtMs=_n(NOW - 2000))
+# 0.3: ClaimEarlyEvent keeps the event and adds the pause's token and execution
+CLAIMED_EARLY = dict(EARLY, token=_s("t"), executionId=_s("arn:x"), handedOverAtMs=_n(NOW - 1000))
+# 0.2's tombstones: neither token nor event, and no time of the hand-over
+TOMBSTONE_02 = {"id": _s("j"), "tokenHash": _s("h"), "executionId": _s("arn:x"), "pausedAtMs": _n(NOW - 5000),
+                "eventId": _s("e"), **EXPIRY}
+CLAIMED_EARLY_02 = {"id": _s("j"), "tokenHash": _s("h"), "executionId": _s("arn:x"), "eventId": _s("e"), **EXPIRY}
+PAUSE_01 = {"id": _s("j"), "token": _s("t"), **EXPIRY}
 
 
 @pytest.mark.parametrize("item, expected", [
     (PAUSE, dict(state=WAITING_PAUSE, paused_at_ms=NOW - 5000, execution_id="arn:x")),
     (EARLY, dict(state=EARLY_EVENT, outcome="FAILED", event_id="e", event_time="2027-01-15T08:00:00Z",
-                 stored_at_ms=NOW + 60_000 - RETENTION)),
-    (HANDED, dict(state=HANDED_OVER, handed_over_at_ms=NOW + 60_000 - RETENTION, event_came_first=False)),
-    (CLAIMED_EARLY, dict(state=HANDED_OVER, stored_at_ms=NOW + 60_000 - RETENTION, handed_over_at_ms=None,
-                         event_came_first=True)),
+                 stored_at_ms=NOW - 3000)),
+    (HANDED, dict(state=HANDED_OVER, outcome="SUCCEEDED", handed_over_at_ms=NOW - 1000, event_came_first=False,
+                  late=False)),
+    (LATE, dict(state=HANDED_OVER, late=True)),  # the event came after the pause had timed out
+    (CLAIMED_EARLY, dict(state=HANDED_OVER, outcome="FAILED", stored_at_ms=NOW - 3000, handed_over_at_ms=NOW - 1000,
+                         event_came_first=True, late=False)),
+    (TOMBSTONE_02, dict(state=HANDED_OVER, handed_over_at_ms=None, outcome=None, event_came_first=False, late=None)),
+    (CLAIMED_EARLY_02, dict(state=HANDED_OVER, stored_at_ms=None, event_came_first=True)),
     (PAUSE_01, dict(state=WAITING_PAUSE, paused_at_ms=None, execution_id=None)),  # 0.1 recorded neither
     (dict(PAUSE, expiresAtMs=_n(NOW - 1)), dict(state=EXPIRED, was=WAITING_PAUSE)),  # TTL has not deleted it yet
     (None, dict(state=UNKNOWN, expires_at_ms=None)),
 ])
 def test_read_job(item, expected):
-    job = read_job("j", item, NOW, RETENTION)
+    job = read_job("j", item, NOW)
     assert {key: getattr(job, key) for key in expected} == expected
 
 
-def test_job_lines_say_what_the_item_tells_and_what_it_does_not():
-    assert job_line(read_job("j", PAUSE_01, NOW, RETENTION), NOW) == (
-        "j: a pause is waiting, since an unknown time, until 2027-01-15T08:01:00Z (in 60 s), for an execution not "
-        "recorded (a 0.1 pause)")
-    assert job_line(read_job("j", HANDED, NOW, None), NOW) == (  # no retention known: no hand-over time
-        "j: handed over: event e was handed over (when is not known) to execution arn:x; remembered until "
-        "2027-01-15T08:01:00Z (in 60 s) (a duplicate of it is ignored until then)")
-    assert job_line(read_job("j", CLAIMED_EARLY, NOW, RETENTION), NOW).startswith(
-        "j: handed over: event e came first (stored 2027-01-14T08:01:00Z (24 h ago)) and was handed over when "
-        "execution arn:x paused;")
-    assert job_line(read_job("j", None, NOW, RETENTION), NOW, dead_letter_messages=1, stack="s").endswith(
+def test_the_summary_reads_an_early_event_without_the_event_itself():
+    projected = {key: value for key, value in EARLY.items() if key != "event"}
+    assert (item_state(projected), item_state({k: v for k, v in CLAIMED_EARLY.items() if k != "event"})) == (
+        EARLY_EVENT, HANDED_OVER)
+
+
+def test_job_lines_tell_a_success_a_failure_and_a_late_event_apart_and_say_what_the_item_does_not_tell():
+    def line(item):
+        return job_line(read_job("j", item, NOW), NOW)
+
+    assert line(HANDED) == ("j: handed over: success event e was handed over at 2027-01-15T07:59:59Z (1 s ago) to "
+                            "execution arn:x; remembered until 2027-01-15T08:01:00Z (in 60 s) (another event of this job "
+                            "is ignored until then)")
+    assert line(dict(HANDED, outcome=_s("FAILED"))).startswith(
+        "j: handed over: failure event e was handed over at 2027-01-15T07:59:59Z (1 s ago) to execution arn:x (it "
+        "failed the pause with SfnResume.JobFailed);")
+    assert line(LATE).startswith("j: handed over: success event e came at 2027-01-15T07:59:59Z (1 s ago), after the "
+                                 "pause of execution arn:x had timed out: a late event, it answered nothing;")
+    assert line(CLAIMED_EARLY).startswith("j: handed over: failure event e came first (stored 2027-01-15T07:59:57Z (3 s "
+                                          "ago)) and was handed over when execution arn:x paused;")
+    assert line(TOMBSTONE_02).startswith("j: handed over: event e was handed over (when is not known: a 0.2 item) to "
+                                         "execution arn:x;")
+    assert line(PAUSE_01) == ("j: a pause is waiting, since an unknown time, until 2027-01-15T08:01:00Z (in 60 s), for "
+                              "an execution not recorded (a 0.1 pause)")
+    assert job_line(read_job("j", None, NOW), NOW, dead_letter_messages=1, stack="s").endswith(
         "; the dead-letter queue holds 1 undelivered event (`sfn-resume redrive --stack s --dry-run` lists them)")
 
 
-def test_a_redriven_execution_is_named_for_its_event_and_new_each_time():
+def test_an_execution_is_named_for_its_event_and_new_each_time():
     first, second = execution_name("5c1b/a:b c"), execution_name("5c1b/a:b c")
     assert first != second and first.startswith("redrive-5c1b-a-b-c-")
     assert len(execution_name("x" * 200)) <= 80 and execution_name(None).startswith("redrive-event-")
+    assert execution_name("e", "resume").startswith("resume-e-")
+
+
+def test_an_event_keeps_its_id_or_is_given_one():
+    assert given_event({"id": "e", "detail": {}}) == ({"id": "e", "detail": {}}, False)
+    for event in ({"detail": {}}, {"id": "", "detail": {}}, {"id": 7}):
+        given, generated = given_event(event)
+        assert generated and len(given["id"]) == 36 and given["id"] != event.get("id")
+
+
+def test_fail_builds_a_failure_event_in_eventbridges_shape():
+    instance = Instance("s", "t", ARN, "https://q", ARN + "-Pause")
+    event = failure_event(instance, "job-1", "Ops.Cancelled", "lost")
+    assert {key: event[key] for key in ("version", "source", "detail-type", "account", "region", "resources",
+                                        "detail")} == {
+        "version": "0", "source": "sfn-resume", "detail-type": "Job Failed By Hand", "account": "123456789012",
+        "region": "cn-north-1", "resources": [], "detail": {"jobId": "job-1", "error": "Ops.Cancelled", "cause": "lost"}}
+    with pytest.raises(OperateError, match=r"--error: 'x{257}' is not allowed; expected 1 to 256 characters"):
+        check_failure("x" * 257, "")

@@ -167,7 +167,7 @@ def resume_paths(instance: Instance) -> list[list[str]]:
 #: What a hand-over always holds: the claimed token, the claiming event's id, when, and its expiry.
 HANDED_OVER_ATTRIBUTES = {"id", "token", "eventId", "handedOverAtMs", "expiresAt", "expiresAtMs"}
 #: What it keeps besides: of the pause (when it stored its token first), of the event (when it came first).
-KEPT_ATTRIBUTES = {"executionId", "pausedAtMs", "event", "outcome", "storedAtMs"}
+KEPT_ATTRIBUTES = {"executionId", "pausedAtMs", "event", "outcome", "storedAtMs", "pauseExpiresAtMs"}
 
 
 def assert_tombstone(item: dict, job_id: str, event_id: str, retention: int = DEFAULT_RETENTION) -> None:

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 
 from sfn_resume import __version__, load_config
 from sfn_resume.local.harness import Deployment
@@ -49,7 +50,7 @@ PYTHON_BLOCKS = readme_blocks("python")
 #: Sections whose commands this module runs; the others are `make` targets (checked below).
 RUN_HERE = ["Start from the catalogue", "Synthesize a template", "Splice the pause into your workflow", "Deploy",
             "Upgrading from 0.2", "Upgrading from 0.1", "Use as a nested stack", "Publish as a Service Catalog product",
-            "Check a config before you deploy", "Operating it"]
+            "Check a config before you deploy", "Operating it", "A workflow is stuck", "Tear down"]
 
 
 #: Sections whose commands another module runs.
@@ -168,6 +169,57 @@ def test_deploy_command(workdir, server):
     assert "  hand-overs remembered (duplicates of their events are ignored): 1" in lines
     assert lines[-3].startswith("8c3a5e1f0b7d4c29a6e2f9d1b4c7a035: nothing known: ")
     assert lines[-2:] == ["the dead-letter queue is empty: nothing to redrive"] * 2
+
+
+@pytest.mark.timeout(180)
+def test_stuck_workflow_commands(workdir, server):
+    """The README's job waits in its pause: status, check and redrive say why, resume hands it the event; the other
+    job has no pause yet, and its failure waits for it."""
+    run_block("Deploy", workdir, aws_env(server))
+    (translate,) = load_config(EXAMPLES / "translate" / "config.yaml").instances
+    deployment = Deployment(server, "translate-resume", stack_outputs(server.client("cloudformation"), "translate-resume"))
+    event = sample_event("translate")
+    job = event["detail"]["jobId"]
+    run = deployment.start(deployment.create_workflow("wf-stuck", translate.pathToIdPauseTask), job)
+    deployment.wait_until_paused(run, job)
+
+    lines = run_block("A workflow is stuck", workdir, aws_env(server)).splitlines()
+    assert lines[0].startswith(f"{job}: a pause is waiting, since ") and lines[0].endswith(f"for execution {run}")
+    assert "  eventPattern: matches: this event would resume the paused workflow" in lines
+    assert "the dead-letter queue is empty: nothing to redrive" in lines
+    assert lines[-2].startswith(f"{job}: resumed: event {event['id']} was handed over to the pause of execution {run}")
+    assert lines[-1].startswith("0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e: stored for the pause to come: no pause waits on this "
+                                "job yet; the failure waits until ")
+    done = deployment.wait(run)
+    assert done["status"] == "SUCCEEDED" and deployment.item(job)["eventId"]["S"] == event["id"]  # ResultPath: none
+    assert json.loads(deployment.item("0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e")["event"]["S"])["detail"]["cause"] == \
+        "job cancelled"
+
+
+@pytest.mark.timeout(180)
+def test_tear_down_commands(workdir, server):
+    """Drained as the section says (status names the waiting job, `fail` fails it), then deleted."""
+    run_block("Deploy", workdir, aws_env(server))
+    outputs = stack_outputs(server.client("cloudformation"), "translate-resume")
+    deployment, table = Deployment(server, "translate-resume", outputs), outputs["TableName"]
+    (translate,) = load_config(EXAMPLES / "translate" / "config.yaml").instances
+    run = deployment.start(deployment.create_workflow("wf-drained", translate.pathToIdPauseTask), "drain-1")
+    deployment.wait_until_paused(run, "drain-1")
+    status = subprocess.run([str(BIN / "sfn-resume"), "status", "--stack", "translate-resume"], env=aws_env(server),
+                            capture_output=True, text=True, timeout=60).stdout.splitlines()
+    assert status[1:3] == ["  pauses waiting: 1", "    on jobs drain-1"]
+    fail = re.search(r"`(sfn-resume fail [^`]*)`", README.read_text().split("## Tear down")[1])[1]
+    failed = subprocess.run(["bash", "-c", fail.replace("JOB_ID", "drain-1")], env=dict(aws_env(server), PATH=f"{BIN}:/usr/bin:/bin"),
+                            capture_output=True, text=True, timeout=60)
+    assert failed.stdout.startswith("drain-1: failed: "), failed.stderr
+    assert json.loads(deployment.wait(run)["output"])["failure"]["Cause"] == "instance removed"
+
+    lines = run_block("Tear down", workdir, aws_env(server)).splitlines()
+    assert "  pauses waiting: 0" in lines and "  early success events waiting for their pause: 0" in lines
+    with pytest.raises(ClientError) as gone:
+        server.client("cloudformation").describe_stacks(StackName="translate-resume")
+    assert gone.value.response["Error"]["Code"] == "ValidationError"
+    assert table not in server.client("dynamodb").list_tables()["TableNames"]
 
 
 @pytest.mark.timeout(240)
