@@ -103,7 +103,12 @@ def _backend(account_id: str, region_name: str):
 
 
 def _stack_of(resources_map):
-    return _backend(resources_map._account_id, resources_map._region_name).stacks.get(resources_map.stack_id)
+    """The stack of a resource map; remembered, since DeleteStack takes the stack out of the backend first."""
+    stack = _backend(resources_map._account_id, resources_map._region_name).stacks.get(resources_map.stack_id)
+    if stack is None:
+        return resources_map.__dict__.get("_sfn_resume_stack")
+    resources_map.__dict__["_sfn_resume_stack"] = stack
+    return stack
 
 
 def add_resource_event(stack, logical_id: str | None, resource_type: str | None, status: str,

@@ -58,8 +58,21 @@ def deploy_stack(
             raise StackDeployError(f"stack {name} still {status} after {timeout}s")
         time.sleep(0.05)
     if status not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
-        raise StackDeployError(f"stack {name} ended {status}: {stack.get('StackStatusReason', '')}")
+        raise StackDeployError(f"stack {name} ended {status}: {failure_reasons(cfn_client, name)}")
     return stack_outputs(cfn_client, name)
+
+
+def failure_reasons(cfn_client: Any, name: str) -> str:
+    """What failed in the stack's last operation: "<logical id> <status>: <reason>" for each *_FAILED event."""
+    events = cfn_client.describe_stack_events(StackName=name)["StackEvents"]  # newest first
+    failed = []
+    for event in events:
+        if event["LogicalResourceId"] == name and event["ResourceStatus"].endswith("_IN_PROGRESS") and \
+                event.get("ResourceStatusReason") == "User Initiated":
+            break  # the start of the last operation
+        if event["ResourceStatus"].endswith("_FAILED"):
+            failed.append(f"{event['LogicalResourceId']} {event['ResourceStatus']}: {event.get('ResourceStatusReason')}")
+    return "; ".join(reversed(failed)) or "no resource failed"
 
 
 def wait_for_execution(sfn_client: Any, execution_arn: str, timeout: float = 10.0,
