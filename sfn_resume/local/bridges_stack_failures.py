@@ -22,6 +22,7 @@ What AWS does, and where it says so:
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -406,11 +407,15 @@ def bridge_cfn_resource_events(patches: Patches) -> None:
     from moto.cloudformation import parsing
     from moto.cloudformation.parsing import ResourceMap
 
+    from moto.cloudformation.models import Stack
+
     original_create = parsing.parse_and_create_resource
 
     def parse_and_create_resource(logical_id, resource_json, resources_map, account_id, region_name):
         condition = resource_json.get("Condition")
-        if condition and not resources_map.lazy_condition_map[condition]:
+        if (condition and not resources_map.lazy_condition_map[condition]) or \
+                parsing.resource_class_from_type(resource_json.get("Type", "")) is None:
+            # not created: a false condition, or a type moto skips (AWS::SQS::QueuePolicy)
             return original_create(logical_id, resource_json, resources_map, account_id, region_name)
         stack, resource_type = _stack_of(resources_map), resource_json.get("Type")
         add_resource_event(stack, logical_id, resource_type, "CREATE_IN_PROGRESS")
@@ -444,6 +449,54 @@ def bridge_cfn_resource_events(patches: Patches) -> None:
             raise
         add_resource_event(stack, *ids, "DELETE_COMPLETE", physical_id=physical_id)
 
+    original_stack_event = Stack._add_stack_event
+
+    def _add_stack_event(self, resource_status, resource_status_reason=None, resource_properties=None):
+        original_stack_event(self, resource_status, resource_status_reason, resource_properties)
+        if resource_status == "CREATE_IN_PROGRESS":  # moto records it after creating what the exports need
+            started = self.events.pop()
+            first_resource = next((i for i, e in enumerate(self.events) if e.logical_resource_id != self.name),
+                                  len(self.events))
+            self.events.insert(first_resource, started)
+
     patches.set(parsing, "parse_and_create_resource", parse_and_create_resource)
     patches.set(parsing, "parse_and_update_resource", parse_and_update_resource)
     patches.set(ResourceMap, "_delete_resource", _delete_resource)
+    patches.set(Stack, "_add_stack_event", _add_stack_event)
+
+
+_SUB_PLACEHOLDER = re.compile(r"\$\{([^}!][^}]*)\}")
+
+
+def sub_references(node: Any) -> list[str]:
+    """The names `Fn::Sub` strings refer to (`${NameSuffix}`; `${Logical.Attr}` gives `Logical`), at any depth;
+    the list form's own variables are not references, and `${!Literal}` is text."""
+    if isinstance(node, list):
+        return [name for item in node for name in sub_references(item)]
+    if not isinstance(node, dict):
+        return []
+    if "Fn::Sub" not in node:
+        return [name for value in node.values() for name in sub_references(value)]
+    text, variables = (node["Fn::Sub"] + [{}])[:2] if isinstance(node["Fn::Sub"], list) else (node["Fn::Sub"], {})
+    names = [name.split(".")[0] for name in _SUB_PLACEHOLDER.findall(text) if name not in variables]
+    return names + sub_references(list(variables.values()))
+
+
+@bridge("cfn-sub-parameter-references", gap="31: an update that changes a Parameter used only inside Fn::Sub "
+                                              "(`!Sub SfnResume-${NameSuffix}`) updates none of the resources "
+                                              "that use it, and reports UPDATE_COMPLETE")
+def bridge_cfn_sub_parameter_references(patches: Patches) -> None:
+    """Count a `${Parameter}` inside `Fn::Sub` as a reference to that Parameter, as CloudFormation does when it
+    decides which resources an update changes.
+
+    When the template text is the same, moto updates only the resources that `Ref` a changed Parameter
+    (`get_references_from_template` sees `Ref` alone), so a new NameSuffix left every name as it was.
+    """
+    from moto.cloudformation import parsing
+
+    original = parsing.get_references_from_template
+
+    def get_references_from_template(template):
+        return original(template) + sub_references(template)
+
+    patches.set(parsing, "get_references_from_template", get_references_from_template)

@@ -53,6 +53,7 @@ GAP_TESTS = {
     "cfn-replacement": "test_gap_28_replacement_of_a_custom_named_resource",
     "cfn-resource-events": "test_gap_29_resource_events",
     "events-test-event-pattern": "test_gap_30_test_event_pattern",
+    "cfn-sub-parameter-references": "test_gap_31_parameter_used_in_fn_sub",
 }
 
 
@@ -780,3 +781,25 @@ def test_gap_30_test_event_pattern(aws):
         events.test_event_pattern(EventPattern='{"source": "my.app"}', Event=json.dumps(event))
     with pytest.raises(botocore.exceptions.ClientError, match="ValidationException.*lacks id"):
         events.test_event_pattern(EventPattern=matching, Event=json.dumps({"source": "my.app"}))
+
+
+_GREETING_MACHINE = {
+    "Parameters": {"Who": {"Type": "String"}},
+    "Resources": {"Machine": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+        "RoleArn": ROLE_ARN, "DefinitionSubstitutions": {"Greeting": {"Fn::Sub": "hello ${Who}"}},
+        "Definition": {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "${Greeting}", "End": True}}}}}},
+    "Outputs": {"MachineArn": {"Value": {"Ref": "Machine"}}},
+}
+
+
+def test_gap_31_parameter_used_in_fn_sub(aws, cfn, sfn):
+    def greeting(stack: str, who: str) -> str:
+        arn = deploy_stack(cfn, stack, _GREETING_MACHINE, {"Who": who})["MachineArn"]
+        return json.loads(sfn.describe_state_machine(stateMachineArn=arn)["definition"])["States"]["P"]["Result"]
+
+    with without(["cfn-sub-parameter-references"]):
+        assert greeting("plain", "a") == "hello a"
+        assert greeting("plain", "b") == "hello a"  # UPDATE_COMPLETE, nothing updated
+
+    assert greeting("bridged", "a") == "hello a"
+    assert greeting("bridged", "b") == "hello b"
