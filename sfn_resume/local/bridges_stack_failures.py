@@ -22,7 +22,6 @@ What AWS does, and where it says so:
 """
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Any
 
@@ -465,38 +464,102 @@ def bridge_cfn_resource_events(patches: Patches) -> None:
     patches.set(Stack, "_add_stack_event", _add_stack_event)
 
 
-_SUB_PLACEHOLDER = re.compile(r"\$\{([^}!][^}]*)\}")
+#: What the emulator's update of each type applies ("*": every property, moto creates the resource again); a change
+#: of any other property fails the update (`UNAPPLIED_CHANGE`). The name and type of a state machine are refused
+#: before (`bridge_cfn_replacement`).
+APPLIED_ON_UPDATE: dict[str, Any] = {
+    "AWS::StepFunctions::StateMachine": {"Definition", "DefinitionString", "DefinitionSubstitutions", "RoleArn",
+                                         "LoggingConfiguration", "TracingConfiguration", "EncryptionConfiguration",
+                                         "StateMachineName", "StateMachineType"},
+    "AWS::Events::Rule": "*", "AWS::SNS::Topic": "*", "AWS::CloudWatch::Alarm": "*", "AWS::CloudWatch::Dashboard": "*",
+    "AWS::CloudFormation::Stack": "*",
+    "AWS::SQS::Queue": {"VisibilityTimeout", "ReceiveMessageWaitTimeSeconds"},
+}
+#: Settings the emulator does not enforce at create either (IAM, KMS keys, point-in-time recovery, log retention):
+#: a change of them is let through unapplied, as the README's table of differences says.
+NOT_EMULATED: dict[str, Any] = {
+    "AWS::IAM::Role": "*", "AWS::IAM::ManagedPolicy": "*", "AWS::IAM::Policy": "*", "AWS::SQS::QueuePolicy": "*",
+    "AWS::SQS::Queue": {"KmsMasterKeyId", "SqsManagedSseEnabled", "KmsDataKeyReusePeriodSeconds"},
+    "AWS::DynamoDB::Table": {"SSESpecification", "PointInTimeRecoverySpecification"},
+    "AWS::Logs::LogGroup": {"RetentionInDays", "KmsKeyId"},
+}
+#: Not AWS's behaviour: the emulator's own refusal of a change it would not apply.
+UNAPPLIED_CHANGE = ("The emulator (moto 5.2.5) cannot apply a change of {properties} to {type} {logical_id} in "
+                    "place; AWS does.")
 
 
-def sub_references(node: Any) -> list[str]:
-    """The names `Fn::Sub` strings refer to (`${NameSuffix}`; `${Logical.Attr}` gives `Logical`), at any depth;
-    the list form's own variables are not references, and `${!Literal}` is text."""
-    if isinstance(node, list):
-        return [name for item in node for name in sub_references(item)]
-    if not isinstance(node, dict):
-        return []
-    if "Fn::Sub" not in node:
-        return [name for value in node.values() for name in sub_references(value)]
-    text, variables = (node["Fn::Sub"] + [{}])[:2] if isinstance(node["Fn::Sub"], list) else (node["Fn::Sub"], {})
-    names = [name.split(".")[0] for name in _SUB_PLACEHOLDER.findall(text) if name not in variables]
-    return names + sub_references(list(variables.values()))
+def _covers(table: dict[str, Any], resource_type: str, prop: str) -> bool:
+    listed = table.get(resource_type, ())
+    return listed == "*" or prop in listed
 
 
-@bridge("cfn-sub-parameter-references", gap="31: an update that changes a Parameter used only inside Fn::Sub "
-                                              "(`!Sub SfnResume-${NameSuffix}`) updates none of the resources "
-                                              "that use it, and reports UPDATE_COMPLETE")
-def bridge_cfn_sub_parameter_references(patches: Patches) -> None:
-    """Count a `${Parameter}` inside `Fn::Sub` as a reference to that Parameter, as CloudFormation does when it
-    decides which resources an update changes.
+@bridge("cfn-update-every-change", gap="31: an update applies only what the template's text or a Ref'd Parameter "
+                                         "changed: a Parameter inside Fn::Sub (`SfnResume-${NameSuffix}`) or "
+                                         "behind Fn::If changes nothing, a resource whose Condition turns false "
+                                         "stays, one whose turns true is not created, and an update handler "
+                                         "ignores what it does not know (a queue's retention)")
+def bridge_cfn_update_every_change(patches: Patches) -> None:
+    """Decide what an update changes as CloudFormation does, from the resolved properties and conditions of the old
+    and new stack: a resource whose condition turns false is deleted, one whose turns true is created, one whose
+    resolved properties differ is updated; and fail the update (before anything changes) when a changed property
+    is one the emulator's update handler would not apply (`APPLIED_ON_UPDATE`, `NOT_EMULATED`).
 
-    When the template text is the same, moto updates only the resources that `Ref` a changed Parameter
-    (`get_references_from_template` sees `Ref` alone), so a new NameSuffix left every name as it was.
+    moto compares the template text and, when that is the same, looks for a `Ref` to a changed Parameter: a new
+    NameSuffix (used in `Fn::Sub` only) changed no name, `CreateAlarms=false` left the alarms and their topic,
+    `CreateDashboard=true` created no dashboard, and a queue kept its old `MessageRetentionPeriod` (its handler
+    applies two properties), all under UPDATE_COMPLETE.
     """
-    from moto.cloudformation import parsing
+    from moto.cloudformation.parsing import ResourceMap, clean_json
 
-    original = parsing.get_references_from_template
+    original_diff = ResourceMap.build_resource_diff
 
-    def get_references_from_template(template):
-        return original(template) + sub_references(template)
+    def build_resource_diff(self, other_template, parameters=None):
+        actions = original_diff(self, other_template, parameters)
+        try:
+            preview = _Preview(self, other_template, parameters)
+        except Exception:  # moto cannot read these parameters: leave the update to moto
+            return actions
+        listed = {name for names in actions.values() for name in names}
+        changed: dict[str, list[str]] = {}
+        for logical_id, new_json in other_template["Resources"].items():
+            old_json = self._resource_json_map.get(logical_id)
+            if old_json is None or old_json.get("Type") != new_json.get("Type"):
+                continue
+            condition = new_json.get("Condition")
+            wanted = not condition or bool(preview.map.lazy_condition_map[condition])
+            created = self._parsed_resources.get(logical_id) is not None
+            if created and not wanted and logical_id not in listed:
+                actions["Remove"].append(logical_id)
+                self.__dict__.setdefault("_sfn_resume_turned_off", set()).add(logical_id)
+            elif not created and wanted and logical_id not in listed:
+                actions["Add"].append(logical_id)
+            elif created and wanted:
+                old, new = (old_json.get("Properties") or {}), (new_json.get("Properties") or {})
+                props = [p for p in set(old) | set(new)
+                         if clean_json(old.get(p), self) != preview.value(new.get(p))]
+                if props:
+                    changed[logical_id] = sorted(props)
+                    if logical_id not in actions["Modify"]:
+                        actions["Modify"].append(logical_id)
+        self.__dict__["_sfn_resume_changed"] = changed
+        return actions
 
-    patches.set(parsing, "get_references_from_template", get_references_from_template)
+    original_update = ResourceMap.update
+
+    def update(self, template, parameters=None):
+        self.build_resource_diff(template, parameters)
+        for logical_id, props in self.__dict__.pop("_sfn_resume_changed", {}).items():
+            resource_type = template["Resources"][logical_id]["Type"]
+            replaced = {path[0] for path in create_only_properties(resource_type)}  # bridge_cfn_replacement's
+            unapplied = [p for p in props if p not in replaced and not _covers(APPLIED_ON_UPDATE, resource_type, p)
+                         and not _covers(NOT_EMULATED, resource_type, p)]
+            if unapplied:
+                raise UpdateRefused(logical_id, resource_type, UNAPPLIED_CHANGE.format(
+                    properties=", ".join(unapplied), type=resource_type, logical_id=logical_id))
+        result = original_update(self, template, parameters)
+        for logical_id in self.__dict__.pop("_sfn_resume_turned_off", set()):
+            self._parsed_resources.pop(logical_id, None)  # deleted: its condition is false now
+        return result
+
+    patches.set(ResourceMap, "build_resource_diff", build_resource_diff)
+    patches.set(ResourceMap, "update", update)

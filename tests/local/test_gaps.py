@@ -53,7 +53,7 @@ GAP_TESTS = {
     "cfn-replacement": "test_gap_28_replacement_of_a_custom_named_resource",
     "cfn-resource-events": "test_gap_29_resource_events",
     "events-test-event-pattern": "test_gap_30_test_event_pattern",
-    "cfn-sub-parameter-references": "test_gap_31_parameter_used_in_fn_sub",
+    "cfn-update-every-change": "test_gap_31_update_every_change",
 }
 
 
@@ -783,6 +783,7 @@ def test_gap_30_test_event_pattern(aws):
         events.test_event_pattern(EventPattern=matching, Event=json.dumps({"source": "my.app"}))
 
 
+
 _GREETING_MACHINE = {
     "Parameters": {"Who": {"Type": "String"}},
     "Resources": {"Machine": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
@@ -791,15 +792,44 @@ _GREETING_MACHINE = {
     "Outputs": {"MachineArn": {"Value": {"Ref": "Machine"}}},
 }
 
+_CONDITIONAL_QUEUE = {
+    "Parameters": {"Enabled": {"Type": "String"}, "Retention": {"Type": "Number", "Default": 60}},
+    "Conditions": {"IsEnabled": {"Fn::Equals": [{"Ref": "Enabled"}, "yes"]}},
+    "Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Condition": "IsEnabled", "Properties": {
+        "QueueName": "conditional", "MessageRetentionPeriod": {"Ref": "Retention"}}}},
+}
 
-def test_gap_31_parameter_used_in_fn_sub(aws, cfn, sfn):
+
+def test_gap_31_update_every_change(aws, cfn, sfn):
+    sqs = aws.client("sqs")
+
     def greeting(stack: str, who: str) -> str:
         arn = deploy_stack(cfn, stack, _GREETING_MACHINE, {"Who": who})["MachineArn"]
         return json.loads(sfn.describe_state_machine(stateMachineArn=arn)["definition"])["States"]["P"]["Result"]
 
-    with without(["cfn-sub-parameter-references"]):
-        assert greeting("plain", "a") == "hello a"
-        assert greeting("plain", "b") == "hello a"  # UPDATE_COMPLETE, nothing updated
+    def queues() -> list[str]:
+        return [url.rsplit("/", 1)[1] for url in sqs.list_queues().get("QueueUrls", [])]
 
-    assert greeting("bridged", "a") == "hello a"
-    assert greeting("bridged", "b") == "hello b"
+    def retention() -> str:
+        url = sqs.get_queue_url(QueueName="conditional")["QueueUrl"]
+        return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["MessageRetentionPeriod"])[
+            "Attributes"]["MessageRetentionPeriod"]
+
+    with without(["cfn-update-every-change"]):
+        assert (greeting("plain", "a"), greeting("plain", "b")) == ("hello a", "hello a")  # nothing updated
+        deploy_stack(cfn, "plain-queue", _CONDITIONAL_QUEUE, {"Enabled": "yes"})
+        deploy_stack(cfn, "plain-queue", _CONDITIONAL_QUEUE, {"Enabled": "yes", "Retention": 120})
+        assert retention() == "60"  # UPDATE_COMPLETE, not applied
+        deploy_stack(cfn, "plain-queue", _CONDITIONAL_QUEUE, {"Enabled": "no", "Retention": 120})
+        assert queues() == ["conditional"]  # its condition is false, it stays
+        cfn.delete_stack(StackName="plain-queue")
+
+    assert (greeting("bridged", "a"), greeting("bridged", "b")) == ("hello a", "hello b")
+    deploy_stack(cfn, "bridged-queue", _CONDITIONAL_QUEUE, {"Enabled": "yes"})
+    with pytest.raises(StackDeployError, match="UPDATE_ROLLBACK_COMPLETE: Queue UPDATE_FAILED: The emulator "
+                                               "[(]moto 5.2.5[)] cannot apply a change of MessageRetentionPeriod"):
+        deploy_stack(cfn, "bridged-queue", _CONDITIONAL_QUEUE, {"Enabled": "yes", "Retention": 120})
+    deploy_stack(cfn, "bridged-queue", _CONDITIONAL_QUEUE, {"Enabled": "no"})
+    assert queues() == []  # deleted: its condition turned false
+    deploy_stack(cfn, "bridged-queue", _CONDITIONAL_QUEUE, {"Enabled": "yes"})
+    assert queues() == ["conditional"]  # created again
