@@ -1,4 +1,5 @@
-"""Bridges that make moto 5.2.5's CloudFormation fail where AWS fails, and say why in the stack's events.
+"""Bridges that make moto 5.2.5's CloudFormation fail where AWS fails, update what AWS updates, and say why in the
+stack's events.
 
 What AWS does, and where it says so:
 - "Resource names must be unique across all your active stacks" and "You can't perform an update that causes a
@@ -17,6 +18,11 @@ What AWS does, and where it says so:
   stack holds gives "<name> already exists in stack <stack id>" (the message users report, e.g.
   https://github.com/aws-samples/eb-php-wordpress/issues/25); a nested stack that fails fails its parent with
   "Embedded stack <id> was not successfully created: ..." (https://github.com/rubyonjets/jets/issues/689).
+- An update changes the resources whose properties differ from what the stack has ("Understand update behaviors of
+  stack resources", https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html),
+  and conditions are evaluated again at each update: a resource whose condition is now true is created, one whose
+  is false deleted ("Conditions syntax",
+  https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/conditions-section-structure.html).
 - `DescribeStackEvents` lists an event per resource and status (CREATE_IN_PROGRESS, CREATE_COMPLETE,
   CREATE_FAILED with its reason, UPDATE_*, DELETE_*), newest first (API reference, StackEvent).
 """

@@ -153,3 +153,27 @@ def test_test_event_pattern_answers_with_the_instance_pattern(emulator):
     assert result(parameters["EventPattern"], success) is True
     assert result(parameters["EventPattern"], failure) is False
     assert result(parameters["FailureEventPattern"], failure) is True
+
+
+def test_an_update_turning_the_alarms_off_and_the_dashboard_on_is_applied(emulator):
+    name = uid()
+    deploy_instance(emulator, name=name)
+    cloudwatch, sns = emulator.client("cloudwatch"), emulator.client("sns")
+
+    def alarms() -> list[str]:
+        return sorted(a["AlarmName"] for a in cloudwatch.describe_alarms(
+            AlarmNamePrefix=f"SfnResume-E2e{name}-")["MetricAlarms"])
+
+    def topics() -> list[str]:
+        return [t["TopicArn"].rsplit(":", 1)[1] for t in sns.list_topics()["Topics"] if f"E2e{name}-" in t["TopicArn"]]
+
+    def dashboards() -> list[str]:
+        return [d["DashboardName"] for d in cloudwatch.list_dashboards(
+            DashboardNamePrefix=f"SfnResume-E2e{name}")["DashboardEntries"]]
+
+    assert (alarms(), topics(), dashboards()) == (
+        [f"SfnResume-E2e{name}-EventsUndelivered", f"SfnResume-E2e{name}-RunsFailed"], [f"SfnResume-E2e{name}-Alarms"],
+        [])
+    deploy_instance(emulator, name=name, CreateAlarms="false", CreateDashboard="true")
+    assert stack(emulator, f"e2e-{name}")["StackStatus"] == "UPDATE_COMPLETE"
+    assert (alarms(), topics(), dashboards()) == ([], [], [f"SfnResume-E2e{name}"])
