@@ -134,6 +134,9 @@ def roll_back_create(backend, stack, failure: ResourceFailed) -> None:
     """After a failed create: delete what the stack created, keep no outputs or exports, end ROLLBACK_COMPLETE."""
     from moto.cloudformation.parsing import OutputMap
 
+    if not any(e.logical_resource_id == stack.name and e.resource_status == "CREATE_IN_PROGRESS" for e in stack.events):
+        # moto starts the create after the exports, whose resources it creates first: one of those failed
+        stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
     add_resource_event(stack, failure.logical_id, failure.resource_type, "CREATE_FAILED", failure.reason)
     stack.status = "ROLLBACK_IN_PROGRESS"
     stack._add_stack_event("ROLLBACK_IN_PROGRESS",

@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 TERMINAL_STACK_SUFFIXES = ("_COMPLETE", "_FAILED")
 EXECUTION_TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+OPERATION_STARTS = ("CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "DELETE_IN_PROGRESS")
 
 
 class StackDeployError(RuntimeError):
@@ -67,8 +68,7 @@ def failure_reasons(cfn_client: Any, name: str) -> str:
     events = cfn_client.describe_stack_events(StackName=name)["StackEvents"]  # newest first
     failed = []
     for event in events:
-        if event["LogicalResourceId"] == name and event["ResourceStatus"].endswith("_IN_PROGRESS") and \
-                event.get("ResourceStatusReason") == "User Initiated":
+        if event["LogicalResourceId"] == name and event["ResourceStatus"] in OPERATION_STARTS:
             break  # the start of the last operation
         if event["ResourceStatus"].endswith("_FAILED"):
             failed.append(f"{event['LogicalResourceId']} {event['ResourceStatus']}: {event.get('ResourceStatusReason')}")

@@ -177,3 +177,29 @@ def test_an_update_turning_the_alarms_off_and_the_dashboard_on_is_applied(emulat
     deploy_instance(emulator, name=name, CreateAlarms="false", CreateDashboard="true")
     assert stack(emulator, f"e2e-{name}")["StackStatus"] == "UPDATE_COMPLETE"
     assert (alarms(), topics(), dashboards()) == ([], [], [f"SfnResume-E2e{name}"])
+
+
+def test_a_nested_stack_that_fails_fails_its_parent(in_process_emulator):
+    """A child stack (TemplateURL in S3, as `aws cloudformation package` writes it) whose queue name another stack
+    holds: the child rolls back and is deleted, the parent fails on it and rolls back."""
+    aws = in_process_emulator
+    cfn, s3 = aws.client("cloudformation"), aws.client("s3")
+    queue = {"Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "held"}}}}
+    cfn.create_stack(StackName="holder", TemplateBody=json.dumps(queue))
+    s3.create_bucket(Bucket="artifacts")
+    s3.put_object(Bucket="artifacts", Key="child.json", Body=json.dumps(queue).encode())
+    parent = {"Resources": {"Child": {"Type": "AWS::CloudFormation::Stack", "Properties": {
+        "TemplateURL": "https://artifacts.s3.amazonaws.com/child.json"}}}}
+    cfn.create_stack(StackName="parent", TemplateBody=json.dumps(parent))
+
+    assert stack(aws, "parent")["StackStatus"] == "ROLLBACK_COMPLETE"
+    [failed] = [e for e in stack_events(aws, "parent") if e["ResourceStatus"] == "CREATE_FAILED"]
+    assert failed["LogicalResourceId"] == "Child"
+    assert failed["ResourceStatusReason"].startswith("Embedded stack arn:aws:cloudformation:")
+    assert failed["ResourceStatusReason"].endswith(
+        "was not successfully created: The following resource(s) failed to create: [Queue]. "
+        "Rollback requested by user.")
+    children = [s for s in cfn.list_stacks()["StackSummaries"] if s["StackName"] not in ("holder", "parent")]
+    assert [s["StackStatus"] for s in children] == ["DELETE_COMPLETE"]
+    assert stack(aws, "holder")["StackStatus"] == "CREATE_COMPLETE"
+    assert [url.rsplit("/", 1)[1] for url in aws.client("sqs").list_queues()["QueueUrls"]] == ["held"]
