@@ -13,8 +13,9 @@ What AWS does, and where it says so:
 - A resource that fails to create fails the stack: the resource is CREATE_FAILED with the reason, the stack goes
   ROLLBACK_IN_PROGRESS ("The following resource(s) failed to create: [X]. Rollback requested by user."), deletes
   what it created, and ends ROLLBACK_COMPLETE; a failed update ends UPDATE_ROLLBACK_COMPLETE with every resource
-  as before ("Monitor and roll back stack operations", CloudFormation User Guide,
-  https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-rollback-triggers.html). A name another
+  as before (the states: CloudFormation API reference, RollbackStack,
+  https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_RollbackStack.html; how they follow each
+  other: https://github.com/rvedotrc/aws-cloudformation-stack-states). A name another
   stack holds gives "<name> already exists in stack <stack id>" (the message users report, e.g.
   https://github.com/aws-samples/eb-php-wordpress/issues/25); a nested stack that fails fails its parent with
   "Embedded stack <id> was not successfully created: ..." (https://github.com/rubyonjets/jets/issues/689).
@@ -408,29 +409,32 @@ def bridge_cfn_replacement(patches: Patches) -> None:
 @bridge("cfn-resource-events", gap="29: DescribeStackEvents lists only the stack's own events, none per resource")
 def bridge_cfn_resource_events(patches: Patches) -> None:
     """Record CREATE_IN_PROGRESS/CREATE_COMPLETE, UPDATE_IN_PROGRESS/UPDATE_COMPLETE and
-    DELETE_IN_PROGRESS/DELETE_COMPLETE (or *_FAILED with the reason) for each resource, with its logical and
-    physical ids. The failure that fails the stack is recorded where it is handled (`roll_back_create`,
-    `roll_back_update`), with CloudFormation's reason.
+    DELETE_IN_PROGRESS/DELETE_COMPLETE (or DELETE_FAILED with the reason) for each resource, with its logical and
+    physical ids, after the stack's own CREATE_IN_PROGRESS. The failure that fails the stack is recorded where it
+    is handled (`roll_back_create`, `roll_back_update`), with CloudFormation's reason.
+
+    moto records only the stack's own events, and `describe-stack-events` after a failure says nothing of why.
     """
     from moto.cloudformation import parsing
-    from moto.cloudformation.parsing import ResourceMap
-
     from moto.cloudformation.models import Stack
+    from moto.cloudformation.parsing import ResourceMap
 
     original_create = parsing.parse_and_create_resource
 
     def parse_and_create_resource(logical_id, resource_json, resources_map, account_id, region_name):
-        condition = resource_json.get("Condition")
-        if (condition and not resources_map.lazy_condition_map[condition]) or \
-                parsing.resource_class_from_type(resource_json.get("Type", "")) is None:
-            # not created: a false condition, or a type moto skips (AWS::SQS::QueuePolicy)
-            return original_create(logical_id, resource_json, resources_map, account_id, region_name)
+        # recorded once the resource exists (or failed), so a dependency moto creates on the way is recorded
+        # first, as CloudFormation, which creates in dependency order, records it; None: not created (a false
+        # condition, a type moto skips)
         stack, resource_type = _stack_of(resources_map), resource_json.get("Type")
-        add_resource_event(stack, logical_id, resource_type, "CREATE_IN_PROGRESS")
-        resource = original_create(logical_id, resource_json, resources_map, account_id, region_name)
+        try:
+            resource = original_create(logical_id, resource_json, resources_map, account_id, region_name)
+        except Exception:
+            add_resource_event(stack, logical_id, resource_type, "CREATE_IN_PROGRESS")
+            raise
         if resource is not None:
-            add_resource_event(stack, logical_id, resource_type, "CREATE_COMPLETE",
-                               physical_id=str(getattr(resource, "physical_resource_id", "") or ""))
+            physical_id = str(getattr(resource, "physical_resource_id", "") or "")
+            add_resource_event(stack, logical_id, resource_type, "CREATE_IN_PROGRESS")
+            add_resource_event(stack, logical_id, resource_type, "CREATE_COMPLETE", physical_id=physical_id)
         return resource
 
     original_update = parsing.parse_and_update_resource
