@@ -186,7 +186,8 @@ def bridge_cfn_failed_operations_roll_back(patches: Patches) -> None:
     moto lets the service's exception out of CreateStack/ExecuteChangeSet (DynamoDB's `ResourceInUseException`, a
     JSON body in CloudFormation's XML API, which the AWS CLI reports as "invalid XML received"), keeps the stack in
     CREATE_PENDING/REVIEW_IN_PROGRESS, and keeps what it had created. Template errors (moto's `ValidationError`)
-    stay errors of the call, as on AWS.
+    stay errors of the call, as on AWS. A stack in ROLLBACK_COMPLETE can only be deleted: moto refuses UpdateStack
+    on it, and now a change set of type UPDATE too (what `aws cloudformation deploy` tries next).
     """
     from moto.cloudformation.exceptions import CloudFormationError
     from moto.cloudformation.models import ChangeSet, CloudFormationBackend, Stack
@@ -253,6 +254,13 @@ def bridge_cfn_failed_operations_roll_back(patches: Patches) -> None:
         except RolledBack:
             return EmptyResult()
 
+    original_create_change_set = CloudFormationResponse.create_change_set
+
+    def create_change_set(self):
+        if self._get_param("ChangeSetType", "CREATE") == "UPDATE":
+            self._validate_status(self.cloudformation_backend.get_stack(self._get_param("StackName")))
+        return original_create_change_set(self)
+
     original_nested = Stack.create_from_cloudformation_json.__func__
 
     def create_nested(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
@@ -269,6 +277,7 @@ def bridge_cfn_failed_operations_roll_back(patches: Patches) -> None:
     patches.set(Stack, "update", update)
     patches.set(ChangeSet, "apply", apply)
     patches.set(CloudFormationResponse, "execute_change_set", execute_change_set)
+    patches.set(CloudFormationResponse, "create_change_set", create_change_set)
     patches.set(Stack, "create_from_cloudformation_json", classmethod(create_nested))
 
 
