@@ -175,17 +175,18 @@ def roll_back_update(stack, failure: ResourceFailed, template: dict, parameters:
     stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
 
 
-@bridge("cfn-failed-operations-roll-back", gap="26: a resource that fails to create leaves the stack CREATE_PENDING "
-                                                 "(REVIEW_IN_PROGRESS through a change set) and the service's JSON "
-                                                 "error breaks the XML response ('invalid XML received')")
+@bridge("cfn-failed-operations-roll-back", gap="26: a resource that fails to create leaves the stack stuck "
+                                                 "(CREATE_IN_PROGRESS, CREATE_PENDING, or REVIEW_IN_PROGRESS through "
+                                                 "a change set) with what it created, and the service's JSON error "
+                                                 "breaks the XML response ('invalid XML received')")
 def bridge_cfn_failed_operations_roll_back(patches: Patches) -> None:
     """Fail a stack operation as CloudFormation does: the call succeeds, the resource is *_FAILED with its reason,
     the stack rolls back (ROLLBACK_COMPLETE after a create, without outputs or exports; UPDATE_ROLLBACK_COMPLETE
     after an update) and a nested stack that fails fails its parent.
 
     moto lets the service's exception out of CreateStack/ExecuteChangeSet (DynamoDB's `ResourceInUseException`, a
-    JSON body in CloudFormation's XML API, which the AWS CLI reports as "invalid XML received"), keeps the stack in
-    CREATE_PENDING/REVIEW_IN_PROGRESS, and keeps what it had created. Template errors (moto's `ValidationError`)
+    JSON body in CloudFormation's XML API, which the AWS CLI reports as "invalid XML received"), leaves the stack in
+    CREATE_IN_PROGRESS (CREATE_PENDING, REVIEW_IN_PROGRESS), and keeps what it had created. Template errors (moto's `ValidationError`)
     stay errors of the call, as on AWS. A stack in ROLLBACK_COMPLETE can only be deleted: moto refuses UpdateStack
     on it, and now a change set of type UPDATE too (what `aws cloudformation deploy` tries next).
     """
