@@ -20,6 +20,7 @@ from sfn_resume.local import (  # noqa: F401 (each module registers its bridges)
     bridges_events,
     bridges_jsonata,
     bridges_restarts,
+    bridges_stack_failures,
     bridges_stepfunctions,
 )
 from sfn_resume.local.patching import (
@@ -83,9 +84,20 @@ def stop_running_executions() -> None:
                                 callback_id=callback_id, error="SfnResume.EmulatorStopped", cause=None))
 
 
+def isolate_environment(region: str) -> None:
+    """Leave boto3 nothing but the in-process emulator: no AWS_* variable of the shell (`sfn-resume local`'s
+    AWS_ENDPOINT_URL would send every call to that server instead, AWS_PROFILE to a real account), no config or
+    credentials file (a profile can name an endpoint too); fake credentials and `region` instead."""
+    for key in [key for key in os.environ if key.startswith("AWS_")]:
+        del os.environ[key]
+    os.environ.update(FAKE_CREDENTIALS, AWS_DEFAULT_REGION=region, AWS_CONFIG_FILE=os.devnull,
+                      AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+
+
 @contextlib.contextmanager
 def local_aws(region: str = "us-east-1") -> Iterator[LocalAws]:
-    """moto's `mock_aws` with state machine execution on, all bridges installed and fake credentials set.
+    """moto's `mock_aws` with state machine execution on, all bridges installed, and an environment that reaches
+    nothing else (`isolate_environment`).
 
         with local_aws() as aws:
             cfn = aws.client("cloudformation")
@@ -93,8 +105,8 @@ def local_aws(region: str = "us-east-1") -> Iterator[LocalAws]:
     require_pinned_moto()
     from moto import mock_aws
 
-    environment = dict(FAKE_CREDENTIALS, AWS_DEFAULT_REGION=region)
-    with mock.patch.dict(os.environ, environment):
+    with mock.patch.dict(os.environ):
+        isolate_environment(region)
         with mock_aws(config=EXECUTE_STATE_MACHINES):
             undo = install_bridges()
             try:

@@ -1,5 +1,5 @@
 """Bridges for moto 5.2.5's EventBridge: Step Functions targets with AWS InputTransformer semantics, DLQ,
-and `EventPattern` given as JSON text in CloudFormation (gaps 3 and 5 in docs/EMULATOR.md).
+and `EventPattern` given as JSON text in CloudFormation (gaps 3 and 5 in docs/EMULATOR.md); TestEventPattern.
 
 moto's own pattern matching (`moto.events.models.EventPattern`) is kept: only delivery is bridged.
 """
@@ -172,3 +172,36 @@ def bridge_cfn_event_pattern_string(patches: Patches) -> None:
         return original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
 
     patches.set(Rule, "create_from_cloudformation_json", classmethod(create))
+
+
+#: The fields TestEventPattern requires of the event (EventBridge API reference, TestEventPattern,
+#: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_TestEventPattern.html).
+TEST_EVENT_REQUIRED = ("id", "account", "source", "time", "region", "resources", "detail-type")
+
+
+@bridge("events-test-event-pattern", gap="39: TestEventPattern is a stub: an empty body, no `Result`")
+def bridge_events_test_event_pattern(patches: Patches) -> None:
+    """Answer TestEventPattern as EventBridge does, `{"Result": true|false}`, with moto's own pattern matcher (the
+    one its rules use): an invalid pattern is `InvalidEventPatternException`, an event that is not JSON or lacks
+    one of `TEST_EVENT_REQUIRED` a `ValidationException`.
+
+    moto's handler is `pass` (HTTP 200, empty body): boto3 gives `{}` and `aws events test-event-pattern` prints
+    nothing, so a pattern cannot be tried against a sample event in the emulator.
+    """
+    from moto.events.exceptions import ValidationException
+    from moto.events.models import EventPattern, EventPatternParser
+    from moto.events.responses import EventsHandler
+
+    def test_event_pattern(self):
+        pattern = EventPattern(self._get_param("EventPattern"),
+                               EventPatternParser(self._get_param("EventPattern")).parse())
+        try:
+            event = json.loads(self._get_param("Event") or "")
+        except json.JSONDecodeError:
+            raise ValidationException("Parameter Event is not valid: it is not JSON.") from None
+        missing = [field for field in TEST_EVENT_REQUIRED if not isinstance(event, dict) or field not in event]
+        if missing:
+            raise ValidationException(f"Parameter Event is not valid: it lacks {', '.join(missing)}.")
+        return json.dumps({"Result": pattern.matches_event(event)}), self.response_headers
+
+    patches.set(EventsHandler, "test_event_pattern", test_event_pattern)

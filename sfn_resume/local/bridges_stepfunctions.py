@@ -40,13 +40,22 @@ def definition_from_properties(properties: dict[str, Any]) -> str:
     return text
 
 
+_CONFIGURATIONS = {"LoggingConfiguration": "loggingConfiguration", "TracingConfiguration": "tracingConfiguration",
+                   "EncryptionConfiguration": "encryptionConfiguration"}
+#: What DescribeStateMachine shows when a configuration is not given (logging off, no tracing, an AWS-owned key).
+_UNSET = {"loggingConfiguration": {"Level": "OFF", "IncludeExecutionData": False},
+          "tracingConfiguration": {"Enabled": False}, "encryptionConfiguration": {"Type": "AWS_OWNED_KEY"}}
+
+
 @bridge("cfn-state-machine", gap="1: CFN state machines invisible to the executing backend; Definition deployed empty")
 def bridge_cfn_state_machine(patches: Patches) -> None:
     """Create/update/delete `AWS::StepFunctions::StateMachine` in the backend the API uses.
 
     moto writes CFN machines into the plain backend, which `execute_state_machine` mode never reads, and reads
     only `DefinitionString`. Here the backend is chosen like the API does (`responses.get_backend`) and the
-    definition is `Definition`/`DefinitionString` with `DefinitionSubstitutions` applied.
+    definition is `Definition`/`DefinitionString` with `DefinitionSubstitutions` applied. An update applies every
+    property an update can change in place (definition, role, logging, tracing, encryption); the type and the name
+    are create-only (see `bridges_stack_failures`).
 
     Gap 1 in docs/EMULATOR.md (what AWS does, the source).
     """
@@ -58,11 +67,7 @@ def bridge_cfn_state_machine(patches: Patches) -> None:
         properties = cloudformation_json["Properties"]
         backend = get_backend(account_id, region_name)
         optional = {}
-        for cfn_key, api_key in (
-            ("LoggingConfiguration", "loggingConfiguration"),
-            ("TracingConfiguration", "tracingConfiguration"),
-            ("EncryptionConfiguration", "encryptionConfiguration"),
-        ):
+        for cfn_key, api_key in _CONFIGURATIONS.items():
             if properties.get(cfn_key):
                 optional[api_key] = _api_cased(properties[cfn_key])
         return backend.create_state_machine(
@@ -84,10 +89,16 @@ def bridge_cfn_state_machine(patches: Patches) -> None:
             new_resource = create(cls, name, cloudformation_json, account_id, region_name)
             delete(cls, original_resource.arn, cloudformation_json, account_id, region_name)
             return new_resource
+        # every configuration is applied, and one the template no longer gives goes back to the service's default
+        configurations = {api_key: _api_cased(properties.get(cfn_key) or _UNSET[api_key])
+                          for cfn_key, api_key in _CONFIGURATIONS.items()}
         return get_backend(account_id, region_name).update_state_machine(
             original_resource.arn,
             definition=definition_from_properties(properties) or None,
             role_arn=properties.get("RoleArn"),
+            logging_configuration=configurations["loggingConfiguration"],
+            tracing_configuration=configurations["tracingConfiguration"],
+            encryption_configuration=configurations["encryptionConfiguration"],
         )
 
     patches.set(StateMachine, "create_from_cloudformation_json", classmethod(create))

@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 TERMINAL_STACK_SUFFIXES = ("_COMPLETE", "_FAILED")
 EXECUTION_TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+OPERATION_STARTS = ("CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "DELETE_IN_PROGRESS")
 
 
 class StackDeployError(RuntimeError):
@@ -58,8 +59,20 @@ def deploy_stack(
             raise StackDeployError(f"stack {name} still {status} after {timeout}s")
         time.sleep(0.05)
     if status not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
-        raise StackDeployError(f"stack {name} ended {status}: {stack.get('StackStatusReason', '')}")
+        raise StackDeployError(f"stack {name} ended {status}: {failure_reasons(cfn_client, name)}")
     return stack_outputs(cfn_client, name)
+
+
+def failure_reasons(cfn_client: Any, name: str) -> str:
+    """What failed in the stack's last operation: "<logical id> <status>: <reason>" for each *_FAILED event."""
+    events = cfn_client.describe_stack_events(StackName=name)["StackEvents"]  # newest first
+    failed = []
+    for event in events:
+        if event["LogicalResourceId"] == name and event["ResourceStatus"] in OPERATION_STARTS:
+            break  # the start of the last operation
+        if event["ResourceStatus"].endswith("_FAILED"):
+            failed.append(f"{event['LogicalResourceId']} {event['ResourceStatus']}: {event.get('ResourceStatusReason')}")
+    return "; ".join(reversed(failed)) or "no resource failed"
 
 
 #: How much of an execution's history `execution_story` tells, and of each text in it.

@@ -11,11 +11,18 @@ import threading
 import time
 
 import botocore.exceptions
+import botocore.parsers
 import pytest
 from conftest import ROLE_ARN, callback_task, create_machine
 
 from sfn_resume.local import PINNED_MOTO_VERSION, MotoVersionError, install_bridges, patching, registered_bridges, without
-from sfn_resume.local.stacks import deploy_stack, wait_for_execution, wait_for_executions, wait_for_state
+from sfn_resume.local.stacks import (
+    StackDeployError,
+    deploy_stack,
+    wait_for_execution,
+    wait_for_executions,
+    wait_for_state,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -50,6 +57,12 @@ GAP_TESTS = {
     "parse-once-per-definition": "test_gap_32_parse_once_per_definition",
     "task-clients-reused": "test_gap_33_task_clients_reused",
     "jsonata-string-checked-once": "test_gap_34_jsonata_string_checked_once",
+    "cfn-failed-operations-roll-back": "test_gap_35_failed_create_rolls_back",
+    "cfn-custom-name-ownership": "test_gap_36_custom_name_another_stack_holds",
+    "cfn-replacement": "test_gap_37_replacement_of_a_custom_named_resource",
+    "cfn-resource-events": "test_gap_38_resource_events",
+    "events-test-event-pattern": "test_gap_39_test_event_pattern",
+    "cfn-update-every-change": "test_gap_40_update_every_change",
 }
 
 
@@ -619,7 +632,7 @@ _NOVALUE_TEMPLATE = {
 
 def test_gap_21_novalue_in_lists(aws, cfn):
     with without(["cfn-novalue-in-lists"]):
-        with pytest.raises(botocore.exceptions.ClientError, match="MalformedPolicyDocument"):
+        with pytest.raises(StackDeployError, match="Policy CREATE_FAILED: .*Syntax errors in policy"):
             deploy_stack(cfn, "plain", _NOVALUE_TEMPLATE)
 
     deploy_stack(cfn, "bridged", _NOVALUE_TEMPLATE)
@@ -911,3 +924,190 @@ def test_gap_34_jsonata_string_checked_once(aws, sfn, monkeypatch):
     arn = create_machine(sfn, "undefined", states, "Nothing")
     run = sfn.start_execution(stateMachineArn=arn, name="r", input="{}")["executionArn"]
     assert wait_for_execution(sfn, run)["error"] == "States.QueryEvaluationError"
+def _statuses(cfn, stack: str) -> list[tuple[str, str]]:
+    """(logical id, status) of the stack's events, oldest first."""
+    return [(e["LogicalResourceId"], e["ResourceStatus"]) for e in cfn.describe_stack_events(StackName=stack)["StackEvents"]][::-1]
+
+
+def _reason(cfn, stack: str, status: str) -> str:
+    return next(e["ResourceStatusReason"] for e in cfn.describe_stack_events(StackName=stack)["StackEvents"]
+                if e["ResourceStatus"] == status)
+
+
+_TABLE_AND_QUEUE = {
+    "Resources": {
+        "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "mine"}},
+        "Table": {"Type": "AWS::DynamoDB::Table", "DependsOn": "Queue", "Properties": {
+            "TableName": "taken", "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]}},
+    },
+    "Outputs": {"QueueUrl": {"Value": {"Ref": "Queue"}}},
+}
+
+
+def test_gap_35_failed_create_rolls_back(aws, cfn, token_table):
+    dynamodb, sqs = aws.client("dynamodb"), aws.client("sqs")
+    dynamodb.create_table(TableName="taken", BillingMode="PAY_PER_REQUEST",
+                          AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                          KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+    with without(["cfn-failed-operations-roll-back"]):
+        with pytest.raises(botocore.parsers.ResponseParserError, match="invalid XML received"):
+            cfn.create_stack(StackName="plain", TemplateBody=json.dumps(_TABLE_AND_QUEUE))
+        assert cfn.describe_stacks(StackName="plain")["Stacks"][0]["StackStatus"] == "CREATE_IN_PROGRESS"  # stuck
+        assert [url.rsplit("/", 1)[1] for url in sqs.list_queues()["QueueUrls"]] == ["mine"]  # kept
+        cfn.delete_stack(StackName="plain")
+
+    stack_id = cfn.create_stack(StackName="bridged", TemplateBody=json.dumps(_TABLE_AND_QUEUE))["StackId"]
+    [stack] = cfn.describe_stacks(StackName="bridged")["Stacks"]
+    assert (stack["StackId"], stack["StackStatus"], stack.get("Outputs")) == (stack_id, "ROLLBACK_COMPLETE", None)
+    assert "Table already exists: taken" in _reason(cfn, "bridged", "CREATE_FAILED")
+    assert _reason(cfn, "bridged", "ROLLBACK_IN_PROGRESS") == (
+        "The following resource(s) failed to create: [Table]. Rollback requested by user.")
+    assert "QueueUrls" not in sqs.list_queues()  # what the stack had created is deleted
+    assert sorted(dynamodb.list_tables()["TableNames"]) == ["taken", token_table]  # what it had not, kept
+    cfn.delete_stack(StackName="bridged")
+    assert sorted(dynamodb.list_tables()["TableNames"]) == ["taken", token_table]
+
+
+def _named_queue_and_topic(name: str) -> dict:
+    return {"Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": name}},
+                          "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": name}}}}
+
+
+def test_gap_36_custom_name_another_stack_holds(aws, cfn):
+    sqs, sns = aws.client("sqs"), aws.client("sns")
+    with without(["cfn-custom-name-ownership"]):
+        deploy_stack(cfn, "plain-first", _named_queue_and_topic("plain"))
+        deploy_stack(cfn, "plain-second", _named_queue_and_topic("plain"))  # succeeds, sharing the first's
+        cfn.delete_stack(StackName="plain-second")
+        assert "QueueUrls" not in sqs.list_queues() and sns.list_topics()["Topics"] == []  # the first's, deleted
+
+    first = cfn.create_stack(StackName="first", TemplateBody=json.dumps(_named_queue_and_topic("shared")))["StackId"]
+    with pytest.raises(StackDeployError, match="ROLLBACK_COMPLETE: .* CREATE_FAILED: shared already exists in stack"):
+        deploy_stack(cfn, "second", _named_queue_and_topic("shared"))
+    assert _reason(cfn, "second", "CREATE_FAILED").endswith(f"shared already exists in stack {first}")
+    cfn.delete_stack(StackName="second")
+    assert cfn.describe_stacks(StackName="first")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+    assert [url.rsplit("/", 1)[1] for url in sqs.list_queues()["QueueUrls"]] == ["shared"]
+    assert [t["TopicArn"].rsplit(":", 1)[1] for t in sns.list_topics()["Topics"]] == ["shared"]
+    cfn.delete_stack(StackName="first")
+    deploy_stack(cfn, "third", _named_queue_and_topic("shared"))  # a name is free again once its stack is gone
+
+
+_NAMED_MACHINE = {
+    "Parameters": {"Name": {"Type": "String"}, "Type": {"Type": "String", "Default": "STANDARD"}},
+    "Resources": {"Machine": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+        "StateMachineName": {"Ref": "Name"}, "StateMachineType": {"Ref": "Type"}, "RoleArn": ROLE_ARN,
+        "Definition": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}}},
+    "Outputs": {"MachineArn": {"Value": {"Ref": "Machine"}}},
+}
+
+
+def test_gap_37_replacement_of_a_custom_named_resource(aws, cfn, sfn):
+    def machines() -> list[tuple[str, str]]:
+        return sorted((m["name"], m["type"]) for m in sfn.list_state_machines()["stateMachines"])
+
+    with without(["cfn-replacement"]):
+        deploy_stack(cfn, "plain", _NAMED_MACHINE, {"Name": "plain"})
+        deploy_stack(cfn, "plain", _NAMED_MACHINE, {"Name": "plain", "Type": "EXPRESS"})  # UPDATE_COMPLETE
+        assert machines() == [("plain", "STANDARD")]  # nothing replaced
+
+    deploy_stack(cfn, "bridged", _NAMED_MACHINE, {"Name": "bridged"})
+    with pytest.raises(StackDeployError, match="UPDATE_ROLLBACK_COMPLETE: Machine UPDATE_FAILED: CloudFormation "
+                                               "cannot update a stack when a custom-named resource requires "
+                                               "replacing. Rename bridged and update the stack again."):
+        deploy_stack(cfn, "bridged", _NAMED_MACHINE, {"Name": "bridged", "Type": "EXPRESS"})
+    with pytest.raises(StackDeployError, match="UPDATE_ROLLBACK_COMPLETE: Machine UPDATE_FAILED: The emulator "
+                                               "[(]moto 5.2.5[)] cannot replace bridged by renamed"):
+        deploy_stack(cfn, "bridged", _NAMED_MACHINE, {"Name": "renamed"})
+    assert machines() == [("bridged", "STANDARD"), ("plain", "STANDARD")]
+    [stack] = cfn.describe_stacks(StackName="bridged")["Stacks"]
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]} == {"Name": "bridged", "Type": "STANDARD"}
+
+
+def test_gap_38_resource_events(aws, cfn):
+    with without(["cfn-resource-events"]):
+        deploy_stack(cfn, "plain", _machine_template(_PASS_TABLE))
+        assert {logical_id for logical_id, _ in _statuses(cfn, "plain")} == {"plain"}  # the stack's own only
+
+    deploy_stack(cfn, "bridged", _machine_template(_PASS_TABLE))
+    table_name = cfn.describe_stack_resource(StackName="bridged", LogicalResourceId="Table")[
+        "StackResourceDetail"]["PhysicalResourceId"]
+    stack_id = cfn.describe_stacks(StackName="bridged")["Stacks"][0]["StackId"]
+    cfn.delete_stack(StackName="bridged")
+    statuses = _statuses(cfn, stack_id)  # a deleted stack is found by its id
+    for logical_id in ("Table", "Machine"):
+        assert [s for i, s in statuses if i == logical_id] == [
+            "CREATE_IN_PROGRESS", "CREATE_COMPLETE", "DELETE_IN_PROGRESS", "DELETE_COMPLETE"]
+    assert {e["PhysicalResourceId"] for e in cfn.describe_stack_events(StackName=stack_id)["StackEvents"]
+            if e["LogicalResourceId"] == "Table" and e["ResourceStatus"].endswith("COMPLETE")} == {table_name}
+
+
+def test_gap_39_test_event_pattern(aws):
+    events = aws.client("events")
+    event = {"id": "1", "account": "123456789012", "source": "my.app", "time": "2026-01-01T00:00:00Z",
+             "region": "us-east-1", "resources": [], "detail-type": "Job", "detail": {"status": "DONE"}}
+    matching = json.dumps({"source": ["my.app"], "detail": {"status": [{"prefix": "DO"}]}})
+    with without(["events-test-event-pattern"]):
+        assert "Result" not in events.test_event_pattern(EventPattern=matching, Event=json.dumps(event))
+
+    assert events.test_event_pattern(EventPattern=matching, Event=json.dumps(event))["Result"] is True
+    other = json.dumps({"source": ["my.app"], "detail": {"status": ["FAILED"]}})
+    assert events.test_event_pattern(EventPattern=other, Event=json.dumps(event))["Result"] is False
+    with pytest.raises(events.exceptions.InvalidEventPatternException):
+        events.test_event_pattern(EventPattern='{"source": "my.app"}', Event=json.dumps(event))
+    with pytest.raises(botocore.exceptions.ClientError, match="ValidationException.*lacks id"):
+        events.test_event_pattern(EventPattern=matching, Event=json.dumps({"source": "my.app"}))
+
+
+
+_GREETING_MACHINE = {
+    "Parameters": {"Who": {"Type": "String"}},
+    "Resources": {"Machine": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+        "RoleArn": ROLE_ARN, "DefinitionSubstitutions": {"Greeting": {"Fn::Sub": "hello ${Who}"}},
+        "Definition": {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "${Greeting}", "End": True}}}}}},
+    "Outputs": {"MachineArn": {"Value": {"Ref": "Machine"}}},
+}
+
+_CONDITIONAL_QUEUE = {
+    "Parameters": {"Enabled": {"Type": "String"}, "Retention": {"Type": "Number", "Default": 60}},
+    "Conditions": {"IsEnabled": {"Fn::Equals": [{"Ref": "Enabled"}, "yes"]}},
+    "Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Condition": "IsEnabled", "Properties": {
+        "QueueName": "conditional", "MessageRetentionPeriod": {"Ref": "Retention"}}}},
+}
+
+
+def test_gap_40_update_every_change(aws, cfn, sfn):
+    sqs = aws.client("sqs")
+
+    def greeting(stack: str, who: str) -> str:
+        arn = deploy_stack(cfn, stack, _GREETING_MACHINE, {"Who": who})["MachineArn"]
+        return json.loads(sfn.describe_state_machine(stateMachineArn=arn)["definition"])["States"]["P"]["Result"]
+
+    def queues() -> list[str]:
+        return [url.rsplit("/", 1)[1] for url in sqs.list_queues().get("QueueUrls", [])]
+
+    def retention() -> str:
+        url = sqs.get_queue_url(QueueName="conditional")["QueueUrl"]
+        return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["MessageRetentionPeriod"])[
+            "Attributes"]["MessageRetentionPeriod"]
+
+    with without(["cfn-update-every-change"]):
+        assert (greeting("plain", "a"), greeting("plain", "b")) == ("hello a", "hello a")  # nothing updated
+        deploy_stack(cfn, "plain-queue", _CONDITIONAL_QUEUE, {"Enabled": "yes"})
+        deploy_stack(cfn, "plain-queue", _CONDITIONAL_QUEUE, {"Enabled": "yes", "Retention": 120})
+        assert retention() == "60"  # UPDATE_COMPLETE, not applied
+        deploy_stack(cfn, "plain-queue", _CONDITIONAL_QUEUE, {"Enabled": "no", "Retention": 120})
+        assert queues() == ["conditional"]  # its condition is false, it stays
+        cfn.delete_stack(StackName="plain-queue")
+
+    assert (greeting("bridged", "a"), greeting("bridged", "b")) == ("hello a", "hello b")
+    deploy_stack(cfn, "bridged-queue", _CONDITIONAL_QUEUE, {"Enabled": "yes"})
+    with pytest.raises(StackDeployError, match="UPDATE_ROLLBACK_COMPLETE: Queue UPDATE_FAILED: The emulator "
+                                               "[(]moto 5.2.5[)] cannot apply a change of MessageRetentionPeriod"):
+        deploy_stack(cfn, "bridged-queue", _CONDITIONAL_QUEUE, {"Enabled": "yes", "Retention": 120})
+    deploy_stack(cfn, "bridged-queue", _CONDITIONAL_QUEUE, {"Enabled": "no"})
+    assert queues() == []  # deleted: its condition turned false
+    deploy_stack(cfn, "bridged-queue", _CONDITIONAL_QUEUE, {"Enabled": "yes"})
+    assert queues() == ["conditional"]  # created again
