@@ -219,13 +219,11 @@ def bridge_cfn_update_without_handler(patches: Patches) -> None:
     """
     from moto.cloudformation import parsing
 
-    original = parsing.parse_and_update_resource
-
-    def parse_and_update_resource(logical_id, resource_json, resources_map, account_id, region_name):
-        updated = original(logical_id, resource_json, resources_map, account_id, region_name)
+    def parse_and_update_resource(inner, logical_id, resource_json, resources_map, account_id, region_name):
+        updated = inner(logical_id, resource_json, resources_map, account_id, region_name)
         return resources_map[logical_id] if updated is None else updated
 
-    patches.set(parsing, "parse_and_update_resource", parse_and_update_resource)
+    patches.wrap(parsing, "parse_and_update_resource", parse_and_update_resource)
 
 
 
@@ -244,10 +242,8 @@ def bridge_cfn_update_conditional_resources(patches: Patches) -> None:
     """
     from moto.cloudformation import parsing
 
-    original = parsing.ResourceMap.build_resource_diff
-
-    def build_resource_diff(self, other_template, parameters=None):
-        actions = original(self, other_template, parameters)
+    def build_resource_diff(inner, self, other_template, parameters=None):
+        actions = inner(self, other_template, parameters)
         never_created = [name for name in actions["Modify"] if self._parsed_resources.get(name) is None]
         for name in never_created:
             self._parsed_resources.pop(name, None)
@@ -255,7 +251,7 @@ def bridge_cfn_update_conditional_resources(patches: Patches) -> None:
             actions["Add"].append(name)
         return actions
 
-    patches.set(parsing.ResourceMap, "build_resource_diff", build_resource_diff)
+    patches.wrap(parsing.ResourceMap, "build_resource_diff", build_resource_diff)
 
 
 @bridge("cfn-cloudwatch-alarm", gap="24: moto's CloudFormation skips AWS::CloudWatch::Alarm (no model): a stack's "
@@ -404,8 +400,6 @@ def bridge_cfn_update_dependents(patches: Patches) -> None:
     """
     from moto.cloudformation import parsing
 
-    original = parsing.ResourceMap.update
-
     def physical_ids(resources) -> dict[str, Any]:
         ids = {}
         for name, resource in list(resources._parsed_resources.items()):
@@ -415,9 +409,9 @@ def bridge_cfn_update_dependents(patches: Patches) -> None:
                 ids[name] = None
         return ids
 
-    def update(self, template, parameters=None):
+    def update(inner, self, template, parameters=None):
         before = physical_ids(self)
-        original(self, template, parameters)
+        inner(self, template, parameters)
         done: set[str] = set()
         after = physical_ids(self)
         replaced = {name for name, physical in after.items() if name in before and physical != before[name]}
@@ -436,4 +430,4 @@ def bridge_cfn_update_dependents(patches: Patches) -> None:
             replaced = {name for name in dependents if now.get(name) != ids.get(name)}
             done |= set(dependents)
 
-    patches.set(parsing.ResourceMap, "update", update)
+    patches.wrap(parsing.ResourceMap, "update", update)

@@ -355,6 +355,12 @@ class _Preview:
             return KeyError  # depends on a resource not created yet: a new value
 
 
+#: Types whose renaming the emulator does carry out as CloudFormation does: the `cfn-state-machine` bridge creates
+#: the machine under its new name (with its new type) and deletes the old one, and `cfn-update-dependents` points
+#: every reference at the new one (what a `ResumeWorkflowType` change does: a machine name per type).
+REPLACED_WHEN_RENAMED = {"AWS::StepFunctions::StateMachine"}
+
+
 def replacement_refusal(resources_map, template: dict, parameters: dict | None) -> UpdateRefused | None:
     """The refusal CloudFormation gives when this update would replace a custom-named resource under its name."""
     from moto.cloudformation.parsing import clean_json
@@ -384,7 +390,7 @@ def replacement_refusal(resources_map, template: dict, parameters: dict | None) 
         name = clean_json(old_properties[prop], resources_map)
         if changed and (prop,) not in changed:
             return UpdateRefused(logical_id, resource_type, REPLACEMENT_REFUSED.format(name=name))
-        if changed:
+        if changed and resource_type not in REPLACED_WHEN_RENAMED:
             return UpdateRefused(logical_id, resource_type, RENAME_NOT_EMULATED.format(
                 name=name, new_name=preview.value(new_properties[prop]), type=resource_type))
     return None
@@ -398,22 +404,20 @@ def bridge_cfn_replacement(patches: Patches) -> None:
 
     When the name stays, AWS cannot replace the resource either and refuses with its own message
     (`REPLACEMENT_REFUSED`). When the name changes too (a new NameSuffix), AWS replaces the resource; the emulator
-    cannot (moto updates resources in template order, not in dependency order, so a rule would keep the old
-    machine's ARN), and refuses with a message that says so (`RENAME_NOT_EMULATED`) rather than report a success
-    it did not make. moto itself calls the type's update handler, which changes what it can in place (a state
+    does so for a state machine (`REPLACED_WHEN_RENAMED`), and refuses for the other types with a message that says
+    so (`RENAME_NOT_EMULATED`) rather than report a success it did not make (their update handlers keep the old
+    name). moto itself calls the type's update handler, which changes what it can in place (a state
     machine keeps its type, a table and a queue their old names), and reports UPDATE_COMPLETE.
     """
     from moto.cloudformation.parsing import ResourceMap
 
-    original = ResourceMap.update
-
-    def update(self, template, parameters=None):
+    def update(inner, self, template, parameters=None):
         refusal = replacement_refusal(self, template, parameters)
         if refusal is not None:
             raise refusal
-        return original(self, template, parameters)
+        return inner(self, template, parameters)
 
-    patches.set(ResourceMap, "update", update)
+    patches.wrap(ResourceMap, "update", update)
 
 
 @bridge("cfn-resource-events", gap="38: DescribeStackEvents lists only the stack's own events, none per resource")
@@ -447,9 +451,7 @@ def bridge_cfn_resource_events(patches: Patches) -> None:
             add_resource_event(stack, logical_id, resource_type, "CREATE_COMPLETE", physical_id=physical_id)
         return resource
 
-    original_update = parsing.parse_and_update_resource
-
-    def parse_and_update_resource(logical_id, resource_json, resources_map, account_id, region_name):
+    def parse_and_update_resource(original_update, logical_id, resource_json, resources_map, account_id, region_name):
         stack, resource_type = _stack_of(resources_map), resource_json.get("Type")
         add_resource_event(stack, logical_id, resource_type, "UPDATE_IN_PROGRESS")
         resource = original_update(logical_id, resource_json, resources_map, account_id, region_name)
@@ -482,7 +484,7 @@ def bridge_cfn_resource_events(patches: Patches) -> None:
             self.events.insert(first_resource, started)
 
     patches.set(parsing, "parse_and_create_resource", parse_and_create_resource)
-    patches.set(parsing, "parse_and_update_resource", parse_and_update_resource)
+    patches.wrap(parsing, "parse_and_update_resource", parse_and_update_resource)
     patches.set(ResourceMap, "_delete_resource", _delete_resource)
     patches.set(Stack, "_add_stack_event", _add_stack_event)
 
@@ -534,9 +536,7 @@ def bridge_cfn_update_every_change(patches: Patches) -> None:
     """
     from moto.cloudformation.parsing import ResourceMap, clean_json
 
-    original_diff = ResourceMap.build_resource_diff
-
-    def build_resource_diff(self, other_template, parameters=None):
+    def build_resource_diff(original_diff, self, other_template, parameters=None):
         actions = original_diff(self, other_template, parameters)
         try:
             preview = _Preview(self, other_template, parameters)
@@ -567,9 +567,7 @@ def bridge_cfn_update_every_change(patches: Patches) -> None:
         self.__dict__["_sfn_resume_changed"] = changed
         return actions
 
-    original_update = ResourceMap.update
-
-    def update(self, template, parameters=None):
+    def update(original_update, self, template, parameters=None):
         self.build_resource_diff(template, parameters)
         for logical_id, props in self.__dict__.pop("_sfn_resume_changed", {}).items():
             resource_type = template["Resources"][logical_id]["Type"]
@@ -584,5 +582,5 @@ def bridge_cfn_update_every_change(patches: Patches) -> None:
             self._parsed_resources.pop(logical_id, None)  # deleted: its condition is false now
         return result
 
-    patches.set(ResourceMap, "build_resource_diff", build_resource_diff)
-    patches.set(ResourceMap, "update", update)
+    patches.wrap(ResourceMap, "build_resource_diff", build_resource_diff)
+    patches.wrap(ResourceMap, "update", update)

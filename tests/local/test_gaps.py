@@ -94,7 +94,7 @@ def test_bridges_on_one_function_are_removed_one_at_a_time(aws, cfn):
         assert json.loads(deploy_stack(cfn, "no-sub", _SUB_TEMPLATE)["Text"])["token.$"] == "$.Task.Token"
         deploy_stack(cfn, "no-sub-novalue", _NOVALUE_TEMPLATE)  # NoValue still dropped from the list
     with without(["cfn-novalue-in-lists"]):
-        with pytest.raises(botocore.exceptions.ClientError, match="MalformedPolicyDocument"):
+        with pytest.raises(StackDeployError, match="Policy CREATE_FAILED: .*Syntax errors in policy"):
             deploy_stack(cfn, "no-novalue", _NOVALUE_TEMPLATE)
         assert json.loads(deploy_stack(cfn, "no-novalue-sub", _SUB_TEMPLATE)["Text"])["token.$"] == "$$.Task.Token"
 
@@ -1004,6 +1004,10 @@ _NAMED_MACHINE = {
 }
 
 
+_NAMED_QUEUE = {"Parameters": {"Name": {"Type": "String"}},
+               "Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Ref": "Name"}}}}}
+
+
 def test_gap_37_replacement_of_a_custom_named_resource(aws, cfn, sfn):
     def machines() -> list[tuple[str, str]]:
         return sorted((m["name"], m["type"]) for m in sfn.list_state_machines()["stateMachines"])
@@ -1018,12 +1022,17 @@ def test_gap_37_replacement_of_a_custom_named_resource(aws, cfn, sfn):
                                                "cannot update a stack when a custom-named resource requires "
                                                "replacing. Rename bridged and update the stack again."):
         deploy_stack(cfn, "bridged", _NAMED_MACHINE, {"Name": "bridged", "Type": "EXPRESS"})
-    with pytest.raises(StackDeployError, match="UPDATE_ROLLBACK_COMPLETE: Machine UPDATE_FAILED: The emulator "
-                                               "[(]moto 5.2.5[)] cannot replace bridged by renamed"):
-        deploy_stack(cfn, "bridged", _NAMED_MACHINE, {"Name": "renamed"})
     assert machines() == [("bridged", "STANDARD"), ("plain", "STANDARD")]
     [stack] = cfn.describe_stacks(StackName="bridged")["Stacks"]
     assert {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]} == {"Name": "bridged", "Type": "STANDARD"}
+    # a new name (and type) is a replacement CloudFormation makes, and so does the emulator for a state machine
+    deploy_stack(cfn, "bridged", _NAMED_MACHINE, {"Name": "renamed", "Type": "EXPRESS"})
+    assert machines() == [("plain", "STANDARD"), ("renamed", "EXPRESS")]
+    # for a type it cannot replace (a queue keeps its old name in moto), the emulator refuses rather than pretend
+    deploy_stack(cfn, "queue", _NAMED_QUEUE, {"Name": "first"})
+    with pytest.raises(StackDeployError, match="UPDATE_ROLLBACK_COMPLETE: Queue UPDATE_FAILED: The emulator "
+                                               "[(]moto 5.2.5[)] cannot replace first by second"):
+        deploy_stack(cfn, "queue", _NAMED_QUEUE, {"Name": "second"})
 
 
 def test_gap_38_resource_events(aws, cfn):
