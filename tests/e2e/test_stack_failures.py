@@ -1,6 +1,6 @@
 """The emulator fails where AWS fails, in process and through `sfn-resume local` with the AWS CLI: a second stack
 with a NameSuffix in use rolls back and leaves the first stack working; an update that would replace the
-custom-named resume machine (a new ResumeWorkflowType) rolls back; a LogLevel update reaches both machines;
+custom-named resume machine (its type changed under its name) rolls back; a LogLevel update reaches both machines;
 DescribeStackEvents tells each resource's story; TestEventPattern answers with the instance's own pattern.
 """
 from __future__ import annotations
@@ -13,16 +13,17 @@ import pytest
 from sfn_resume.local.bridges_stack_failures import RENAME_NOT_EMULATED, REPLACEMENT_REFUSED
 from sfn_resume.local.stacks import StackDeployError
 
-from .helpers import deploy_instance, sample_event, uid
+from ..helpers import load_yaml
+from .helpers import GENERIC_TEMPLATE, deploy_instance, sample_event, uid
 
 pytestmark = pytest.mark.timeout(120)
 
 
-def failed_deploy(emulator, name: str, **parameters: str) -> str:
+def failed_deploy(emulator, name: str, template="generic", **parameters: str) -> str:
     """Deploy (create or update) the instance `name` expecting the stack operation (or the call) to fail; returns
     what the deployer said (the AWS CLI's message in server mode)."""
     with pytest.raises((StackDeployError, AssertionError, botocore.exceptions.ClientError)) as failure:
-        deploy_instance(emulator, name=name, **parameters)
+        deploy_instance(emulator, template, name=name, **parameters)
     return str(failure.value)
 
 
@@ -76,16 +77,22 @@ def test_a_second_stack_with_a_name_suffix_in_use_rolls_back_and_leaves_the_firs
     hand_over(first, "after-the-collision")
 
 
-def test_an_update_that_would_replace_the_custom_named_resume_machine_rolls_back(emulator):
+def test_an_update_that_would_replace_the_custom_named_resume_machine_rolls_back(emulator, tmp_path):
+    # No Parameter of ours does this any more (a machine name per type: tests/test_updates.py proves every change
+    # safe); a template edited by hand to change the machine's type under its name is what AWS refuses.
     name = uid()
     instance = deploy_instance(emulator, name=name)
     sfn = emulator.client("stepfunctions")
     resume_machine = instance.deployment.outputs["ResumeStateMachineArn"]
+    edited = load_yaml(GENERIC_TEMPLATE)
+    machine = edited["Resources"]["ResumeStateMachine"]["Properties"]
+    machine["StateMachineType"] = "EXPRESS"
+    machine["StateMachineName"] = {"Fn::Sub": "SfnResume-${NameSuffix}"}
+    (template := tmp_path / "edited.yaml").write_text(json.dumps(edited))
 
-    failed_deploy(emulator, name, ResumeWorkflowType="EXPRESS")
+    failed_deploy(emulator, name, template=template)
     after = stack(emulator, f"e2e-{name}")
     assert after["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
-    assert {p["ParameterKey"]: p["ParameterValue"] for p in after["Parameters"]}["ResumeWorkflowType"] == "STANDARD"
     assert {o["OutputKey"]: o["OutputValue"] for o in after["Outputs"]} == instance.deployment.outputs
     [failed] = [e for e in stack_events(emulator, f"e2e-{name}") if e["ResourceStatus"] == "UPDATE_FAILED"]
     assert (failed["LogicalResourceId"], failed["ResourceStatusReason"]) == (
