@@ -23,6 +23,13 @@ $(SCANNERS): tools/install-scanners.sh
 
 scanners: $(SCANNERS) ## install cfn-guard (with the AWS Control Tower rules) and checkov into tools/
 
+# LocalStack, the scenarios' third engine: its own venv on a Python >= 3.12, and dynalite (tools/install-localstack.sh)
+LOCALSTACK := tools/.venv-localstack/.ready
+$(LOCALSTACK): tools/install-localstack.sh setup.cfg
+	tools/install-localstack.sh
+
+localstack: $(LOCALSTACK) ## install LocalStack (offline, on the host) for the end-to-end scenarios' third engine
+
 templates: $(STAMP) ## rewrite templates/ from the code and examples/
 	$(BIN)/sfn-resume synth -o templates/sfn-resume.yaml
 	$(BIN)/sfn-resume synth --removal-policy RETAIN -o templates/sfn-resume-retain.yaml
@@ -40,8 +47,11 @@ lint: $(STAMP) $(SCANNERS) ## cfn-lint (+ cfn-lint-serverless), cfn-guard and ch
 	$(BIN)/ruff check sfn_resume tests benchmarks tools
 
 # One pytest worker per core; each test file runs on one worker, so its module fixtures (the built wheel) are made once.
-test: $(STAMP) $(SCANNERS) ## run the whole test suite (unit, static scanners, emulator end-to-end)
+test: $(STAMP) $(SCANNERS) $(LOCALSTACK) ## run the whole test suite (unit, static scanners, end-to-end on every engine)
 	$(BIN)/pytest -q -n auto --dist loadfile
+
+test-localstack: $(STAMP) $(LOCALSTACK) ## run the end-to-end scenarios on LocalStack only
+	$(BIN)/pytest -q -n auto --dist loadfile -m localstack
 
 demo: $(STAMP) ## deploy the Translate example into the embedded emulator and watch a workflow pause and resume
 	$(BIN)/sfn-resume demo
@@ -50,7 +60,8 @@ bench: $(STAMP) ## run the benchmarks and write benchmarks/results/
 	$(BIN)/python -m benchmarks
 
 clean: ## remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info tools/.npm tools/.venv-checkov
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info tools/.npm tools/.venv-checkov tools/.npm-localstack \
+	  tools/.venv-localstack
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-.PHONY: help install scanners templates lint test demo bench clean
+.PHONY: help install scanners localstack templates lint test test-localstack demo bench clean
