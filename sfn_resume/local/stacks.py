@@ -58,8 +58,17 @@ def deploy_stack(
             raise StackDeployError(f"stack {name} still {status} after {timeout}s")
         time.sleep(0.05)
     if status not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
-        raise StackDeployError(f"stack {name} ended {status}: {stack.get('StackStatusReason', '')}")
+        raise StackDeployError(f"stack {name} ended {status}: {stack.get('StackStatusReason', '')}"
+                               f"{_failed_resources(cfn_client, name)}")
     return stack_outputs(cfn_client, name)
+
+
+def _failed_resources(cfn_client: Any, name: str) -> str:
+    """"; Resource: reason" for each resource that failed (some engines leave StackStatusReason empty)."""
+    events = cfn_client.describe_stack_events(StackName=name)["StackEvents"]
+    return "".join(f"; {event['LogicalResourceId']}: {event.get('ResourceStatusReason', '')}" for event in events
+                   if event["ResourceStatus"].endswith("_FAILED") and event.get("ResourceStatusReason")
+                   and event["LogicalResourceId"] != name)
 
 
 def wait_for_execution(sfn_client: Any, execution_arn: str, timeout: float = 10.0,

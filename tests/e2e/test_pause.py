@@ -8,7 +8,6 @@ import json
 
 import pytest
 
-from sfn_resume.local.harness import WORKFLOW_ROLE_ARN
 from sfn_resume.splice import splice
 
 from .helpers import TRANSLATE, delivered, deploy_instance, entered_states, paths
@@ -32,7 +31,7 @@ def _jsonata_workflow(instance, name: str) -> str:
         },
     }
     return instance.aws.client("stepfunctions").create_state_machine(
-        name=name, definition=json.dumps(definition), roleArn=WORKFLOW_ROLE_ARN)["stateMachineArn"]
+        name=name, definition=json.dumps(definition), roleArn=instance.deployment.workflow_role_arn)["stateMachineArn"]
 
 
 @pytest.mark.timeout(90)
@@ -79,7 +78,7 @@ def test_a_spliced_workflow_finds_its_pause_machine_and_resumes(emulator, langua
     assert "123456789012" not in pasted and "us-east-1" not in pasted
     arn = emulator.client("stepfunctions").create_state_machine(
         name=f"spliced-{language}-{instance.source[4:]}", definition=json.dumps(spliced),
-        roleArn=WORKFLOW_ROLE_ARN)["stateMachineArn"]
+        roleArn=instance.deployment.workflow_role_arn)["stateMachineArn"]
     run, _ = instance.paused("spliced", arn)
     event = instance.event("spliced")
     [event_id] = instance.put(event)

@@ -54,7 +54,7 @@ def test_an_update_from_0_1_keeps_every_waiting_pause_and_early_event(emulator):
     # a workflow still on 0.1's pause state, started after the update, still pauses and resumes
     definition = sample_workflow(old.deployment.pause_state, "$.startTextTranslationJob.JobId")
     still_old = sfn.create_state_machine(name=f"still-0-1-{name}", definition=json.dumps(definition),
-                                         roleArn="arn:aws:iam::123456789012:role/sfn-resume-sample-workflow")
+                                         roleArn=new.deployment.workflow_role_arn)
     run, item = new.paused("late-0-1", still_old["stateMachineArn"])
     assert set(item) == {"id", "token", "expiresAt", "expiresAtMs"}  # 0.1's item shape, read by today's machines
     [late_id] = new.put(late := new.event("late-0-1"))
