@@ -24,9 +24,17 @@ JSONPATH = "jsonpath"
 JSONATA = "jsonata"
 QUERY_LANGUAGES = (JSONPATH, JSONATA)
 
-#: Events whose JSON text is longer than this are delivered with their `detail` trimmed, so that the
-#: workflow's state (its own data plus the event) stays under Step Functions' 262,144-byte limit.
-MAX_EVENT_CHARS = 131_072
+#: Events whose JSON text takes more UTF-8 bytes than this are delivered with their `detail` trimmed, so that the
+#: workflow's state (its own data plus the event) stays under Step Functions' 262,144-byte limit (in bytes).
+MAX_EVENT_BYTES = 131_072
+
+
+def event_bytes(event: dict) -> int:
+    """What the machines measure an event by: the UTF-8 bytes of its compact JSON text (as JSONata's `$string`
+    writes it, characters unescaped)."""
+    return len(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode())
+
+
 #: SendTaskFailure's `cause` limit.
 MAX_CAUSE_CHARS = 32_768
 
@@ -70,13 +78,16 @@ _INPUT_JOB_ID = "$states.input.jobId"
 _CHECKED_JOB_ID = f"({_INPUT_JOB_ID} = null ? $error('sfn-resume: the job id path found no value') : $string({_INPUT_JOB_ID}))"
 _JOB_ID = f"$string({_INPUT_JOB_ID})"
 _NOW_MS = "$millis()"
-#: The event the workflow receives: as it came, or with its detail trimmed when it is too large.
+#: UTF-8 bytes of a text, counted without relying on how an engine's `$string` escapes: `$encodeUrlComponent`
+#: writes every byte it escapes as `%XX` (3 characters) and leaves every other character as one byte, so
+#: bytes = length - 2 × (number of `%`) = 2 × (length without `%`) - length.
+_UTF8_BYTES = "($escaped := $encodeUrlComponent({text}); 2 * $length($replace($escaped, '%', '')) - $length($escaped))"
+#: The event the workflow receives: as it came, or with its detail trimmed when its JSON text is too large.
 _DELIVERED_EVENT = (
-    f"($event := $states.input.event; $size := $length($string($event)); $size > {MAX_EVENT_CHARS} ? "
+    f"($event := $states.input.event; $size := {_UTF8_BYTES.format(text='$string($event)')}; "
+    f"$size > {MAX_EVENT_BYTES} ? "
     f"$merge([$event, {{'detail': {{'sfnResumeTruncated': true, 'length': $size, 'jobId': {_JOB_ID}}}}}]) : $event)"
 )
-#: Identifies the pause across repeated runs of the pause machine (at least once), and survives in a tombstone.
-_TOKEN_HASH = "$substring($hash($states.input.token, 'SHA-256'), 0, 32)"
 
 
 #: When the pause began: its state's EnteredTime, so that its item expires with the Task's own timeout; a retried
@@ -157,32 +168,56 @@ def _on(errors: list[str], next_state: str, output: str = "$states.input") -> di
     return {"ErrorEquals": errors, "Next": next_state, "Output": _jsonata(output)}
 
 
+# The item's shapes (docs/DESIGN.md, "The item"), as the conditions read them. A claim keeps what it claims
+# (the token, the event) and records who claimed it (`eventId`, `token`) with `handedOverAtMs`, so that the
+# same claimant, run again, claims again and answers again, and no other claimant can.
+#: No item, or a 0.2 tombstone (neither a token nor an event): nothing a pause must respect.
+_NOTHING_HELD = "attribute_not_exists(#token) AND attribute_not_exists(event)"
+_EXPIRED = "expiresAtMs < :nowMs"
+#: A finished hand-over of another pause: the job id may be reused.
+_ANOTHER_PAUSES_HAND_OVER = "attribute_exists(handedOverAtMs) AND #token <> :token"
+#: This pause's own token, still waiting: a repeated run writes the same item again.
+_OWN_WAITING_TOKEN = "attribute_not_exists(handedOverAtMs) AND #token = :token"
+_OWN_TOKEN = "#token = :token"
+_LIVE_EARLY_EVENT = "attribute_exists(event) AND attribute_not_exists(handedOverAtMs) AND expiresAtMs >= :nowMs"
+#: A waiting pause (live, or timed out: then the event is that pause's late one), or a token this very event
+#: claimed already (a repeated run, or a redelivery, sends again).
+_CLAIMABLE_TOKEN = "attribute_exists(#token) AND (attribute_not_exists(handedOverAtMs) OR eventId = :eventId)"
+_FREE_FOR_AN_EARLY_EVENT = "attribute_not_exists(id) OR expiresAtMs < :nowMs"
+#: Set by both claims; a repeated claim keeps the first time.
+_HANDED_OVER_NOW = "handedOverAtMs = if_not_exists(handedOverAtMs, :nowMs)"
+
+_EVENT_ID = _string("$string($states.input.event.id)")
+
+
 def _hand_over(send_state: str, outcome: str, sent: str, stored_event: str) -> dict:
     """The states that hand an event to the pause waiting on its job id (docs/DESIGN.md): ClaimToken, then
     `send_state`; no token yet: StoreEarlyEvent (`outcome`) for the pause to find, ClaimTokenAgain should the pause
-    have stored its token meanwhile; a duplicate ends in AlreadyHandled. `sent`: what reaches `send_state`, with
-    the claimed token at `$states.result.Attributes.token.S`."""
+    have stored its token meanwhile; any other event of a job already handed over ends in AlreadyHandled. `sent`:
+    what reaches `send_state`, with the claimed token at `$states.result.Attributes.token.S`."""
     def claim_token(key: str, on_no_token: str) -> dict:
         return _task(
             "dynamodb:updateItem",
-            _write(key, "attribute_exists(#token)",
-                   _values(eventId=_string("$string($states.input.event.id)"), **_expiry("${EventRetentionSeconds}")),
-                   UpdateExpression="REMOVE #token SET eventId = :eventId, expiresAt = :expiresAt, "
+            _write(key, _CLAIMABLE_TOKEN,
+                   _values(eventId=_EVENT_ID, nowMs=_number(_NOW_MS), **_expiry("${EventRetentionSeconds}")),
+                   UpdateExpression=f"SET eventId = :eventId, {_HANDED_OVER_NOW}, expiresAt = :expiresAt, "
                                     "expiresAtMs = :expiresAtMs",
-                   ReturnValues="ALL_OLD"),
+                   ReturnValues="ALL_NEW"),
             Catch=[_on([CONDITION_FAILED], on_no_token)], Output=_jsonata(sent), Next=send_state)
 
     return {
         "ClaimToken": claim_token(_CHECKED_JOB_ID, "StoreEarlyEvent"),
         "StoreEarlyEvent": _task(
             "dynamodb:putItem",
-            _write(_JOB_ID, "attribute_not_exists(id) OR expiresAtMs < :nowMs",
-                   _values(nowMs=_number(_NOW_MS)),
+            _write(_JOB_ID, _FREE_FOR_AN_EARLY_EVENT, _values(nowMs=_number(_NOW_MS)),
                    Item={"event": _string(f"$string({stored_event})"), "outcome": {"S": outcome},
-                         "eventId": _string("$string($states.input.event.id)"), **_expiry("${EventRetentionSeconds}")}),
+                         "eventId": _EVENT_ID, "storedAtMs": _number(_NOW_MS),
+                         **_expiry("${EventRetentionSeconds}")}),
             Catch=[_on([CONDITION_FAILED], "ClaimTokenAgain")], End=True),
         "ClaimTokenAgain": claim_token(_JOB_ID, "AlreadyHandled"),
-        "AlreadyHandled": {"Type": "Succeed"},  # a duplicate: this job's event is stored or handed over already
+        # this event is stored already, or another event of this job was handed over (a duplicate, or a job id
+        # reused before its pause: docs/DESIGN.md, "Job ids reused")
+        "AlreadyHandled": {"Type": "Succeed"},
     }
 
 
@@ -214,13 +249,18 @@ def resume_definition() -> dict:
 
 
 def _failing(error: str, cause: str, token: str = "$states.input.token") -> str:
-    """What reaches FailThePause: the token to answer, the error and its cause."""
-    return f"{{'token': {token}, 'error': '{error}', 'cause': {cause}}}"
+    """What reaches FailThePause: the token to answer, the error and its cause (JSONata expressions)."""
+    return f"{{'token': {token}, 'error': {error}, 'cause': {cause}}}"
+
+
+def _given_or(name: str, default: str) -> str:
+    """The input's `name` when the run was given one, else `default`."""
+    return f"($exists($states.input.{name}) ? $states.input.{name} : {default})"
 
 
 #: Any error the pause machine cannot handle fails the pause at once, with the error as cause.
 _PAUSE_FAILED = _on(["States.ALL"], "FailThePause",
-                    _failing(PAUSE_FAILED_ERROR, "$states.errorOutput.Error & ': ' & $states.errorOutput.Cause"))
+                    _failing(f"'{PAUSE_FAILED_ERROR}'", "$states.errorOutput.Error & ': ' & $states.errorOutput.Cause"))
 
 
 def pause_definition() -> dict:
@@ -229,11 +269,12 @@ def pause_definition() -> dict:
     - by the pause state, with `{"jobId", "token", "timeoutSeconds", "enteredTime", "retryCount",
       "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"}`:
       it stores the token, or, when an event came first, claims that event and answers the token itself;
-    - by the failure rule, with `{"jobId", "event"}`: it fails the pause waiting on the job id (or keeps the event
-      for it), as the resume machine resumes one.
+    - by the failure rule, with `{"id", "jobId", "event"}`, or by `sfn-resume fail` (which may add `error` and
+      `cause`): it fails the pause waiting on the job id (or keeps the event for it), as the resume machine
+      resumes one.
     Every error it cannot handle ends in SendTaskFailure with `SfnResume.PauseFailed`: no workflow waits for nothing.
     """
-    token_hash = _values(tokenHash=_string(_TOKEN_HASH))
+    token = _values(token=_string("$states.input.token"))
     execution_id = _string("$states.input.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID")
     claimed_event = "$states.result.Attributes.event.S"
     return {
@@ -249,23 +290,23 @@ def pause_definition() -> dict:
             "StoreToken": _task(
                 "dynamodb:putItem",
                 _write(_CHECKED_JOB_ID,
-                       "(attribute_not_exists(#token) AND attribute_not_exists(event) AND "
-                       "(attribute_not_exists(tokenHash) OR tokenHash <> :tokenHash)) OR expiresAtMs < :nowMs",
-                       {**_values(nowMs=_number(_NOW_MS)), **token_hash},
-                       Item={"token": _string("$states.input.token"), "tokenHash": _string(_TOKEN_HASH),
-                             "executionId": execution_id, "pausedAtMs": _number(_PAUSED_AT_MS),
+                       f"{_NOTHING_HELD} OR {_EXPIRED} OR ({_ANOTHER_PAUSES_HAND_OVER}) OR ({_OWN_WAITING_TOKEN})",
+                       {**_values(nowMs=_number(_NOW_MS)), **token},
+                       Item={"token": _string("$states.input.token"), "executionId": execution_id,
+                             "pausedAtMs": _number(_PAUSED_AT_MS),
                              **_expiry("$states.input.timeoutSeconds", _PAUSED_AT_MS)}),
                 Catch=[_on([CONDITION_FAILED], "ClaimEarlyEvent"), _PAUSE_FAILED], End=True),
             "ClaimEarlyEvent": _task(
                 "dynamodb:updateItem",
-                _write(_JOB_ID, "attribute_exists(event) AND expiresAtMs >= :nowMs OR tokenHash = :tokenHash",
-                       {**_values(nowMs=_number(_NOW_MS), executionId=execution_id), **token_hash},
-                       UpdateExpression="REMOVE event, outcome SET tokenHash = :tokenHash, executionId = :executionId",
-                       ReturnValues="ALL_OLD"),
+                _write(_JOB_ID, f"{_OWN_TOKEN} OR ({_LIVE_EARLY_EVENT})",
+                       {**_values(nowMs=_number(_NOW_MS), executionId=execution_id), **token},
+                       UpdateExpression=f"SET #token = :token, executionId = :executionId, {_HANDED_OVER_NOW}",
+                       ReturnValues="ALL_NEW"),
                 Catch=[_on([CONDITION_FAILED], "FailThePause", _failing(
-                    JOB_ID_IN_USE_ERROR, f"'Another pause is waiting on job id ' & {_JOB_ID}")), _PAUSE_FAILED],
+                    f"'{JOB_ID_IN_USE_ERROR}'", f"'Another pause is waiting on job id ' & {_JOB_ID}")),
+                    _PAUSE_FAILED],
                 Output=_jsonata(f"$states.result.Attributes.outcome.S = '{FAILED}' ? " + _failing(
-                    JOB_FAILED_ERROR, f"$string($parse({claimed_event}).detail)") +
+                    f"'{JOB_FAILED_ERROR}'", f"$string($parse({claimed_event}).detail)") +
                     f" : {{'token': $states.input.token, 'event': {claimed_event}}}"),
                 Next="EarlyEventOutcome"),
             "EarlyEventOutcome": {
@@ -278,10 +319,12 @@ def pause_definition() -> dict:
                 "sfn:sendTaskSuccess",
                 {"TaskToken": _jsonata("$states.input.token"), "Output": _jsonata("$states.input.event")},
                 Catch=[_TOKEN_CLOSED, _PAUSE_FAILED], End=True),
-            "Repeated": {"Type": "Succeed"},  # Express runs at least once: the first run did the work
+            # Express runs at least once: this pause's token was handed over already, by the event's own run
+            "Repeated": {"Type": "Succeed"},
             # a failure event is stored whole: it reaches the workflow as a cause, cut to its limit
             **_hand_over("FailThePause", FAILED, stored_event="$states.input.event", sent=_failing(
-                JOB_FAILED_ERROR, "$string($states.input.event.detail)", token="$states.result.Attributes.token.S")),
+                _given_or("error", f"'{JOB_FAILED_ERROR}'"), _given_or("cause", "$string($states.input.event.detail)"),
+                token="$states.result.Attributes.token.S")),
             "FailThePause": _task(
                 "sfn:sendTaskFailure",
                 {"TaskToken": _jsonata("$states.input.token"), "Error": _jsonata("$states.input.error"),
@@ -290,6 +333,21 @@ def pause_definition() -> dict:
             "PauseAlreadyClosed": _PAUSE_ALREADY_CLOSED,
         },
     }
+
+
+#: The shapes of a table item (docs/DESIGN.md, "The item").
+WAITING_PAUSE = "waiting pause"
+EARLY_EVENT = "early event"
+HANDED_OVER = "handed over"
+
+
+def item_shape(item: dict) -> str:
+    """Which shape a table item (DynamoDB JSON, as GetItem returns it) is in: a 0.3 hand-over keeps its token and
+    its event, so only `handedOverAtMs` tells it from a waiting pause or an early event; a 0.2 tombstone holds
+    neither a token nor an event."""
+    if "handedOverAtMs" in item or ("token" not in item and "event" not in item):
+        return HANDED_OVER
+    return WAITING_PAUSE if "token" in item else EARLY_EVENT
 
 
 def start_pause_resource(partition: str) -> str:

@@ -133,10 +133,10 @@ def _what_the_workflow_receives(config: InstanceConfig, event: dict, outcome: st
     if outcome == asl.FAILED:
         cause = json.dumps(event.get("detail"), separators=(",", ":"))[:asl.MAX_CAUSE_CHARS]
         return f"the paused state fails: error {asl.JOB_FAILED_ERROR}, cause {cause}"
-    text = json.dumps(event)
-    if len(text) > asl.MAX_EVENT_CHARS:
-        return (f"the workflow receives the event with its detail trimmed ({len(text)} characters > "
-                f"{asl.MAX_EVENT_CHARS}) at {config.resultPath or '(discarded: resultPath is null)'}")
+    size = asl.event_bytes(event)
+    if size > asl.MAX_EVENT_BYTES:
+        return (f"the workflow receives the event with its detail trimmed ({size} bytes > "
+                f"{asl.MAX_EVENT_BYTES}) at {config.resultPath or '(discarded: resultPath is null)'}")
     if config.resultPath is None:
         return "the workflow resumes with its state unchanged (resultPath is null: the event is discarded)"
     return f"the workflow receives {{\"event\": <this event>}} at {config.resultPath}"

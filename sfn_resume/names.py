@@ -33,6 +33,7 @@ OUTPUT_PAUSE_STATE_POLICY_ARN = "PauseStatePolicyArn"
 OUTPUT_PAUSE_STATE = "PauseState"
 OUTPUT_PAUSE_STATE_JSONATA = "PauseStateJsonata"
 OUTPUT_DEAD_LETTER_QUEUE_URL = "DeadLetterQueueUrl"
+OUTPUT_EVENT_RETENTION_SECONDS = "EventRetentionSeconds"
 OUTPUT_ALARM_TOPIC_ARN = "AlarmTopicArn"
 
 #: Physical names derived from the name suffix, with each service's length limit.

@@ -180,10 +180,14 @@ def add_exported_output(template: Template, key: str, value, description: str, *
 
 
 def input_transformer(path_to_id_workflow) -> events.InputTransformer:
-    """The resume machine's input: the job id (as the JSON value found in the event) and the whole event."""
+    """The machines' input: the event's id, the job id (as the JSON value found in the event) and the whole event.
+
+    The id sits at the top level too because LocalStack names the execution it starts after the `id` of the
+    transformed input, and fails the delivery without one (AWS names it at random).
+    """
     return events.InputTransformer(
-        InputPathsMap={"jobId": path_to_id_workflow},
-        InputTemplate='{"jobId": <jobId>, "event": <aws.events.event.json>}',
+        InputPathsMap={"id": "$.id", "jobId": path_to_id_workflow},
+        InputTemplate='{"id": <id>, "jobId": <jobId>, "event": <aws.events.event.json>}',
     )
 
 

@@ -225,7 +225,7 @@ def add_sfn_resume(template: Template, config: InstanceConfig) -> SfnResume:
                       PauseStateMachineArn=Ref(instance.pause_state_machine))
         for language in asl.QUERY_LANGUAGES
     }
-    _add_outputs(template, instance, prefix, pause_states)
+    _add_outputs(template, instance, prefix, pause_states, spec.event_retention_seconds)
     alarms.add_alarms(template, spec, instance)
     alarms.add_dashboard(template, spec, instance)
     return SfnResume(config=config, resources=instance, prefix=prefix)
@@ -287,7 +287,9 @@ def build_generic_template(removal_policy: str = "DESTROY") -> Template:
         has_failure=True,
         failure_condition=HAS_FAILURE,
         workflow_type=Ref(params["ResumeWorkflowType"]),
-        event_retention_seconds=Ref(params["EventRetentionSeconds"]),
+        # a string, as every DefinitionSubstitutions value must be: LocalStack passes a Number Parameter's Ref on as
+        # an int, which fails the machine's creation (CloudFormation itself passes strings)
+        event_retention_seconds=Sub("${EventRetentionSeconds}"),
         log_retention_days=Ref(params["LogRetentionDays"]),
         log_level=Ref(params["LogLevel"]),
         kms_key_arn=kms_key,
@@ -325,7 +327,7 @@ def build_generic_template(removal_policy: str = "DESTROY") -> Template:
         text = _sub_text(state, raw=("${TimeoutSeconds}", "${ResultPathJson}"))[:-1] + "${HeartbeatField}}"
         pause_states[language] = Sub(text, **{name: value for name, value in variables.items()
                                               if "${" + name + "}" in text})
-    _add_outputs(template, instance, "", pause_states)
+    _add_outputs(template, instance, "", pause_states, spec.event_retention_seconds)
     alarms.add_alarms(template, spec, instance)
     alarms.add_dashboard(template, spec, instance)
     return template
@@ -356,10 +358,10 @@ def _sub_text(state: dict, raw: tuple[str, ...] = ()) -> str:
 
 
 #: Outputs of an instance.
-OUTPUTS_PER_INSTANCE = 8
+OUTPUTS_PER_INSTANCE = 9
 
 
-def _add_outputs(template: Template, instance: Instance, prefix: str, pause_states: dict):
+def _add_outputs(template: Template, instance: Instance, prefix: str, pause_states: dict, event_retention_seconds):
     outputs = [
         (names.OUTPUT_TABLE_NAME, Ref(instance.table), "The token table."),
         (names.OUTPUT_TABLE_ARN, GetAtt(instance.table, "Arn"), "The token table."),
@@ -375,6 +377,8 @@ def _add_outputs(template: Template, instance: Instance, prefix: str, pause_stat
          "The pause state, JSONata: paste it into a workflow, add Next or End."),
         (names.OUTPUT_DEAD_LETTER_QUEUE_URL, Ref(instance.dead_letter_queue),
          "The events EventBridge could not deliver."),
+        (names.OUTPUT_EVENT_RETENTION_SECONDS, event_retention_seconds,
+         "How long an early event waits for its pause, and a hand-over is remembered (seconds)."),
     ]
     assert len(outputs) == OUTPUTS_PER_INSTANCE
     for key, value, description in outputs:

@@ -55,7 +55,7 @@ def test_too_many_instances_for_a_flat_template(tmp_path, capsys):
     config.write_text(json.dumps({"instances": instances}))
     assert main(["synth", str(config)]) == 2
     assert capsys.readouterr().err == (f"sfn-resume: {config}: 51 instances do not fit one flat template "
-                                       "(459 outputs; CloudFormation allows 200): use --nested\n")
+                                       "(510 outputs; CloudFormation allows 200): use --nested\n")
 
 
 @pytest.mark.parametrize("language, field, result", [

@@ -18,7 +18,7 @@ GENERIC_PARAMETERS = [
     "KmsKeyArn", "AnswerableStateMachineArns", "LegacyPauseAccess", "CreateAlarms", "AlarmTopicArn", "CreateDashboard",
 ]
 OUTPUTS = ["TableName", "TableArn", "PauseStateMachineArn", "ResumeStateMachineArn", "PauseStatePolicyArn",
-           "PauseState", "PauseStateJsonata", "DeadLetterQueueUrl", "AlarmTopicArn"]
+           "PauseState", "PauseStateJsonata", "DeadLetterQueueUrl", "EventRetentionSeconds", "AlarmTopicArn"]
 
 
 def resources_of_type(template: dict, kind: str) -> dict:
@@ -105,8 +105,8 @@ def test_rules_retry_then_dead_letter_and_deliver_the_job_id_and_event(generic_t
         assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}
         assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}}
         assert target["InputTransformer"] == {
-            "InputPathsMap": {"jobId": {"Ref": "PathToIdWorkflow"}},
-            "InputTemplate": '{"jobId": <jobId>, "event": <aws.events.event.json>}',
+            "InputPathsMap": {"id": "$.id", "jobId": {"Ref": "PathToIdWorkflow"}},
+            "InputTemplate": '{"id": <id>, "jobId": <jobId>, "event": <aws.events.event.json>}',
         }
     (queue,) = resources_of_type(generic_template, "SQS::Queue").values()
     assert queue["Properties"]["SqsManagedSseEnabled"] == {"Fn::If": ["HasKmsKey", {"Ref": "AWS::NoValue"}, True]}

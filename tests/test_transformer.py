@@ -51,12 +51,13 @@ def test_predefined_event_variables():
     assert given["at"] == EVENT["time"]
 
 
-def test_the_templates_transformer_gives_the_machines_job_id_and_event():
+def test_the_templates_transformer_gives_the_machines_event_id_job_id_and_event():
     from sfn_resume.resources import input_transformer
 
     transformer = input_transformer("$.detail.jobId").to_dict()
     given = json.loads(target_input({"Arn": "m", "InputTransformer": transformer}, EVENT, RULE))
-    assert given == {"jobId": 'j"1', "event": EVENT}
+    # the event's id at the top as well: what LocalStack names the execution by
+    assert given == {"id": EVENT["id"], "jobId": 'j"1', "event": EVENT}
 
 
 @pytest.mark.parametrize("target, given", [

@@ -19,6 +19,7 @@ from sfn_resume.local import (  # noqa: F401 (each module registers its bridges)
     bridges_dynamodb,
     bridges_events,
     bridges_jsonata,
+    bridges_restarts,
     bridges_stepfunctions,
 )
 from sfn_resume.local.patching import (

@@ -216,3 +216,28 @@ def bridge_send_task_during_start(patches: Patches) -> None:
         ]
 
     patches.set(StepFunctionsParserBackend, "_get_executions", _get_executions)
+
+
+@bridge("payload-size-in-utf8", gap="26: a state's payload size is measured on ASCII-escaped JSON")
+def bridge_payload_size_in_utf8(patches: Patches) -> None:
+    """Measure a state's payload as Step Functions does: the UTF-8 bytes of its JSON text.
+
+    moto's `is_within_size_quota` serializes with `json.dumps`' default `ensure_ascii=True`, so a non-ASCII
+    character counts as its `\\uXXXX` escape: 6 bytes for `ジ` (3 in UTF-8), and an event of 135,000 UTF-8 bytes
+    fails with `States.DataLimitExceeded` at 270,000. AWS: "The maximum input or output size for a task, state, or
+    execution is 256 KiB of data as a UTF-8 encoded string" (Step Functions Developer Guide, "Step Functions
+    service quotas"). The modules that imported the function get the fixed one.
+    """
+    import json
+
+    from moto.stepfunctions.parser import quotas
+    from moto.stepfunctions.parser.asl.component.state import state
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_lambda
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service
+
+    def is_within_size_quota(value) -> bool:
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        return len(text.encode("utf-8")) < quotas.MAX_STATE_SIZE_UTF8_BYTES
+
+    for module in (quotas, state, state_task_lambda, state_task_service):
+        patches.set(module, "is_within_size_quota", is_within_size_quota)

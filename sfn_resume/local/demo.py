@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from .. import catalogue
+from .. import asl, catalogue
 from ..config import parse_config
 from ..nested import generic_parameters
 from ..template import build_template
@@ -95,7 +95,9 @@ def run_demo(out=None) -> int:
         line.step("resumed", f"the workflow {finished['status']}; $.translation.event.detail = "
                              f"{json.dumps(delivered.get('detail'))}")
         left = deployment.item(job_id) or {}
-        line.step("cleaned up", "the token is gone from the table" if "token" not in left else "the TOKEN IS STILL THERE")
+        handed_over = asl.item_shape(left) == asl.HANDED_OVER
+        line.step("handed over", "the item records the hand-over (the event's id, when) until its expiry (TTL)"
+                  if handed_over else "the item does NOT record the hand-over")
 
         deployment.send(event)
         duplicate = [e for e in deployment.wait_for_resume_executions(2) if e["executionArn"] != resume["executionArn"]]
@@ -113,7 +115,7 @@ def run_demo(out=None) -> int:
 
         counts = statuses(deployment.resume_executions())
         resumed = finished["status"] == "SUCCEEDED" and delivered.get("detail", {}).get("jobId") == job_id
-        ok = resumed and early["status"] == "SUCCEEDED" and "token" not in left and set(counts) == {"SUCCEEDED"}
+        ok = resumed and early["status"] == "SUCCEEDED" and handed_over and set(counts) == {"SUCCEEDED"}
         line.say(f"\nresume executions: {counts}; live items left in the table: {len(deployment.live_items())}")
         line.say("demo OK: the workflow paused and was resumed with the event's data." if ok else
                  "demo FAILED: the workflow was not resumed as expected.")

@@ -135,18 +135,18 @@ class Deployment:
         return self.aws.client("dynamodb").scan(TableName=self.table_name, ConsistentRead=True)["Items"]
 
     def live_items(self) -> list[dict]:
-        """Unexpired items that hold a token or an event: what a clean table has none of (tombstones and
-        expired items are left to TTL)."""
+        """Unexpired waiting pauses and early events: what a clean table has none of (hand-overs and expired
+        items are left to TTL)."""
         now_ms = time.time() * 1000
         return [item for item in self.items()
-                if ("token" in item or "event" in item) and int(item["expiresAtMs"]["N"]) >= now_ms]
+                if asl.item_shape(item) != asl.HANDED_OVER and int(item["expiresAtMs"]["N"]) >= now_ms]
 
     def wait_until_paused(self, execution_arn: str, job_id: str, timeout: float = 10.0) -> dict:
         """Wait until the execution's token is stored under `job_id`; returns the item."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             item = self.item(job_id)
-            if item and "token" in item:
+            if item and asl.item_shape(item) == asl.WAITING_PAUSE:
                 return item
             time.sleep(0.01)
         raise TimeoutError(f"{execution_arn} did not store a token for {job_id} within {timeout}s")

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from sfn_resume import load_config
-from sfn_resume.asl import with_next
-from sfn_resume.local.logged_runs import logged_entered_states
+from sfn_resume.asl import HANDED_OVER, WAITING_PAUSE, item_shape, with_next
 from sfn_resume.local.harness import Deployment, event_entry, start_job_state, statuses
+from sfn_resume.local.logged_runs import logged_entered_states
 from sfn_resume.local.stacks import EXECUTION_TERMINAL
 from sfn_resume.nested import generic_parameters
 
@@ -85,7 +85,7 @@ class Instance:
         deadline = time.monotonic() + timeout
         while True:
             item = self.deployment.item(job_id)
-            if item and "token" in item and item != replacing:
+            if item and item_shape(item) == WAITING_PAUSE and item != replacing:
                 return run, item
             described = self.aws.client("stepfunctions").describe_execution(executionArn=run)
             assert described["status"] == "RUNNING", (job_id, described.get("error"), described.get("cause"))
@@ -166,15 +166,16 @@ def resume_paths(instance: Instance) -> list[list[str]]:
     return paths(instance)
 
 
-#: What a tombstone may keep of the pause it answered: its token's hash, its workflow execution, when it paused.
-PAUSE_ATTRIBUTES = {"tokenHash", "executionId", "pausedAtMs"}
+#: What a hand-over always holds: the claimed token, the claiming event's id, when, and its expiry.
+HANDED_OVER_ATTRIBUTES = {"id", "token", "eventId", "handedOverAtMs", "expiresAt", "expiresAtMs"}
+#: What it keeps besides: of the pause (when it stored its token first), of the event (when it came first).
+KEPT_ATTRIBUTES = {"executionId", "pausedAtMs", "event", "outcome", "storedAtMs"}
 
 
 def assert_tombstone(item: dict, job_id: str, event_id: str, retention: int = DEFAULT_RETENTION) -> None:
-    """Neither token nor event: the id of the handed-over event and an expiry `retention` from now (and, when a
-    pause took it, what identifies that pause)."""
-    assert {"id", "eventId", "expiresAt", "expiresAtMs"} <= set(item) <= {"id", "eventId", "expiresAt", "expiresAtMs",
-                                                                          *PAUSE_ATTRIBUTES}, item
+    """A hand-over of `job_id` to the event `event_id`, remembered for `retention` from about now."""
+    assert item_shape(item) == HANDED_OVER, item
+    assert HANDED_OVER_ATTRIBUTES <= set(item) <= HANDED_OVER_ATTRIBUTES | KEPT_ATTRIBUTES, item
     assert (item["id"]["S"], item["eventId"]["S"]) == (job_id, event_id)
     assert time.time() + retention - 60 <= int(item["expiresAt"]["N"]) <= time.time() + retention + 1
 

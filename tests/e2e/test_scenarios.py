@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from sfn_resume.asl import MAX_EVENT_CHARS
+from sfn_resume.asl import MAX_EVENT_BYTES, event_bytes
 
 from .helpers import (
     RESULT_PATH,
@@ -33,6 +33,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS..SQS..QueuePo
 HANDED_OVER = ["ClaimToken", "SendTaskSuccess"]
 STORED_EARLY = ["ClaimToken", "StoreEarlyEvent"]
 DUPLICATE = ["ClaimToken", "StoreEarlyEvent", "ClaimTokenAgain", "AlreadyHandled"]
+#: The event that was handed over, again (a redelivery keeps its id, a restarted run its input).
+REDELIVERED = ["ClaimToken", "SendTaskSuccess", "PauseAlreadyClosed"]
 #: The pause stored its token between ClaimToken and StoreEarlyEvent: the second claim takes it.
 HANDED_OVER_IN_A_RACE = ["ClaimToken", "StoreEarlyEvent", "ClaimTokenAgain", "SendTaskSuccess"]
 # The pause machine's paths: a pause, and a failure event.
@@ -69,7 +71,7 @@ def test_happy_path(emulator, template):
     instance = deploy_instance(emulator, template)
     job = sample_event("success")["detail"]["jobId"] if template == "config_built" else "job-1"
     run, token_item = instance.paused(job)
-    assert set(token_item) == {"id", "token", "tokenHash", "executionId", "pausedAtMs", "expiresAt", "expiresAtMs"}
+    assert set(token_item) == {"id", "token", "executionId", "pausedAtMs", "expiresAt", "expiresAtMs"}
     assert token_item["executionId"]["S"] == run  # which workflow waits: AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID
 
     event = instance.event(job)
@@ -98,7 +100,7 @@ def test_early_event_resumes_as_soon_as_the_workflow_pauses(emulator):
     [event_id] = instance.put(event)
     instance.deployment.wait_for_resume_executions(1)
     stored = instance.deployment.item("early")
-    assert set(stored) == {"id", "event", "outcome", "eventId", "expiresAt", "expiresAtMs"}
+    assert set(stored) == {"id", "event", "outcome", "eventId", "storedAtMs", "expiresAt", "expiresAtMs"}
     assert (stored["outcome"]["S"], stored["eventId"]["S"]) == ("SUCCEEDED", event_id)
     delivered(event, event_id, json.loads(stored["event"]["S"]))
 
@@ -125,13 +127,14 @@ def test_duplicate_events_resume_once(emulator):
     assert instance.runs() == {"resume": {"SUCCEEDED": 3}, "pause": {"SUCCEEDED": 1}}
     assert resume_paths(instance) == sorted([HANDED_OVER, DUPLICATE, DUPLICATE])
 
-    # a redelivery of the winning event itself (same id: EventBridge delivers at least once)
+    # a redelivery of the winning event itself (same id: EventBridge delivers at least once) claims the token it
+    # claimed before and answers it again: the pause is closed already
     sfn = emulator.client("stepfunctions")
     [winner] = [e for e in instance.deployment.resume_executions()
                 if entered_states(emulator, e["executionArn"]) == HANDED_OVER]
     again = sfn.start_execution(stateMachineArn=winner["stateMachineArn"], name="redelivery", input=winner["input"])
     assert instance.deployment.wait(again["executionArn"])["status"] == "SUCCEEDED"
-    assert entered_states(emulator, again["executionArn"])[-1] == "AlreadyHandled"
+    assert entered_states(emulator, again["executionArn"]) == REDELIVERED
 
     assert instance.deployment.live_items() == []
     [tombstone] = instance.items().values()
@@ -300,6 +303,34 @@ def test_job_id_reuse_after_a_finished_pause(emulator):
 
 
 @pytest.mark.timeout(60)
+def test_job_id_reuse_event_first_is_refused_while_the_hand_over_is_remembered(emulator):
+    # Decided (docs/DESIGN.md, "Job ids reused"): a hand-over is remembered for EventRetentionSeconds, and any
+    # event of its job id in that time is taken for the finished job's (a service may send a second event with a
+    # new id), never kept for a pause to come, which would then continue with the old job's result.
+    instance = deploy_instance(emulator)
+    first, _ = instance.paused("reused")
+    [first_id] = instance.put(instance.event("reused"))
+    assert instance.deployment.wait(first)["status"] == "SUCCEEDED"
+    handed_over = instance.deployment.item("reused")
+
+    [refused_id] = instance.put(instance.event("reused", attempt=2))  # before the new pause
+    [refused] = [e for e in instance.deployment.wait_for_resume_executions(2)
+                 if json.loads(e["input"])["id"] == refused_id]
+    assert entered_states(emulator, refused["executionArn"]) == DUPLICATE
+    assert instance.deployment.item("reused") == handed_over
+
+    # the new pause replaces the record and waits for an event that comes after it
+    second, _ = instance.paused("reused")
+    assert emulator.client("stepfunctions").describe_execution(executionArn=second)["status"] == "RUNNING"
+    event = instance.event("reused", attempt=3)
+    [second_id] = instance.put(event)
+    done = instance.deployment.wait(second)
+    delivered(event, second_id, _received(done))
+    assert first_id != second_id
+    assert_tombstone(instance.items()["reused"], "reused", second_id)
+
+
+@pytest.mark.timeout(60)
 def test_two_instances_in_one_account_stay_apart(emulator):
     x, y = deploy_instance(emulator), deploy_instance(emulator)  # two services: two sources, two stacks
     run_x, _ = x.paused("shared")
@@ -368,15 +399,18 @@ def test_load_concurrent_workflows_shuffled_early_and_duplicated_events(emulator
 
 
 @pytest.mark.timeout(60)
-def test_oversized_event_is_delivered_with_its_detail_trimmed(emulator):
+@pytest.mark.parametrize("report", [
+    "x" * 140_000,  # over 131,072 bytes of JSON, under PutEvents' 256 KB entry limit
+    "ジ" * 45_000,  # 45,000 characters, but 135,000 bytes: over the limit, which counts bytes
+])
+def test_oversized_event_is_delivered_with_its_detail_trimmed(emulator, report):
     instance = deploy_instance(emulator)
-    report = "x" * 140_000  # over 131,072 characters of JSON, under PutEvents' 256 KB entry limit
     run, _ = instance.paused("big")
     big, big_early = instance.event("big", report=report), instance.event("big-early", report=report)
     [big_id, early_id] = instance.put(big, big_early)
     instance.deployment.wait_for_resume_executions(2)
     stored = instance.deployment.item("big-early")["event"]["S"]
-    assert len(stored) < MAX_EVENT_CHARS
+    assert len(stored.encode()) < MAX_EVENT_BYTES
     early_run = instance.start("big-early")
 
     inputs = {json.loads(e["input"])["jobId"]: json.loads(e["input"])["event"]
@@ -384,8 +418,8 @@ def test_oversized_event_is_delivered_with_its_detail_trimmed(emulator):
     for job, execution, event, event_id in (("big", run, big, big_id), ("big-early", early_run, big_early, early_id)):
         done = instance.deployment.wait(execution)
         assert done["status"] == "SUCCEEDED"
-        full_length = len(json.dumps(inputs[job], separators=(",", ":")))
-        assert full_length > MAX_EVENT_CHARS
+        full_length = event_bytes(inputs[job])
+        assert full_length > MAX_EVENT_BYTES
         trimmed = dict(event, detail={"sfnResumeTruncated": True, "length": full_length, "jobId": job})
         delivered(trimmed, event_id, _received(done))
     assert instance.runs() == {"resume": {"SUCCEEDED": 2}, "pause": {"SUCCEEDED": 2}}

@@ -1,7 +1,8 @@
-"""Upgrading in place from 0.1: a stack deployed from 0.1's generic template (tests/fixtures), with workflows
-paused on its PauseState (a Parallel that stored its token itself) and an early event stored, updated to today's
-generic template by `aws cloudformation deploy` (server mode) or UpdateStack (in process). Nothing is lost: every
-waiting workflow resumes (or fails) on its event, the early event is claimed by a new pause, the table is the same.
+"""Upgrading in place from 0.1 and from 0.2: a stack deployed from that version's generic template
+(tests/fixtures), with workflows paused on its PauseState and an early event stored (from 0.2, a finished
+hand-over too), updated to today's generic template by `aws cloudformation deploy` (server mode) or UpdateStack
+(in process). Nothing is lost: every waiting workflow resumes (or fails) on its event, the early event is claimed
+by a new pause, a workflow still on the old PauseState keeps working, the table is the same.
 """
 from __future__ import annotations
 
@@ -12,32 +13,45 @@ import pytest
 
 from sfn_resume.local.harness import sample_workflow
 
-from .helpers import GENERIC_TEMPLATE, delivered, deploy_instance, uid
+from .helpers import GENERIC_TEMPLATE, delivered, deploy_instance, entered_states, uid
 
-TEMPLATE_0_1 = Path(__file__).resolve().parents[1] / "fixtures" / "sfn-resume-0.1.0.yaml"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+EARLY_EVENT = {"id", "event", "outcome", "eventId", "expiresAt", "expiresAtMs"}
+VERSIONS = {
+    # 0.1's pause is a Parallel that stores its token itself: LegacyPauseAccess keeps its table rights meanwhile
+    "0.1.0": {"update": {"LegacyPauseAccess": "true"}, "pause_item": {"id", "token", "expiresAt", "expiresAtMs"}},
+    # 0.2's pause starts the pause machine, as today's does; its items carry a token hash, ignored now
+    "0.2.0": {"update": {}, "pause_item": {"id", "token", "tokenHash", "executionId", "pausedAtMs", "expiresAt",
+                                           "expiresAtMs"}},
+}
 
 
-@pytest.mark.timeout(120)
-def test_an_update_from_0_1_keeps_every_waiting_pause_and_early_event(emulator):
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("version", sorted(VERSIONS))
+def test_an_update_keeps_every_waiting_pause_and_early_event(emulator, version):
     name = uid()
-    old = deploy_instance(emulator, TEMPLATE_0_1, name=name)
+    old = deploy_instance(emulator, FIXTURES / f"sfn-resume-{version}.yaml", name=name)
     sfn, dynamodb = emulator.client("stepfunctions"), emulator.client("dynamodb")
-    assert "Branches" in old.deployment.pause_state  # 0.1's pause: a Parallel
-    waiting, _ = old.paused("waiting")
+    waiting, waiting_item = old.paused("waiting")
+    assert set(waiting_item) == VERSIONS[version]["pause_item"]
     failing, _ = old.paused("failing")
     [early_id] = old.put(early := old.event("early"))
     old.deployment.wait_for_resume_executions(1)
-    assert set(old.deployment.item("early")) == {"id", "event", "outcome", "eventId", "expiresAt", "expiresAtMs"}
+    assert set(old.deployment.item("early")) == EARLY_EVENT
+    if version != "0.1.0":  # 0.2 remembers a finished hand-over in a tombstone: neither token nor event
+        finished, _ = old.paused("finished")
+        [finished_id] = old.put(old.event("finished"))
+        assert old.deployment.wait(finished)["status"] == "SUCCEEDED"
+        assert {"token", "event"}.isdisjoint(old.deployment.item("finished"))
     table_before = dynamodb.describe_table(TableName=old.deployment.table_name)["Table"]
 
-    # the update, with 0.1's pause state still in use: LegacyPauseAccess keeps its table rights meanwhile
-    new = deploy_instance(emulator, GENERIC_TEMPLATE, name=name, LegacyPauseAccess="true")
+    new = deploy_instance(emulator, GENERIC_TEMPLATE, name=name, **VERSIONS[version]["update"])
     table_after = dynamodb.describe_table(TableName=new.deployment.table_name)["Table"]
     assert (table_after["TableArn"], table_after["CreationDateTime"]) == (
         table_before["TableArn"], table_before["CreationDateTime"])  # not replaced
     assert "FailStateMachineArn" not in new.deployment.outputs and "PauseStateMachineArn" in new.deployment.outputs
 
-    # the waiting 0.1 pauses: one resumes, one fails, on events handled by the new machines
+    # the waiting pauses: one resumes, one fails, on events handled by the new machines
     [event_id] = new.put(event := new.event("waiting"))
     done = new.deployment.wait(waiting)
     assert done["status"] == "SUCCEEDED"
@@ -46,17 +60,31 @@ def test_an_update_from_0_1_keeps_every_waiting_pause_and_early_event(emulator):
     failed = json.loads(new.deployment.wait(failing)["output"])["failure"]
     assert failed["Error"] == "SfnResume.JobFailed"
 
-    # the early event, stored by 0.1's resume machine, is claimed by a pause of today's PauseState
+    # the early event, stored by the old resume machine, is claimed by a pause of today's PauseState
     done = new.deployment.wait(new.start("early"))
     assert done["status"] == "SUCCEEDED"
     delivered(early, early_id, json.loads(done["output"])["translation"]["event"])
 
-    # a workflow still on 0.1's pause state, started after the update, still pauses and resumes
+    if version != "0.1.0":
+        # the old tombstone still turns another event of its job away, and a new pause on the id replaces it
+        [duplicate_id] = new.put(new.event("finished"))
+        [duplicate] = [e for e in new.deployment.resume_executions()
+                       if json.loads(e["input"])["event"]["id"] == duplicate_id]
+        duplicate = new.deployment.wait(duplicate["executionArn"])
+        assert entered_states(emulator, duplicate["executionArn"])[-1] == "AlreadyHandled"
+        assert new.deployment.item("finished")["eventId"]["S"] == finished_id
+        reused, _ = new.paused("finished")
+        [reused_id] = new.put(new.event("finished", attempt=2))
+        delivered(new.event("finished", attempt=2), reused_id,
+                  json.loads(new.deployment.wait(reused)["output"])["translation"]["event"])
+
+    # a workflow still on the old pause state, started after the update, still pauses and resumes
     definition = sample_workflow(old.deployment.pause_state, "$.startTextTranslationJob.JobId")
-    still_old = sfn.create_state_machine(name=f"still-0-1-{name}", definition=json.dumps(definition),
+    still_old = sfn.create_state_machine(name=f"still-old-{name}", definition=json.dumps(definition),
                                          roleArn=new.deployment.workflow_role_arn)
-    run, item = new.paused("late-0-1", still_old["stateMachineArn"])
-    assert set(item) == {"id", "token", "expiresAt", "expiresAtMs"}  # 0.1's item shape, read by today's machines
-    [late_id] = new.put(late := new.event("late-0-1"))
+    run, item = new.paused("late-old", still_old["stateMachineArn"])
+    if version == "0.1.0":
+        assert set(item) == VERSIONS[version]["pause_item"]  # 0.1's item shape, read by today's machines
+    [late_id] = new.put(late := new.event("late-old"))
     delivered(late, late_id, json.loads(new.deployment.wait(run)["output"])["translation"]["event"])
     assert new.deployment.live_items() == []

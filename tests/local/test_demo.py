@@ -14,7 +14,7 @@ def test_demo_resumes_the_workflow_and_prints_the_timeline():
     assert run_demo(out) == 0
     text = out.getvalue()
     labels = [line.split()[2] for line in text.splitlines() if " ms  " in line]
-    assert labels == ["deployed", "workflow", "paused", "event", "matched", "resumed", "cleaned",
+    assert labels == ["deployed", "workflow", "paused", "event", "matched", "resumed", "handed",
                       "duplicate", "early", "early"]
     assert "ClaimToken → SendTaskSuccess (2 states), SUCCEEDED" in text
     assert "the resume run ends SUCCEEDED in AlreadyHandled" in text

@@ -19,6 +19,7 @@ import pytest
 from conftest import ROLE_ARN
 
 import sfn_resume
+from sfn_resume import asl
 from sfn_resume.local.stacks import deploy_stack, wait_for_execution, wait_for_executions, wait_for_state
 
 REPO = Path(__file__).resolve().parents[2]
@@ -89,8 +90,8 @@ def test_pause_then_event_resumes_the_workflow(aws, sfn, deployed):
     assert resume["status"] == "SUCCEEDED"
     assert json.loads(resume["input"])["jobId"] == "j-1"  # the InputTransformer's shape
     assert json.loads(resume["input"])["event"]["id"] == entry["EventId"]
-    tombstone = dynamodb.get_item(TableName=deployed["TableName"], Key={"id": {"S": "j-1"}})["Item"]
-    assert "token" not in tombstone and tombstone["eventId"]["S"] == entry["EventId"]
+    handed_over = dynamodb.get_item(TableName=deployed["TableName"], Key={"id": {"S": "j-1"}})["Item"]
+    assert asl.item_shape(handed_over) == asl.HANDED_OVER and handed_over["eventId"]["S"] == entry["EventId"]
 
 
 @pytest.mark.timeout(60)

@@ -41,6 +41,8 @@ GAP_TESTS = {
     "cfn-update-conditional-resources": "test_gap_23_update_conditional_resources",
     "cfn-cloudwatch-alarm": "test_gap_24_cloudwatch_alarm",
     "cloudwatch-alarm-state-filter": "test_gap_25_describe_alarms_state_filter",
+    "payload-size-in-utf8": "test_gap_26_payload_size_in_utf8",
+    "express-restarts": "test_gap_27_express_restarts",
 }
 
 
@@ -631,3 +633,53 @@ def test_gap_25_describe_alarms_state_filter(aws):
     with without(["cloudwatch-alarm-state-filter"]):
         assert firing() == ["SfnResume-X-EventsUndelivered", "SfnResume-X-RunsFailed"]
     assert firing() == ["SfnResume-X-RunsFailed"]
+
+
+def test_gap_26_payload_size_in_utf8(aws, sfn, token_table):
+    # 50,000 × ジ: 150,000 bytes of UTF-8 (under the 262,144-byte limit), 300,000 as \uXXXX escapes (over it)
+    payload = json.dumps({"jobId": "big", "text": "\u30b8" * 50_000}, ensure_ascii=False)
+    arn = create_machine(sfn, "sized", {"Put": {
+        "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:dynamodb:putItem",
+        "Parameters": {"TableName": token_table, "Item": {"id": {"S.$": "$.jobId"}}}, "ResultPath": None,
+        "End": True}}, "Put")
+    with without(["payload-size-in-utf8"]):
+        done = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn, name="r1", input=payload)["executionArn"])
+        assert (done["status"], done["error"]) == ("FAILED", "States.DataLimitExceeded")
+
+    done = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn, name="r2", input=payload)["executionArn"])
+    assert done["status"] == "SUCCEEDED", done
+
+
+def test_gap_27_express_restarts(aws, sfn, token_table):
+    from sfn_resume.local.bridges_restarts import RESTART_AFTER_TAG
+
+    def put(name: str) -> dict:
+        return {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:dynamodb:updateItem",
+                "Parameters": {"TableName": token_table, "Key": {"id": {"S.$": "$.jobId"}},
+                               "UpdateExpression": "ADD #n :one", "ExpressionAttributeNames": {"#n": name},
+                               "ExpressionAttributeValues": {":one": {"N": "1"}}},
+                "ResultPath": None, "Next" if name == "first" else "End": "Second" if name == "first" else True}
+
+    arn = create_machine(sfn, "counted", {"First": put("first"), "Second": put("second")}, "First")
+    def run(job: str) -> dict:
+        sfn.tag_resource(resourceArn=arn, tags=[{"key": RESTART_AFTER_TAG, "value": "First"}])
+        started = sfn.start_execution(stateMachineArn=arn, name=job, input=json.dumps({"jobId": job}))
+        return wait_for_execution(sfn, started["executionArn"])
+
+    with without(["express-restarts"]):
+        runs = {"plain": run("plain")}
+    sfn.untag_resource(resourceArn=arn, tagKeys=[RESTART_AFTER_TAG])
+    runs["restarted"] = run("restarted")
+    assert sfn.list_tags_for_resource(resourceArn=arn)["tags"] == []  # it fires once
+
+    def counts(job: str) -> dict:
+        item = aws.client("dynamodb").get_item(TableName=token_table, Key={"id": {"S": job}})["Item"]
+        return {name: int(item[name]["N"]) for name in ("first", "second")}
+
+    # moto: one run, each call once
+    assert runs["plain"]["status"] == "SUCCEEDED" and counts("plain") == {"first": 1, "second": 1}
+    # bridged: cut off after First's call (Second never ran), then the same input again from the start
+    assert runs["restarted"]["status"] == "ABORTED"
+    again = wait_for_execution(sfn, f"{runs['restarted']['executionArn']}-restarted")
+    assert again["status"] == "SUCCEEDED" and again["input"] == runs["restarted"]["input"]
+    assert counts("restarted") == {"first": 2, "second": 1}
