@@ -9,16 +9,19 @@ hypercorn (the only gateway server that binds the address it is given) and every
 FILESYSTEM_ROOT that is removed at exit. Exactly two substitutions, each in its own module, both for what LocalStack
 would otherwise download at first use: DynamoDB served by dynalite (offline_dynamodb.py) and JSONata evaluated by
 jsonata-python (offline_jsonata.py). Nothing else of LocalStack is changed: its defects stay as a user meets them.
-SIGTERM or SIGINT stops it (LocalStack's own shutdown, dynalite with it).
+SIGTERM or SIGINT stops it (LocalStack's own shutdown, dynalite with it), and so does the end of the process that
+started it.
 """
 from __future__ import annotations
 
 import argparse
-import threading
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 TOOLS = Path(__file__).resolve().parents[1]
@@ -56,6 +59,15 @@ def _wake_the_gateway_loop_at_shutdown() -> None:
         loop.call_soon_threadsafe(lambda: None)
 
 
+def _stop_when_orphaned() -> None:
+    """Shut down (as on SIGTERM) when whoever started this process is gone: a test run killed before its
+    teardown leaves no LocalStack behind."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(1)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, required=True)
@@ -74,6 +86,7 @@ def main() -> None:
         from localstack.runtime.main import main as localstack_main
 
         threading.Thread(target=_wake_the_gateway_loop_at_shutdown, daemon=True).start()
+        threading.Thread(target=_stop_when_orphaned, daemon=True).start()
         localstack_main()
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else 1
