@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import asl
-from .logged_runs import logged_executions
+from .logged_runs import logged_executions, wait_for_logged_execution
 from .stacks import EXECUTION_TERMINAL, deploy_stack, describe_executions, wait_for_execution
 
 #: The emulator ignores IAM; a syntactically valid role ARN is all it needs (in moto's account, 123456789012).
@@ -64,7 +64,8 @@ def event_entry(event: dict, bus: str = "default") -> dict:
     return {
         "Source": event["source"],
         "DetailType": event["detail-type"],
-        "Detail": json.dumps(event["detail"]),
+        # as sent by a producer: UTF-8, not \u escapes (PutEvents counts the bytes: 256 KB a request)
+        "Detail": json.dumps(event["detail"], ensure_ascii=False),
         "Resources": event.get("resources", []),
         "EventBusName": bus,
     }
@@ -180,6 +181,8 @@ class Deployment:
         return self.wait_for_executions(self.resume_state_machine, count, timeout)
 
     def wait(self, execution_arn: str, timeout: float = 10.0) -> dict:
+        if ":express:" in execution_arn:  # an EXPRESS run the engine does not describe (AWS, LocalStack)
+            return wait_for_logged_execution(self.aws, execution_arn, timeout)
         return wait_for_execution(self.aws.client("stepfunctions"), execution_arn, timeout)
 
 

@@ -8,6 +8,7 @@ event (`type`, `execution_arn`, `details`), when the machine logs at level ALL. 
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timezone
 from typing import Any
 
@@ -75,9 +76,25 @@ def logged_executions(aws: Any, state_machine_arn: str) -> list[dict[str, Any]]:
     return sorted(executions, key=lambda execution: execution["startDate"])
 
 
+def _machine_of(execution_arn: str) -> str:
+    _, partition, _, region, account, *_ = execution_arn.split(":")
+    return f"arn:{partition}:states:{region}:{account}:stateMachine:{_machine_name(execution_arn)}"
+
+
 def logged_entered_states(aws: Any, execution_arn: str) -> list[str]:
     """The states an EXPRESS run entered, in order, from its machine's logs."""
-    _, partition, _, region, account, *_ = execution_arn.split(":")
-    machine = f"arn:{partition}:states:{region}:{account}:stateMachine:{_machine_name(execution_arn)}"
-    events = _history(aws, machine).get(execution_arn, [])
+    events = _history(aws, _machine_of(execution_arn)).get(execution_arn, [])
     return [event["details"]["name"] for event in events if event["type"].endswith("StateEntered")]
+
+
+def wait_for_logged_execution(aws: Any, execution_arn: str, timeout: float = 10.0) -> dict[str, Any]:
+    """Poll an EXPRESS run's logs until it has ended; returns it as `logged_executions` gives it."""
+    machine = _machine_of(execution_arn)
+    deadline = time.monotonic() + timeout
+    while True:
+        [execution] = [e for e in logged_executions(aws, machine) if e["executionArn"] == execution_arn] or [None]
+        if execution and execution["status"] != "RUNNING":
+            return execution
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{execution_arn} still {execution and execution['status']} after {timeout}s")
+        time.sleep(0.05)

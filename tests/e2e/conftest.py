@@ -175,6 +175,12 @@ def emulator(request):
     return request.getfixturevalue(f"{request.param}_emulator")
 
 
+@pytest.fixture(params=["in_process", "server"])
+def embedded_emulator(request):
+    """The embedded emulator in either mode: for what only its bridges can do (e.g. cut a run off after a call)."""
+    return request.getfixturevalue(f"{request.param}_emulator")
+
+
 @pytest.fixture(params=["server", LOCALSTACK])
 def remote_emulator(request):
     """An engine in another process, which a program reaches as it reaches AWS (an endpoint URL): a `Server`."""

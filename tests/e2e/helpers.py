@@ -58,6 +58,7 @@ class Instance:
     def event(self, job_id: str, status: str = "COMPLETED", source: str | None = None, **detail: Any) -> dict:
         """A Translate job state change event (examples/translate/events/success.json) for `job_id`."""
         event = sample_event("success")
+        event["account"] = self.deployment.resume_state_machine.split(":")[4]  # the sender's: the engine's account
         event["source"] = source or self.source
         event["detail"] = {"jobId": job_id, "jobStatus": status, **detail}
         return event
@@ -92,13 +93,16 @@ class Instance:
             assert time.monotonic() < deadline, f"{run} did not store a token for {job_id}: {item}"
             time.sleep(0.01)
 
-    def runs(self) -> dict[str, dict[str, int]]:
-        """The machines' executions by status: {"resume": {...}, "pause": {...}} (pause runs and failure events)."""
-        outputs = self.deployment.outputs
-        return {
-            "resume": statuses(self.deployment.executions(outputs["ResumeStateMachineArn"])),
-            "pause": statuses(self.deployment.executions(outputs["PauseStateMachineArn"])),
-        }
+    def runs(self, timeout: float = 10.0) -> dict[str, dict[str, int]]:
+        """The machines' executions by status, once none is running: {"resume": {...}, "pause": {...}} (pause runs
+        and failure events). A resume run may still be finishing when the workflow it answered has ended."""
+        deadline = time.monotonic() + timeout
+        while True:
+            runs = {machine: statuses(self.deployment.executions(self.deployment.outputs[f"{machine.title()}StateMachineArn"]))
+                    for machine in ("resume", "pause")}
+            if "RUNNING" not in runs["resume"] and "RUNNING" not in runs["pause"] or time.monotonic() > deadline:
+                return runs
+            time.sleep(0.05)
 
     def items(self) -> dict[str, dict]:
         """The table's items by job id."""
@@ -128,6 +132,7 @@ def deploy_instance(emulator, template: str | Path = "generic", name: str | None
         # its names are built in (SfnResume-TranslationTranslateResume): one such stack per emulator
         deployment = emulator.deploy(f"e2e-translate-{name}", TRANSLATE_TEMPLATE, prefix=TRANSLATE.nameSuffix)
         source = "aws.translate"
+        log_every_state(emulator, deployment.pause_state_machine)
     else:
         path = GENERIC_TEMPLATE if template == "generic" else Path(template)
         source = f"e2e.{name}"
@@ -141,6 +146,24 @@ def deploy_instance(emulator, template: str | Path = "generic", name: str | None
     workflow = deployment.create_workflow(f"workflow-{name}-{uid()}", TRANSLATE.pathToIdPauseTask,
                                           timeout_seconds=120)
     return Instance(deployment, source, workflow)
+
+
+def log_every_state(emulator, state_machine_arn: str) -> None:
+    """Set the machine's log level to ALL (the config-built template logs ERROR): an EXPRESS machine's runs are seen
+    only in its logs where the engine does not list them (AWS, LocalStack)."""
+    sfn = emulator.client("stepfunctions")
+    logging = sfn.describe_state_machine(stateMachineArn=state_machine_arn)["loggingConfiguration"]
+    sfn.update_state_machine(stateMachineArn=state_machine_arn, loggingConfiguration=dict(logging, level="ALL"))
+
+
+def pause_machine_input(aws, workflow_run: str) -> str:
+    """The input a workflow run's pause state started the pause machine with, from the run's history (the pause
+    machine is EXPRESS: its own runs cannot be described on AWS)."""
+    history = aws.client("stepfunctions").get_execution_history(executionArn=workflow_run, maxResults=1000)["events"]
+    [scheduled] = [e["taskScheduledEventDetails"] for e in history if "taskScheduledEventDetails" in e
+                   and e["taskScheduledEventDetails"]["resource"] == "startExecution.waitForTaskToken"]
+    given = json.loads(scheduled["parameters"])["Input"]
+    return given if isinstance(given, str) else json.dumps(given)
 
 
 def delivered(event: dict, event_id: str, received: dict) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from sfn_resume.splice import splice
 
-from .helpers import TRANSLATE, delivered, deploy_instance, entered_states, paths
+from .helpers import TRANSLATE, delivered, deploy_instance, entered_states, pause_machine_input, paths
 
 JOB_FAILED_CATCH = {"ErrorEquals": ["SfnResume.JobFailed"], "Next": "HandleJobFailure"}
 
@@ -93,11 +93,11 @@ def test_a_repeated_pause_machine_run_is_harmless(emulator):
     sfn = emulator.client("stepfunctions")
     pause_machine = instance.deployment.pause_state_machine
     run, item = instance.paused("twice")
-    [first] = instance.deployment.executions(pause_machine)
+    first_input = pause_machine_input(emulator, run)
 
     def repeat() -> list[str]:
         """Run the pause machine again with the first run's input, as an at-least-once delivery would."""
-        again = sfn.start_execution(stateMachineArn=pause_machine, input=first["input"])["executionArn"]
+        again = sfn.start_execution(stateMachineArn=pause_machine, input=first_input)["executionArn"]
         done = instance.deployment.wait(again)
         assert done["status"] == "SUCCEEDED", done
         return entered_states(emulator, again)
