@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from sfn_resume.local.harness import sample_workflow
+from sfn_resume.local.stacks import StackDeployError
 
 from .helpers import GENERIC_TEMPLATE, delivered, deploy_instance, entered_states, uid
 
@@ -30,6 +31,12 @@ VERSIONS = {
 @pytest.mark.parametrize("version", sorted(VERSIONS))
 def test_an_update_keeps_every_waiting_pause_and_early_event(emulator, version):
     name = uid()
+    if emulator.mode == "localstack":
+        # 0.1 and 0.2 passed a Number Parameter to DefinitionSubstitutions, which LocalStack hands on as an int
+        # (docs/LOCALSTACK.md): those stacks cannot be created there, so there is nothing to update
+        with pytest.raises(StackDeployError, match=r"replace\(\) argument 2 must be str, not int"):
+            deploy_instance(emulator, FIXTURES / f"sfn-resume-{version}.yaml", name=name)
+        pytest.skip(f"LocalStack cannot create a {version} stack (a Number in DefinitionSubstitutions)")
     old = deploy_instance(emulator, FIXTURES / f"sfn-resume-{version}.yaml", name=name)
     sfn, dynamodb = emulator.client("stepfunctions"), emulator.client("dynamodb")
     waiting, waiting_item = old.paused("waiting")
