@@ -17,11 +17,14 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP) ## create .venv and install the package with its local and dev extras
 
-SCANNERS := tools/.venv-checkov/bin/checkov
+# The reference JSONata comes with them: tests/local/test_jsonata_reference.py checks the emulator's engine against it.
+# touch: the script leaves a tool already at its pin alone, and make would run it again every time.
+SCANNERS := tools/.venv-checkov/bin/checkov tools/.npm-jsonata/node_modules/jsonata
 $(SCANNERS): tools/install-scanners.sh
 	tools/install-scanners.sh
+	touch $@
 
-scanners: $(SCANNERS) ## install cfn-guard (with the AWS Control Tower rules) and checkov into tools/
+scanners: $(SCANNERS) ## install cfn-guard (with the AWS Control Tower rules), checkov and the reference JSONata into tools/
 
 # LocalStack, the scenarios' third engine: its own venv on a Python >= 3.12, and dynalite (tools/install-localstack.sh)
 LOCALSTACK := tools/.venv-localstack/.ready
@@ -31,16 +34,16 @@ $(LOCALSTACK): tools/install-localstack.sh setup.cfg
 localstack: $(LOCALSTACK) ## install LocalStack (offline, on the host) for the end-to-end scenarios' third engine
 
 templates: $(STAMP) ## rewrite templates/ from the code and examples/
-	$(BIN)/sfn-resume synth -o templates/sfn-resume.yaml
-	$(BIN)/sfn-resume synth --removal-policy RETAIN -o templates/sfn-resume-retain.yaml
+	$(BIN)/sfn-resume synth --force -o templates/sfn-resume.yaml
+	$(BIN)/sfn-resume synth --removal-policy RETAIN --force -o templates/sfn-resume-retain.yaml
 	@mkdir -p templates/examples
 	@for config in examples/*/config.yaml; do \
 	  name=$$(basename $$(dirname $$config)); \
-	  $(BIN)/sfn-resume synth $$config -o templates/examples/$$name.yaml || exit 1; \
+	  $(BIN)/sfn-resume synth $$config --force -o templates/examples/$$name.yaml || exit 1; \
 	done
-	$(BIN)/sfn-resume synth examples/two-services/config.yaml --nested -o templates/nested-two-services.yaml
+	$(BIN)/sfn-resume synth examples/two-services/config.yaml --nested --force -o templates/nested-two-services.yaml
 	@mkdir -p templates/service-catalog
-	$(BIN)/sfn-resume catalog -o templates/service-catalog/portfolio.yaml
+	$(BIN)/sfn-resume catalog --force -o templates/service-catalog/portfolio.yaml
 
 lint: $(STAMP) $(SCANNERS) ## cfn-lint (+ cfn-lint-serverless), cfn-guard and checkov on every template as shipped; ruff
 	$(BIN)/python tools/scan.py
@@ -53,6 +56,11 @@ test: $(STAMP) $(SCANNERS) $(LOCALSTACK) ## run the whole test suite (unit, stat
 test-localstack: $(STAMP) $(LOCALSTACK) ## run the end-to-end scenarios on LocalStack only
 	$(BIN)/pytest -q -n auto --dist loadfile -m localstack
 
+# The fast lane: what needs neither the emulator, nor the scanners, nor minutes (setup.cfg lists the lanes).
+check: $(STAMP) ## ruff, and the unit tests (no emulator, no scanners, nothing slow): under a minute
+	$(BIN)/ruff check sfn_resume tests benchmarks tools
+	$(BIN)/pytest -q -p no:xdist -m "unit and not slow"
+
 demo: $(STAMP) ## deploy the Translate example into the embedded emulator and watch a workflow pause and resume
 	$(BIN)/sfn-resume demo
 
@@ -60,8 +68,8 @@ bench: $(STAMP) ## run the benchmarks and write benchmarks/results/
 	$(BIN)/python -m benchmarks
 
 clean: ## remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info tools/.npm tools/.venv-checkov tools/.npm-localstack \
-	  tools/.venv-localstack
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info tools/.npm tools/.npm-jsonata tools/.venv-checkov \
+	  tools/.npm-localstack tools/.venv-localstack
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-.PHONY: help install scanners localstack templates lint test test-localstack demo bench clean
+.PHONY: help install scanners localstack templates lint test test-localstack check demo bench clean

@@ -1,6 +1,6 @@
 """The original CDK construct `sfnResume`, rebuilt with boto3 in the emulator, as the benchmarks' baseline.
 
-Reproduces what REFERENCE.md section 1 lists: a table keyed by `id`; a pause that is one
+Reproduces what the construct builds: a table keyed by `id`; a pause that is one
 `aws-sdk:dynamodb:putItem.waitForTaskToken` task with `ConditionExpression: attribute_not_exists(id)` and
 `ResultPath: null`; a STANDARD JSONPath resume machine GetItem (eventually consistent) → aws-sdk
 `sfn:sendTaskSuccess` with a constant output → DeleteItem, no Retry, no Catch; a rule on the default bus whose

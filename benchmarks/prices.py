@@ -1,8 +1,8 @@
 """The price model: list prices (us-east-1, on-demand) with the page each comes from, and every assumption the
 model makes, in one place. `python -m benchmarks` prices what the emulator measured with these.
 
-Prices as listed on these pages in November 2026 (REFERENCE.md section 5 records them; this machine has no
-network to read the pages again). Free tiers are ignored.
+Prices as listed on these pages in November 2026 (recorded then; this machine has no network to read the pages
+again). Free tiers are ignored.
 """
 
 from __future__ import annotations

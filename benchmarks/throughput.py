@@ -2,7 +2,10 @@
 
 Measures the emulator (moto's ASL interpreter in threads, in this process), not AWS: on AWS a resume takes
 EventBridge delivery + two DynamoDB/Step Functions calls, and runs in parallel without a shared interpreter.
-Every wait is bounded; a size that does not finish is recorded with why it stopped.
+Each phase is timed on the wall clock and in CPU time: the emulator runs in this process only, so the process's CPU
+time, less what the benchmark's own polling for the end of the phase took, is what the hand-overs cost it, whatever
+else keeps the machine's cores busy (the wall clock then grows). Every wait is bounded; a size that does not finish
+is recorded with why it stopped.
 """
 
 from __future__ import annotations
@@ -21,12 +24,26 @@ from .cost import with_job_id
 POLL_SECONDS = 0.05
 
 
-def _wait_for(condition, deadline: float) -> bool:
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(POLL_SECONDS)
-    return True
+class _Polling:
+    """Waits for a condition, and keeps the CPU time its checks took (the benchmark's own, not the emulator's: each
+    check lists executions or scans the table through the emulator, in this thread)."""
+
+    def __init__(self) -> None:
+        self.cpu_seconds = 0.0
+
+    def _holds(self, condition) -> bool:
+        before = time.thread_time()
+        try:
+            return condition()
+        finally:
+            self.cpu_seconds += time.thread_time() - before
+
+    def wait_for(self, condition, deadline: float) -> bool:
+        while not self._holds(condition):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(POLL_SECONDS)
+        return True
 
 
 def _count(sfn, state_machine_arn: str, status: str) -> int:
@@ -82,17 +99,21 @@ def measure_one(count: int, instance: InstanceConfig, success: dict, budget_seco
         deadline = time.monotonic() + budget_seconds
         _settled = _Settled()
 
-        started = time.perf_counter()
+        pausing, resuming = _Polling(), _Polling()
+        started, started_cpu = time.perf_counter(), time.process_time()
         for job_id in job_ids:
             deployment.start(workflow, job_id)
-        paused = _wait_for(lambda: sum("token" in item for item in deployment.items()) == count, deadline)
-        all_paused = time.perf_counter()
+        paused = pausing.wait_for(lambda: sum("token" in item for item in deployment.items()) == count, deadline)
+        all_paused, all_paused_cpu = time.perf_counter(), time.process_time()
 
         events = [with_job_id(success, instance.pathToIdWorkflow, job_id) for job_id in job_ids]
         random.Random(seed).shuffle(events)
         deployment.send(*events)
-        settled = paused and _wait_for(lambda: _settled(sfn, deployment, workflow, count), deadline)
-        finished = time.perf_counter()
+        settled = paused and resuming.wait_for(lambda: _settled(sfn, deployment, workflow, count), deadline)
+        finished, finished_cpu = time.perf_counter(), time.process_time()
+        # the emulator's CPU time: the process's, less what the polling for the end of each phase took
+        pause_cpu = all_paused_cpu - started_cpu - pausing.cpu_seconds
+        resume_cpu = finished_cpu - all_paused_cpu - resuming.cpu_seconds
         succeeded = _count(sfn, workflow, "SUCCEEDED")
         resumed = succeeded == count
 
@@ -112,6 +133,9 @@ def measure_one(count: int, instance: InstanceConfig, success: dict, budget_seco
             "total_seconds": round(finished - started, 3),
             "resumes_per_second": round(count / resume_seconds, 1) if resumed else None,
             "ms_per_resume": round(resume_seconds * 1000 / count, 2) if resumed else None,
+            "cpu_ms_per_resume": round(resume_cpu * 1000 / count, 2) if resumed else None,
+            "cpu_ms_per_pause": round(pause_cpu * 1000 / count, 2) if paused else None,
+            "polling_cpu_ms_per_resume": round(resuming.cpu_seconds * 1000 / count, 2),
             "workflows_succeeded": succeeded,
             "resume_runs": dict(sorted(by_status.items())),
             "failed_resume_runs": [_failure(sfn, run) for run in runs if run["status"] == "FAILED"][:5],

@@ -73,6 +73,11 @@ def dimension_values(spec: InstanceSpec, instance: Instance) -> dict:
             DEAD_LETTER_QUEUE: physical_name(spec, "dead-letter queue")}
 
 
+def tags(spec: InstanceSpec) -> dict:
+    """The instance's tags as a resource's `Tags`, where it has any."""
+    return {"Tags": Tags(**spec.tags)} if spec.tags else {}
+
+
 def add_alarms(template: Template, spec: InstanceSpec, instance: Instance) -> None:
     """The alarms, their topic (unless one is given) and the AlarmTopicArn output; nothing when alarms are off."""
     if spec.alarms is False:
@@ -89,7 +94,7 @@ def add_alarms(template: Template, spec: InstanceSpec, instance: Instance) -> No
             # CloudWatch publishes to an encrypted topic only with a customer managed key whose policy lets it
             # (README): never the AWS managed aws/sns, which would swallow every notification.
             **({"KmsMasterKeyId": spec.kms_key_arn} if spec.kms_key_arn is not None else {}),
-            **({"Tags": Tags(**spec.tags)} if spec.tags else {}),
+            **tags(spec),
         ))
         topic_arn = Ref(topic) if spec.alarm_topic_arn is None else If(
             spec.alarm_topic_condition, spec.alarm_topic_arn, Ref(topic))
@@ -116,6 +121,7 @@ def add_alarms(template: Template, spec: InstanceSpec, instance: Instance) -> No
             TreatMissingData="notBreaching",
             AlarmActions=[topic_arn],
             OKActions=[topic_arn],
+            **tags(spec),
         ))
     add_exported_output(template, spec.prefix + names.OUTPUT_ALARM_TOPIC_ARN, topic_arn,
                         "The topic the alarms notify: subscribe to it.", **condition)
@@ -150,6 +156,7 @@ def add_dashboard(template: Template, spec: InstanceSpec, instance: Instance) ->
         spec.prefix + names.DASHBOARD,
         **({"Condition": spec.dashboard} if isinstance(spec.dashboard, str) else {}),
         DashboardName=physical_name(spec, "dashboard"),
+        **tags(spec),
         DashboardBody=Sub(json.dumps(body, separators=(",", ":")),
                           **{_variable(source): values[source] for source in dict.fromkeys(s.source for s in signals(spec))}),
     ))

@@ -11,6 +11,8 @@ import copy
 import json
 import re
 
+from .jsonpath import path_segments
+
 #: Errors the pause state raises besides `States.Timeout` / `States.HeartbeatTimeout`.
 JOB_FAILED_ERROR = "SfnResume.JobFailed"
 JOB_ID_IN_USE_ERROR = "SfnResume.JobIdInUse"
@@ -78,14 +80,25 @@ _INPUT_JOB_ID = "$states.input.jobId"
 _CHECKED_JOB_ID = f"({_INPUT_JOB_ID} = null ? $error('sfn-resume: the job id path found no value') : $string({_INPUT_JOB_ID}))"
 _JOB_ID = f"$string({_INPUT_JOB_ID})"
 _NOW_MS = "$millis()"
-#: UTF-8 bytes of a text, counted without relying on how an engine's `$string` escapes: `$encodeUrlComponent`
-#: writes every byte it escapes as `%XX` (3 characters) and leaves every other character as one byte, so
-#: bytes = length - 2 × (number of `%`) = 2 × (length without `%`) - length.
-_UTF8_BYTES = "($escaped := $encodeUrlComponent({text}); 2 * $length($replace($escaped, '%', '')) - $length($escaped))"
+#: The size of the event's compact JSON text in UTF-8 bytes, measured on its strings themselves: how `$string`
+#: writes non-ASCII text differs between JSONata engines (the reference leaves it as it is, a port escapes it as
+#: `\uXXXX`: 6 bytes for a 3-byte character), and what AWS's engine does is not documented, while a string's own
+#: characters are the same everywhere. Only numbers are measured as each engine prints them (a few bytes apart).
+_SIZE_FUNCTIONS = (
+    # a text's UTF-8 bytes: $encodeUrlComponent writes each byte it escapes as %XX and keeps every other
+    # character as one byte, so bytes = 2 × (length without %) − length
+    "$utf8 := function($s) { ($e := $encodeUrlComponent($s); 2 * $length($replace($e, '%', '')) - $length($e)) }; "
+    # a string in JSON: its bytes, two quotes, a backslash before each quote or backslash in it
+    "$quoted := function($s) { $utf8($s) + 2 + $length($s) - $length($replace($replace($s, '\"', ''), '\\\\', '')) }; "
+    # a value: strings quoted, arrays and objects their members plus brackets and separators, the rest as printed
+    "$jsonBytes := function($v) { $type($v) = 'string' ? $quoted($v) : $type($v) = 'array' ? ($count($v) = 0 ? 2 : "
+    "1 + $count($v) + $sum($map($v, function($x) { $jsonBytes($x) }))) : $type($v) = 'object' ? "
+    "($count($keys($v)) = 0 ? 2 : 1 + $count($keys($v)) + $sum($each($v, function($x, $k) { $quoted($k) + 1 + "
+    "$jsonBytes($x) }))) : $length($string($v)) }"
+)
 #: The event the workflow receives: as it came, or with its detail trimmed when its JSON text is too large.
 _DELIVERED_EVENT = (
-    f"($event := $states.input.event; $size := {_UTF8_BYTES.format(text='$string($event)')}; "
-    f"$size > {MAX_EVENT_BYTES} ? "
+    f"($event := $states.input.event; {_SIZE_FUNCTIONS}; $size := $jsonBytes($event); $size > {MAX_EVENT_BYTES} ? "
     f"$merge([$event, {{'detail': {{'sfnResumeTruncated': true, 'length': $size, 'jobId': {_JOB_ID}}}}}]) : $event)"
 )
 
@@ -367,14 +380,7 @@ def _jsonata_sibling_arn(name: str) -> str:
     return f"$join($append($split($states.context.StateMachine.Id, ':')[[0..4]], ['stateMachine', '{name}']), ':')"
 
 
-_SEGMENT = re.compile(r"\.([A-Za-z0-9_][A-Za-z0-9_-]*)|\[([0-9]+)\]")
 _JSONATA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def path_segments(path: str) -> list:
-    """The names (str) and indexes (int) of a plain JSONPath reference: `$.a[0].b` → ['a', 0, 'b']."""
-    return [name if index is None else int(index) for name, index in
-            (match.groups() for match in _SEGMENT.finditer(path, 1))]
 
 
 def jsonata_path(path: str) -> str:

@@ -1,36 +1,26 @@
 """`sfn-resume check`: would this event resume (or fail) a paused workflow, and with which job id?
 
-Matching uses moto's EventBridge pattern matcher (`moto.events.models.EventPattern`, installed with the `local`
-extra), which agreed with AWS on every operator tried; what it does not explain (why a pattern missed) is found
-by matching each leaf of the pattern on its own.
+Matching is EventBridge's (sfn_resume.matching, plain Python: `check` needs no extra); what a miss does not
+explain (why a pattern missed) is found by matching each leaf of the pattern on its own.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
 from . import asl
-from .config import ConfigError, InstanceConfig, parse_json, read_text
+from .config import ConfigError, InstanceConfig, parse_json, read_input
+from .jsonpath import MISSING, find
+from .matching import matches
 
-_SEGMENT = re.compile(r"\.([A-Za-z0-9_][A-Za-z0-9_-]*)|\[([0-9]+)\]")
-_MISSING = object()
+#: The verdict when both patterns match one event: on AWS both rules fire, and the two runs race for the pause.
+BOTH = "BOTH"
 
 
 def evaluate_path(path: str, document):
-    """The value a plain JSONPath reference (`$.a.b`, `$.a[0]`) finds, or `_MISSING`, with the part found."""
-    value, found = document, "$"
-    for match in _SEGMENT.finditer(path, 1):
-        name, index = match.groups()
-        if name is not None and isinstance(value, dict) and name in value:
-            value = value[name]
-        elif index is not None and isinstance(value, list) and int(index) < len(value):
-            value = value[int(index)]
-        else:
-            return _MISSING, found
-        found += match.group(0)
-    return value, found
+    """What a plain JSONPath reference finds in `document` (MISSING when nothing), with the part of it found."""
+    return find(document, path)
 
 
 def job_id_string(value) -> str:
@@ -44,15 +34,6 @@ class InstanceVerdict:
     outcome: str | None = None  # SUCCEEDED, FAILED, or None when no pattern matched
     lines: list[str] = field(default_factory=list)
     acts: bool = False
-
-
-def _matches(pattern: dict, event: dict) -> bool:
-    try:
-        from moto.events.models import EventPattern
-    except ImportError:
-        raise ConfigError(["check: needs EventBridge's matcher from the 'local' extra: "
-                           "pip install 'sfn-resume[local]'"]) from None
-    return EventPattern.load(json.dumps(pattern)).matches_event(event)
 
 
 def _leaves(pattern: dict, prefix=()):
@@ -73,15 +54,15 @@ def why_not(pattern: dict, event: dict) -> list[str]:
     """Each leaf of the pattern that the event does not satisfy, with what the event has there."""
     reasons = []
     for path, expected in _leaves(pattern):
-        if _matches(_nest(path, expected), event):
+        if matches(_nest(path, expected), event):
             continue
         if path[-1] == "$or":
             reasons.append(f"{'.'.join(path)}: none of the alternatives match")
             continue
         actual = event
         for key in path:
-            actual = actual.get(key, _MISSING) if isinstance(actual, dict) else _MISSING
-        has = "nothing (the field is absent)" if actual is _MISSING else json.dumps(actual)
+            actual = actual.get(key, MISSING) if isinstance(actual, dict) else MISSING
+        has = "nothing (the field is absent)" if actual is MISSING else json.dumps(actual)
         reasons.append(f"{'.'.join(path)}: the pattern wants {json.dumps(expected)}, the event has {has}")
     return reasons
 
@@ -89,9 +70,14 @@ def why_not(pattern: dict, event: dict) -> list[str]:
 def check_instance(config: InstanceConfig, event: dict, state: dict | None) -> InstanceVerdict:
     verdict = InstanceVerdict(config.nameSuffix)
     say = verdict.lines.append
-    success = _matches(config.eventPattern, event)
-    failure = config.failureEventPattern is not None and _matches(config.failureEventPattern, event)
-    if success:
+    success = matches(config.eventPattern, event)
+    failure = config.failureEventPattern is not None and matches(config.failureEventPattern, event)
+    if success and failure:
+        verdict.outcome = BOTH
+        say("eventPattern and failureEventPattern: both match: on AWS both rules fire, and whichever run reaches the "
+            "paused workflow first resumes it or fails it with " + asl.JOB_FAILED_ERROR + "; make the patterns "
+            "exclusive (e.g. different status values)")
+    elif success:
         verdict.outcome = asl.SUCCEEDED
         say("eventPattern: matches: this event would resume the paused workflow")
     elif failure:
@@ -107,25 +93,27 @@ def check_instance(config: InstanceConfig, event: dict, state: dict | None) -> I
         return verdict
 
     event_id, found = evaluate_path(config.pathToIdWorkflow, event)
-    if event_id is _MISSING or event_id is None:
+    if event_id is MISSING or event_id is None:
         say(f"pathToIdWorkflow {config.pathToIdWorkflow}: finds nothing in the event (it stops after {found}): "
             "the resume execution would fail")
         return verdict
     say(f"pathToIdWorkflow {config.pathToIdWorkflow}: job id {job_id_string(event_id)!r}")
-    verdict.acts = True
+    verdict.acts = verdict.outcome != BOTH
     if state is not None:
         state_id, found = evaluate_path(config.pathToIdPauseTask, state)
-        if state_id is _MISSING or state_id is None:
+        if state_id is MISSING or state_id is None:
             say(f"pathToIdPauseTask {config.pathToIdPauseTask}: finds nothing in the state (it stops after {found}): "
                 "the pause would fail")
             verdict.acts = False
-        elif job_id_string(state_id) != job_id_string(event_id):
+            return verdict
+        if job_id_string(state_id) != job_id_string(event_id):
             say(f"pathToIdPauseTask {config.pathToIdPauseTask}: job id {job_id_string(state_id)!r}: does NOT pair "
                 "with the event's: the workflow would wait until it times out")
             verdict.acts = False
-        else:
-            say(f"pathToIdPauseTask {config.pathToIdPauseTask}: job id {job_id_string(state_id)!r}: pairs with the event")
-    say(_what_the_workflow_receives(config, event, verdict.outcome))
+            return verdict
+        say(f"pathToIdPauseTask {config.pathToIdPauseTask}: job id {job_id_string(state_id)!r}: pairs with the event")
+    if verdict.outcome != BOTH:
+        say(_what_the_workflow_receives(config, event, verdict.outcome))
     return verdict
 
 
@@ -143,8 +131,9 @@ def _what_the_workflow_receives(config: InstanceConfig, event: dict, outcome: st
 
 
 def read_json(path: str, what: str):
+    """A JSON file named by an option (`-` for standard input)."""
     prefix = f"{what}: {path}: "
-    return parse_json(read_text(path, prefix), prefix)
+    return parse_json(read_input(path, prefix), prefix)
 
 
 def require_object(value, what: str, path: str) -> dict:

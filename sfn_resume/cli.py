@@ -1,50 +1,98 @@
-"""The `sfn-resume` command: parse, call inwards, print, return an exit code."""
+"""The `sfn-resume` command: parse, call inwards, print, return an exit code (EXIT_CODES)."""
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
+import importlib.util
 import json
 import os
+import shlex
 import sys
 import tempfile
 from pathlib import Path
 
 import yaml
 
-from . import __version__, asl, catalogue
-from .config import REMOVAL_POLICIES, ConfigError, load_config, parse_json, read_text
-from .catalog import build_portfolio_template
-from .nested import MAX_OUTPUTS, SURFACED_OUTPUTS, build_parent_template, child_templates, surfaced_outputs
+from . import __version__, asl, examples
+from .config import REMOVAL_POLICIES, STDIN, ConfigError, load_config, parse_json, parse_yaml, read_input
+from .nested import MAX_OUTPUTS, SURFACED_OUTPUTS, build_parent_template, child_templates, generic_parameters, \
+    surfaced_outputs
 from .patterns import show
+from .service_catalog import build_portfolio_template
 from .template import build_template, flat_outputs, pause_state
 
 USAGE_ERROR = 2
+#: AWS (or the endpoint boto3 is pointed at) refused or did not answer: access denied, throttling, a timeout.
+AWS_ERROR = 3
+INTERRUPTED = 130
+#: What each exit code means, for every command (`--help` and the README's "CLI exit codes" say the same).
+EXIT_CODES = {
+    0: "done; for check, the event would resume (or fail) the workflow",
+    1: "a negative answer: check, the event would not act (the output says why); redrive, some messages stay",
+    USAGE_ERROR: "a usage error: a bad option, file or config, an output that exists, a missing extra, no AWS "
+                 "region or credentials, no such stack (one line on stderr; nothing written)",
+    AWS_ERROR: "AWS refused or did not answer: access denied, throttling, an endpoint that does not answer",
+    INTERRUPTED: "interrupted (Ctrl-C)",
+}
 #: CloudFormation's template limits.
 MAX_RESOURCES = 500
 MAX_TEMPLATE_BYTES_INLINE = 51_200
 MAX_TEMPLATE_BYTES_S3 = 1_000_000
+PARAMETER_FORMATS = ("overrides", "overrides-json", "json")
 
-#: (what it does, the command): `--help` prints each on lines of its own, which no terminal width rewraps.
-HELP_EXAMPLES = [
-    ("the services of the examples catalogue", "sfn-resume init --list"),
-    ("a commented starting config for one of them", "sfn-resume init translate --name MyTranslateResume -o my.yaml"),
-    ("the generic template (everything a Parameter)", "sfn-resume synth -o templates/sfn-resume.yaml"),
-    ("a template with the config's instances built in", "sfn-resume synth examples/translate/config.yaml"),
-    ("a parent with one child stack per instance",
-     "sfn-resume synth examples/two-services/config.yaml --nested -o parent.yaml"),
-    ("the pause state to paste into your workflow", "sfn-resume pause-state examples/translate/config.yaml"),
-    ("the workflow with the pause inserted after a state",
-     "sfn-resume splice examples/translate/config.yaml --workflow workflow.json --after StartTranslation"),
-    ("would this event resume that workflow?",
-     "sfn-resume check examples/translate/config.yaml --event examples/translate/events/success.json \\\n"
-     "    --state examples/translate/state.json"),
-    ("hand-overs waiting, the dead-letter queue, alarms firing", "sfn-resume status --stack translate-resume"),
-    ("where one job's hand-over is", "sfn-resume status --stack translate-resume JOB_ID"),
-    ("what redrive would do with the undelivered events", "sfn-resume redrive --stack translate-resume --dry-run"),
-    ("the embedded emulator, for any AWS client", "sfn-resume local --port 5005"),
-    ("deploy, pause, send the event, resume: in process", "sfn-resume demo"),
-]
-EPILOG = "examples:\n" + "\n".join(f"  # {what}\n  {command}" for what, command in HELP_EXAMPLES)
+#: Each command's examples, (what it does, the command): `--help` prints each on lines of its own, which no terminal
+#: width rewraps. In this order they are a session in an empty folder (tests/test_packaging.py runs it so).
+COMMAND_EXAMPLES = {
+    "init": [
+        ("the services of the examples catalogue", "sfn-resume init --list"),
+        ("a commented config for one, its sample events, state and workflow beside it",
+         "sfn-resume init translate --with-samples -o translate.yaml"),
+        ("a config of two instances (two services)", "sfn-resume init two-services -o two-services.yaml"),
+    ],
+    "check": [("would this event resume that workflow?",
+               "sfn-resume check translate.yaml --event events/success.json --state state.json")],
+    "parameters": [
+        ("the generic template's Parameters for the config, as --parameter-overrides words",
+         "sfn-resume parameters translate.yaml"),
+        ("the file `aws cloudformation deploy --parameter-overrides file://...` takes",
+         "sfn-resume parameters translate.yaml --format overrides-json -o translate-parameters.json"),
+    ],
+    "synth": [
+        ("the generic template (everything a Parameter)", "sfn-resume synth -o sfn-resume.yaml"),
+        ("the same, keeping the table when the stack is deleted",
+         "sfn-resume synth --removal-policy RETAIN -o sfn-resume-retain.yaml"),
+        ("a template with the config's instances built in", "sfn-resume synth translate.yaml -o translate-stack.yaml"),
+        ("a parent with one child stack per instance, the children beside it",
+         "sfn-resume synth two-services.yaml --nested -o parent.yaml"),
+    ],
+    "pause-state": [("the pause state to paste into your workflow", "sfn-resume pause-state translate.yaml")],
+    "splice": [("the workflow with the pause inserted after a state",
+                "sfn-resume splice translate.yaml --workflow workflow.json --after StartTranslation \\\n"
+                "    -o workflow-with-pause.json")],
+    "catalog": [("the Service Catalog portfolio", "sfn-resume catalog -o portfolio.yaml")],
+    "status": [
+        ("hand-overs waiting, the dead-letter queue, alarms firing", "sfn-resume status --stack translate-resume"),
+        ("where one job's hand-over is", "sfn-resume status --stack translate-resume JOB_ID"),
+    ],
+    "redrive": [("what redrive would do with the undelivered events",
+                 "sfn-resume redrive --stack translate-resume --dry-run")],
+    "local": [("the embedded emulator, for any AWS client", "sfn-resume local --port 5005")],
+    "demo": [("deploy, pause, send the event, resume: in process", "sfn-resume demo")],
+}
+HELP_EXAMPLES = [example for command in COMMAND_EXAMPLES.values() for example in command]
+OVERWRITE_POLICY = ("An output file that exists is replaced only with --force (writing the same content again is "
+                    "allowed); files are written whole or not at all.")
+
+
+def _epilog(examples_list: list[tuple[str, str]], exit_codes: bool = False) -> str:
+    text = "examples:\n" + "\n".join(f"  # {what}\n  {command}" for what, command in examples_list)
+    if exit_codes:
+        text += "\n\nexit codes:\n" + "\n".join(f"  {code:<3} {meaning}" for code, meaning in EXIT_CODES.items())
+    return text
+
+
+EPILOG = _epilog(HELP_EXAMPLES, exit_codes=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,109 +103,143 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         for problem in error.problems:
             print(f"sfn-resume: {problem}", file=sys.stderr)
-        return USAGE_ERROR
+        return AWS_ERROR if getattr(error, "from_aws", False) else USAGE_ERROR
+    except KeyboardInterrupt:
+        print("sfn-resume: interrupted", file=sys.stderr)
+        return INTERRUPTED
+
+
+def _command(commands, name: str, summary: str, description: str, run) -> argparse.ArgumentParser:
+    """A subcommand with its description and examples in --help."""
+    command = commands.add_parser(name, help=summary, description=description, epilog=_epilog(COMMAND_EXAMPLES[name]),
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    command.set_defaults(run=run)
+    return command
+
+
+def _add_output(parser, what: str = "file to write (default: standard output)") -> None:
+    parser.add_argument("-o", "--output", help=what)
+    parser.add_argument("--force", action="store_true", help="replace OUTPUT if it exists with other content")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sfn-resume",
-        description="Synthesize CloudFormation for the Step Functions pause/resume pattern, and try it locally.",
+        description="Synthesize CloudFormation for the Step Functions pause/resume pattern, and try it locally. "
+                    "Every file input may be - (standard input). " + OVERWRITE_POLICY,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"sfn-resume {__version__}")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
-    init = commands.add_parser("init", help="write a starting config for a service from the examples catalogue",
-                               description="Write the catalogue's commented config for SERVICE: its event patterns, "
-                                           "both id paths and where each value comes from.")
+    init = _command(commands, "init", "write a starting config for a service from the examples catalogue",
+                    "Write the catalogue's commented config for SERVICE: its event patterns, both id paths and where "
+                    "each value comes from. With --with-samples, also its sample events, workflow state and workflow, "
+                    "beside OUTPUT in the catalogue's layout (events/success.json, state.json, ...).", _init)
     init.add_argument("service", nargs="?", metavar="SERVICE", help="a service of the catalogue (see --list)")
     init.add_argument("--list", action="store_true", help="list the catalogue's services")
     init.add_argument("--name", metavar="SUFFIX", help="the instance's nameSuffix (default: the example's)")
-    init.add_argument("-o", "--output", help="file to write (default: standard output)")
-    init.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
-    init.set_defaults(run=_init)
+    init.add_argument("--with-samples", action="store_true",
+                      help="write the service's samples beside OUTPUT (needs --output)")
+    _add_output(init)
 
-    synth = commands.add_parser("synth", help="write a CloudFormation template (YAML)",
-                                description="Write the generic template, or one built from CONFIG.")
-    synth.add_argument("config", nargs="?", help="config file (YAML or JSON); omit for the generic template")
-    synth.add_argument("-o", "--output", help="file to write (default: standard output)")
+    synth = _command(commands, "synth", "write a CloudFormation template (YAML)",
+                     "Write the generic template (every setting a Parameter), or one built from CONFIG.", _synth)
+    synth.add_argument("config", nargs="?", help="config file (YAML or JSON, - for stdin); omit for the generic template")
+    _add_output(synth)
     synth.add_argument("--nested", action="store_true",
                        help="write a parent template with one child stack per instance to OUTPUT, and the child "
                             "(the generic template) beside it: sfn-resume.yaml, and sfn-resume-retain.yaml (or "
                             "-retain-on-update-or-delete.yaml) for instances with that removalPolicy")
     synth.add_argument("--removal-policy", choices=REMOVAL_POLICIES, default="DESTROY",
                        help="the generic template's table removal policy (default DESTROY); without CONFIG only")
-    synth.set_defaults(run=_synth)
 
-    catalog = commands.add_parser("catalog", help="write the Service Catalog portfolio template (YAML)",
-                                  description="Write a portfolio with one product that provisions the generic "
-                                              "template from a URL, a least-privilege launch role and its constraint.")
-    catalog.add_argument("-o", "--output", help="file to write (default: standard output)")
-    catalog.set_defaults(run=_catalog)
+    parameters = _command(
+        commands, "parameters", "print the generic template's Parameters for a config's instance",
+        "Print the generic template's Parameter values that give CONFIG's instance, so one config drives the "
+        "generic template too: as --parameter-overrides words for `aws cloudformation deploy` (overrides, shell-"
+        "quoted, one per line), as the JSON list of those words that `deploy --parameter-overrides file://FILE` "
+        "takes (overrides-json), or as the [{ParameterKey, ParameterValue}] list that `create-stack --parameters "
+        "file://FILE` takes (json). The table's removalPolicy is no Parameter: deploy templates/sfn-resume-retain.yaml "
+        "(synth --removal-policy) for RETAIN.", _parameters)
+    parameters.add_argument("config", help="config file (YAML or JSON, - for stdin)")
+    parameters.add_argument("--instance", help="nameSuffix of the instance (needed when the config has several)")
+    parameters.add_argument("--format", choices=PARAMETER_FORMATS, default="overrides",
+                            help="overrides (default), overrides-json or json")
+    _add_output(parameters)
 
-    pause = commands.add_parser("pause-state", help="print the pause state (ASL JSON) of a config's instance(s)")
-    pause.add_argument("config", help="config file (YAML or JSON)")
+    catalog = _command(commands, "catalog", "write the Service Catalog portfolio template (YAML)",
+                       "Write a portfolio with one product that provisions the generic template from a URL, a "
+                       "least-privilege launch role and its constraint.", _catalog)
+    _add_output(catalog)
+
+    pause = _command(commands, "pause-state", "print the pause state (ASL JSON) of a config's instance(s)",
+                     "Print the pause state of CONFIG's instance (all of them, keyed by nameSuffix, without "
+                     "--instance), to paste into a workflow.", _pause_state)
+    pause.add_argument("config", help="config file (YAML or JSON, - for stdin)")
     pause.add_argument("--instance", help="nameSuffix of one instance (default: all, keyed by nameSuffix)")
     pause.add_argument("--next", dest="next_state", help="the state to continue to (default: End)")
     _add_pause_options(pause)
-    pause.set_defaults(run=_pause_state)
 
-    splice = commands.add_parser(
-        "splice", help="insert the pause state into a workflow definition, after a given state",
-        description="Insert CONFIG's pause state into the ASL definition in --workflow (JSON or YAML), after the "
-                    "state --after, which then continues to the pause; the pause takes over that state's Next (or "
-                    "End). States in Parallel branches and Map item processors are found too. The pause is JSONata "
-                    "when the workflow or the state is. Writes the definition in the workflow file's format.")
-    splice.add_argument("config", help="config file (YAML or JSON)")
-    splice.add_argument("--workflow", required=True, help="the workflow's ASL definition (JSON or YAML file)")
+    splice = _command(
+        commands, "splice", "insert the pause state into a workflow definition, after a given state",
+        "Insert CONFIG's pause state into the ASL definition in --workflow (JSON or YAML), after the state --after, "
+        "which then continues to the pause; the pause takes over that state's Next (or End). States in Parallel "
+        "branches and Map item processors are found too (not in a Map's EXPRESS child executions, where a pause "
+        "cannot wait). The pause is JSONata when the workflow or the state is. Writes the definition in the "
+        "workflow's format.", _splice)
+    splice.add_argument("config", help="config file (YAML or JSON, - for stdin)")
+    splice.add_argument("--workflow", required=True, help="the workflow's ASL definition (JSON or YAML file, - for stdin)")
     splice.add_argument("--after", required=True, metavar="STATE", help="the state the pause follows")
     splice.add_argument("--name", help="the pause state's name (default: WaitFor<STATE>)")
     splice.add_argument("--instance", help="nameSuffix of the instance (needed when the config has several)")
-    splice.add_argument("-o", "--output", help="file to write (default: standard output)")
+    _add_output(splice)
     splice.add_argument("--partition", default="aws", choices=PARTITIONS, help="partition of the ARNs (default: aws)")
-    splice.set_defaults(run=_splice)
 
-    check = commands.add_parser(
-        "check", help="would this event resume (or fail) a paused workflow? (exit 0 yes, 1 no)",
-        description="Match a sample EventBridge event against each instance's patterns, extract the job id on both "
-                    "sides, and say what the workflow would receive. Exit 0 when the event would resume or fail the "
-                    "workflow, 1 when it would not act, 2 on bad input.")
-    check.add_argument("config", help="config file (YAML or JSON)")
-    check.add_argument("--event", required=True, help="a sample EventBridge event (JSON file)")
-    check.add_argument("--state", help="a sample of the workflow's state at the pause (JSON file)")
+    check = _command(
+        commands, "check", "would this event resume (or fail) a paused workflow? (exit 0 yes, 1 no)",
+        "Match a sample EventBridge event against each instance's patterns, extract the job id on both sides, and "
+        "say what the workflow would receive. Exit 0 when the event would resume or fail the workflow, 1 when it "
+        "would not act (or both patterns match it), 2 on bad input.", _check)
+    check.add_argument("config", help="config file (YAML or JSON, - for stdin)")
+    check.add_argument("--event", required=True, help="a sample EventBridge event (JSON file, - for stdin)")
+    check.add_argument("--state", help="a sample of the workflow's state at the pause (JSON file, - for stdin)")
     check.add_argument("--instance", help="nameSuffix of the instance to check (default: all)")
-    check.set_defaults(run=_check)
 
-    status = commands.add_parser(
-        "status", help="where each job's hand-over is; or a summary of a deployed instance",
-        description="Read a deployed instance (the stack's outputs) from the AWS endpoint boto3 is configured for "
-                    "(AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL). With JOB_IDs: one line each, saying where its "
-                    "hand-over is. Without: the table's items by shape, the dead-letter queue, the alarms in ALARM. "
-                    "Exit 0 when it could answer, 2 when it could not (the reason in one line).")
+    status = _command(
+        commands, "status", "where each job's hand-over is; or a summary of a deployed instance",
+        "Read a deployed instance (the stack's outputs) from the AWS endpoint boto3 is configured for "
+        "(AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL). With JOB_IDs: one line each, saying where its "
+        "hand-over is. Without: the table's items by shape, the dead-letter queue, the alarms in ALARM. "
+        "Needs the 'aws' extra. Exit 0 when it could answer, 2 on bad input, 3 when AWS refused or did not answer.",
+        _status)
     status.add_argument("job_ids", nargs="*", metavar="JOB_ID", help="job ids to look up (default: a summary)")
     _add_stack_options(status)
     status.add_argument("--limit", default=str(DEFAULT_SCAN_LIMIT),
                         help=f"the summary reads at most this many items (default: {DEFAULT_SCAN_LIMIT})")
-    status.set_defaults(run=_status)
 
-    redrive = commands.add_parser(
-        "redrive", help="put the events in the dead-letter queue through the hand-over again",
-        description="For each message in the instance's dead-letter queue: start the state machine its rule targets, "
-                    "with the input the rule's InputTransformer gives, and delete the message once started. Messages "
-                    "that cannot be used stay, with the reason. Redriving an event twice is harmless. Exit 0 when "
-                    "every message was started (or would be), 1 when some stay, 2 on bad input.")
+    redrive = _command(
+        commands, "redrive", "put the events in the dead-letter queue through the hand-over again",
+        "For each message in the instance's dead-letter queue: start the state machine its rule targets, "
+        "with the input the rule's InputTransformer gives, and delete the message once started. Messages "
+        "that cannot be used stay, with the reason. Redriving an event twice is harmless. Needs the 'aws' extra. "
+        "Exit 0 when every message was started (or would be), 1 when some stay, 2 on bad input, 3 when AWS "
+        "refused or did not answer.", _redrive)
     _add_stack_options(redrive)
     redrive.add_argument("--dry-run", action="store_true", help="list what it would do; start and delete nothing")
     redrive.add_argument("--max", dest="max_messages", help="handle at most this many messages (default: all)")
-    redrive.set_defaults(run=_redrive)
 
-    local = commands.add_parser("local", help="serve the embedded emulator on 127.0.0.1 (Ctrl-C stops it)")
+    local = _command(commands, "local", "serve the embedded emulator on 127.0.0.1 (Ctrl-C stops it)",
+                     "Serve moto with this project's bridges on 127.0.0.1: print the endpoint and the exports for "
+                     "the AWS CLI and boto3, then one line per deploy and per failed execution. Needs the 'local' "
+                     "extra.", _local)
     local.add_argument("--port", type=int, default=5005, help="port (default: 5005)")
-    local.set_defaults(run=_local)
+    local.add_argument("--verbose", action="store_true", help="also moto's own warnings and one line per request")
 
-    demo = commands.add_parser("demo", help="run the Translate example end to end in the embedded emulator")
-    demo.set_defaults(run=_demo)
+    _command(commands, "demo", "run the Translate example end to end in the embedded emulator",
+             "Deploy the generic template into the embedded emulator, in this process, start a workflow that pauses, "
+             "send the job's event and watch it resume. Needs the 'local' extra.", _demo)
     return parser
 
 
@@ -179,20 +261,30 @@ def _add_pause_options(parser) -> None:
 
 def _init(args) -> int:
     if args.list:
-        if args.service or args.name or args.output:
-            raise ConfigError(["--list: takes no SERVICE, --name or -o"])
-        known = catalogue.services()
+        if args.service or args.name or args.output or args.with_samples:
+            raise ConfigError(["--list: takes no SERVICE, --name, --with-samples or --output"])
+        known = examples.examples()
         width = max(map(len, known))
         for name, service in known.items():
             print(f"{name:<{width}}  {service.title}")
         return 0
     if not args.service:
         raise ConfigError(["init: name a SERVICE (`sfn-resume init --list` lists them)"])
-    text = catalogue.starting_config(args.service, args.name)
-    if args.output and Path(args.output).exists() and not args.force:
-        raise ConfigError([f"-o: {args.output!r} exists; use --force to overwrite it"])
-    _check_output_path(args.output)
-    _write(text, args.output)
+    service = examples.service(args.service)
+    text = examples.starting_config(args.service, args.name, args.with_samples)
+    if not args.with_samples:
+        _write_files({args.output: text}, args.force)
+        return 0
+    samples = service.samples()
+    if not args.output:
+        raise ConfigError(["--with-samples: needs --output CONFIG_FILE: the samples are written beside it"])
+    if not samples:
+        raise ConfigError([f"--with-samples: {args.service!r} is a config of several services and has no samples of "
+                           "its own; `sfn-resume init SERVICE --with-samples` writes each service's"])
+    folder = Path(args.output).parent
+    files = {args.output: text, **{str(folder / name): content for name, content in samples.items()}}
+    _write_files(files, args.force, make_folders=[str(folder / "events")])
+    print(f"sfn-resume: wrote {args.output} and beside it {', '.join(samples)}", file=sys.stderr)
     return 0
 
 
@@ -203,51 +295,65 @@ def _synth(args) -> int:
                            "in a config, set removalPolicy per instance"])
     if args.nested:
         return _synth_nested(args, config)
-    _check_output_path(args.output)
     outputs = flat_outputs(config) if config else 0
     if outputs > MAX_OUTPUTS:
-        raise ConfigError([f"{args.config}: {len(config.instances)} instances do not fit one flat template "
-                           f"({outputs} outputs; CloudFormation allows {MAX_OUTPUTS}): use --nested"])
+        raise ConfigError([f"{args.config}: {len(config.instances)} instances do not fit one flat "
+                           f"template ({outputs} outputs; CloudFormation allows {MAX_OUTPUTS}): use --nested"])
     template = build_template(config, args.removal_policy)
     text = template.to_yaml()
     size, resources = len(text.encode()), len(template.resources)
     if resources > MAX_RESOURCES or size > MAX_TEMPLATE_BYTES_S3:  # outputs (checked above) usually bind first
-        raise ConfigError([f"{args.config}: {len(config.instances)} instances do not fit one flat template "
-                           f"({resources} resources, {size:,} bytes; CloudFormation allows {MAX_RESOURCES} resources "
-                           f"and {MAX_TEMPLATE_BYTES_S3:,} bytes from S3): use --nested"])
+        raise ConfigError([f"{args.config}: {len(config.instances)} instances do not fit one flat "
+                           f"template ({resources} resources, {size:,} bytes; CloudFormation allows {MAX_RESOURCES} "
+                           f"resources and {MAX_TEMPLATE_BYTES_S3:,} bytes from S3): use --nested"])
     if size > MAX_TEMPLATE_BYTES_INLINE:
         print(f"sfn-resume: note: the template is {size:,} bytes: `aws cloudformation deploy` needs --s3-bucket "
               f"above {MAX_TEMPLATE_BYTES_INLINE:,} bytes (or use --nested)", file=sys.stderr)
-    _write(text, args.output)
+    _write_files({args.output: text}, args.force)
     return 0
 
 
 def _synth_nested(args, config) -> int:
     if config is None or not args.output:
-        raise ConfigError(["--nested: needs a CONFIG and -o PARENT.yaml (the child template is written beside it)"])
-    _check_output_path(args.output)
+        raise ConfigError(["--nested: needs a CONFIG and --output PARENT.yaml (the child templates are written "
+                           "beside it)"])
     if len(config.instances) > MAX_OUTPUTS:
         raise ConfigError([f"{args.config}: {len(config.instances)} instances: a parent template holds at most "
                            f"{MAX_OUTPUTS} (one output each); split the config"])
+    folder = Path(args.output).resolve().parent
+    children = {str(folder / name): policy for name, policy in child_templates(config).items()}
+    if str(Path(args.output).resolve()) in children:
+        raise ConfigError([f"--output: {args.output!r} is the name of a child template written beside the parent; "
+                           "choose another name"])
     if surfaced_outputs(len(config.instances)) != SURFACED_OUTPUTS:
         print(f"sfn-resume: note: the parent surfaces only {', '.join(surfaced_outputs(len(config.instances)))} of "
               f"each child (CloudFormation allows {MAX_OUTPUTS} outputs); the rest are the child stacks' outputs",
               file=sys.stderr)
-    folder = Path(args.output).resolve().parent
-    files = {str(folder / name): build_template(removal_policy=policy).to_yaml()
-             for name, policy in child_templates(config).items()}
-    if str(Path(args.output).resolve()) in files:
-        raise ConfigError([f"-o: {args.output!r} is the name of a child template written beside the parent; "
-                           "choose another name"])
+    files = {path: build_template(removal_policy=policy).to_yaml() for path, policy in children.items()}
     files[args.output] = build_parent_template(config).to_yaml()
-    for path, text in files.items():
-        _write(text, path)
+    _write_files(files, args.force)
+    return 0
+
+
+def _parameters(args) -> int:
+    instance = _one_instance(load_config(args.config), args.instance, args.config)
+    values = generic_parameters(instance)
+    words = [f"{key}={value}" for key, value in values.items()]
+    if args.format == "json":
+        text = json.dumps([{"ParameterKey": key, "ParameterValue": value} for key, value in values.items()], indent=2)
+    elif args.format == "overrides-json":
+        text = json.dumps(words, indent=2)
+    else:
+        text = " \\\n".join(shlex.quote(word) for word in words)
+    _write_files({args.output: text + "\n"}, args.force)
+    if instance.removalPolicy != "DESTROY":
+        print(f"sfn-resume: note: removalPolicy {instance.removalPolicy} is no Parameter: deploy the template "
+              f"`sfn-resume synth --removal-policy {instance.removalPolicy}` writes", file=sys.stderr)
     return 0
 
 
 def _catalog(args) -> int:
-    _check_output_path(args.output)
-    _write(build_portfolio_template().to_yaml(), args.output)
+    _write_files({args.output: build_portfolio_template().to_yaml()}, args.force)
     return 0
 
 
@@ -263,36 +369,26 @@ def _pause_state(args) -> int:
 def _splice(args) -> int:
     from .splice import splice
 
-    config = load_config(args.config)
-    if args.instance:
-        instance = config.instance(args.instance)
-    elif len(config.instances) == 1:
-        (instance,) = config.instances
-    else:
-        raise ConfigError([f"--instance: {args.config} has {len(config.instances)} instances; choose one of "
-                           f"{', '.join(i.nameSuffix for i in config.instances)}"])
-    _check_output_path(args.output)
-    text = read_text(args.workflow, f"--workflow: {args.workflow}: ", "the workflow")
-    as_json = args.workflow.lower().endswith(".json")
-    definition = parse_json(text, f"--workflow: {args.workflow}: ") if as_json else _yaml(text, args.workflow)
-    spliced = splice(definition, instance, args.after, args.name, args.partition, source=f"--workflow {args.workflow}")
-    _write(json.dumps(spliced, indent=2) + "\n" if as_json else yaml.safe_dump(spliced, sort_keys=False), args.output)
+    _one_stdin(args.config, args.workflow)
+    instance = _one_instance(load_config(args.config), args.instance, args.config)
+    where = "standard input" if args.workflow == STDIN else args.workflow
+    text = read_input(args.workflow, f"--workflow: {where}: ", "the workflow")
+    # A file's format is its extension's; standard input's is JSON when it starts as a JSON object
+    as_json = args.workflow.lower().endswith(".json") or (args.workflow == STDIN and text.lstrip().startswith("{"))
+    prefix = f"--workflow: {where}: "
+    definition = parse_json(text, prefix) if as_json else parse_yaml(text, prefix)
+    spliced = splice(definition, instance, args.after, args.name, args.partition, source=f"--workflow {where}")
+    _write_files({args.output: json.dumps(spliced, indent=2) + "\n" if as_json else yaml.safe_dump(spliced, sort_keys=False)}, args.force)
     machine = f"SfnResume-{instance.nameSuffix}-Pause"
     print(f"sfn-resume: the workflow's role needs states:StartExecution on {machine} (attach the stack's "
           "PauseStatePolicyArn output)", file=sys.stderr)
     return 0
 
 
-def _yaml(text: str, path: str):
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise ConfigError([f"--workflow: {path}: not valid YAML or JSON: {getattr(error, 'problem', error)}"]) from None
-
-
 def _check(args) -> int:
     from .check import check_instance, read_json, require_object
 
+    _one_stdin(args.config, args.event, args.state)
     config = load_config(args.config)
     instances = [config.instance(args.instance)] if args.instance else list(config.instances)
     event = require_object(read_json(args.event, "--event"), "--event", args.event)
@@ -307,9 +403,24 @@ def _check(args) -> int:
     return 0 if acting else 1
 
 
+def _one_stdin(*paths) -> None:
+    if sum(path == STDIN for path in paths) > 1:
+        raise ConfigError(["-: standard input can be read once; give at most one input as -"])
+
+
+def _one_instance(config, name_suffix: str | None, source: str):
+    if name_suffix:
+        return config.instance(name_suffix)
+    if len(config.instances) == 1:
+        return config.instances[0]
+    raise ConfigError([f"--instance: {source} has {len(config.instances)} instances; choose one of "
+                       f"{', '.join(i.nameSuffix for i in config.instances)}"])
+
+
 def _status(args) -> int:
     from . import operate
 
+    _require_extra("status", "aws", ("boto3",))
     limit = _count(args.limit, "--limit")
     if "" in args.job_ids:
         raise ConfigError(["JOB_ID: '' is not allowed; expected a job id (a non-empty string)"])
@@ -328,6 +439,7 @@ def _status(args) -> int:
 def _redrive(args) -> int:
     from . import operate
 
+    _require_extra("redrive", "aws", ("boto3",))
     max_messages = _count(args.max_messages, "--max") if args.max_messages is not None else None
     with operate.aws_errors():
         aws = operate.connect()
@@ -346,25 +458,85 @@ def _print(as_json: bool, data: dict, lines: list[str]) -> None:
     print(json.dumps(data, indent=2) if as_json else "\n".join(lines))
 
 
+def _require_extra(command: str, extra: str, modules: tuple[str, ...]) -> None:
+    """One line naming the extra to install, instead of an ImportError's traceback."""
+    missing = [module for module in modules if importlib.util.find_spec(module) is None]
+    if missing:
+        verb = "is" if len(missing) == 1 else "are"
+        raise ConfigError([f"{command}: needs the '{extra}' extra ({', '.join(missing)} {verb} not installed): "
+                           f"pip install 'sfn-resume[{extra}]'"])
+
+
+def _require_emulator(command: str) -> None:
+    _require_extra(command, "local", ("moto", "jsonata", "boto3"))
+    from .local.patching import PINNED_MOTO_VERSION
+
+    found = importlib.metadata.version("moto")
+    if found != PINNED_MOTO_VERSION:
+        raise ConfigError([f"{command}: the emulator's bridges are written for moto {PINNED_MOTO_VERSION}, and moto "
+                           f"{found} is installed: pip install 'sfn-resume[local]' (it pins moto)"])
+
+
 def _local(args) -> int:
+    _require_emulator("local")
     from .local.server import ServeError, serve
 
     try:
-        return serve(port=args.port)
+        return serve(port=args.port, verbose=args.verbose)
     except ServeError as error:
         raise ConfigError([str(error)]) from None
 
 
 def _demo(args) -> int:
+    _require_emulator("demo")
     from .local.demo import run_demo
 
     return run_demo()
 
 
-def _check_output_path(output: str | None) -> None:
-    if output and not Path(output).resolve().parent.is_dir():
-        raise ConfigError([f"--output: {output!r}: the directory {str(Path(output).parent)!r} does not exist; "
-                           "create it first or choose another path"])
+def _check_outputs(files: dict, force: bool, make_folders=()) -> None:
+    """Every output file can be written: its folder exists (or is one of `make_folders`, in an existing folder) and
+    is writable, it is no folder, and it exists only with the same content or when --force allows replacing it.
+    Checked for all before any is written, so a refusal writes nothing."""
+    for output, text in files.items():
+        if not output:
+            continue
+        path = Path(output)
+        folder = path.parent
+        if str(folder) in make_folders and not folder.exists():
+            folder = folder.parent  # the command creates it
+        if path.is_dir():
+            raise ConfigError([f"--output: {output!r} is a directory; expected a file name"])
+        if not folder.is_dir():
+            raise ConfigError([f"--output: {output!r}: the directory {str(folder)!r} does not exist; "
+                               "create it first or choose another path"])
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise ConfigError([f"--output: {output!r}: the directory {str(folder)!r} is not writable; "
+                               "choose another path"])
+        if path.exists() and not force and not _holds(output, text):
+            raise ConfigError([f"--output: {output!r} exists with other content; use --force to replace it"])
+
+
+def _write_files(files: dict, force: bool, make_folders=()) -> None:
+    """Print (the key None), or write every file once all can be; a file that holds the same content is left."""
+    _check_outputs(files, force, make_folders)
+    for folder in make_folders:
+        try:
+            Path(folder).mkdir(exist_ok=True)
+        except OSError as error:
+            raise ConfigError([f"--output: cannot create {folder!r} ({error.strerror})"]) from None
+    for path, text in files.items():
+        if path is None or not _holds(path, text):
+            _write(text, path)
+
+
+def _holds(path: str, text: str | None) -> bool:
+    if text is None:
+        return False
+    try:
+        return Path(path).read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _write(text: str, output: str | None) -> None:
@@ -373,7 +545,10 @@ def _write(text: str, output: str | None) -> None:
         sys.stdout.write(text)
         return
     directory = Path(output).resolve().parent
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".sfn-resume-", suffix=".tmp")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".sfn-resume-", suffix=".tmp")
+    except OSError as error:
+        raise ConfigError([f"--output: cannot write {output!r} ({error.strerror})"]) from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)

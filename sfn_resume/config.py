@@ -9,18 +9,16 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import sys
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
 import yaml
 
+from .jsonpath import REFERENCE_PATH_PATTERN, RESULT_PATH_PATTERN
 from .names import MAX_SUFFIX_LENGTH, SUFFIX_PATTERN, logical_prefix
 from .patterns import pattern_problems, show
 
-#: A plain JSONPath reference to one value: `$.a.b`, `$.a[0].b`; no filters, wildcards or slices.
-REFERENCE_PATH_PATTERN = r"^\$(\.[A-Za-z0-9_][A-Za-z0-9_-]*|\[[0-9]+\])+$"
-#: Where a result may be written: `$` or `$.a.b` (ASL's ResultPath allows no array index).
-RESULT_PATH_PATTERN = r"^\$(\.[A-Za-z0-9_][A-Za-z0-9_-]*)*$"
 KMS_KEY_ARN_PATTERN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$"
 STATE_MACHINE_ARN_PATTERN = r"^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_*-]+$"
 SNS_TOPIC_ARN_PATTERN = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$"
@@ -36,6 +34,7 @@ LOG_LEVELS = ("ERROR", "ALL")
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
                       2922, 3288, 3653)
 MAX_TIMEOUT_SECONDS = 31_536_000  # a year, Step Functions' longest STANDARD execution
+RESERVED_TAG_PREFIX = "aws:"
 
 class ConfigError(ValueError):
     """A user mistake: `problems` holds one line per problem."""
@@ -90,20 +89,79 @@ class Config:
                            f"choose one of {', '.join(i.nameSuffix for i in self.instances)}"])
 
 
+#: The file name that means standard input, for every file a command reads.
+STDIN = "-"
+
+
 def read_text(path: str | Path, prefix: str, noun: str = "it") -> str:
     """A user's file as text; a ConfigError starting with `prefix` when it cannot be read."""
     try:
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError([f"{prefix}cannot read {noun} ({error.__class__.__name__}: {error})"]) from None
+        reason = "it is a directory" if Path(path).is_dir() else f"{error.__class__.__name__}: {error}"
+        raise ConfigError([f"{prefix}cannot read {noun} ({reason})"]) from None
+
+
+def read_input(path: str | Path, prefix: str, noun: str = "it") -> str:
+    """read_text, where `-` is standard input."""
+    if str(path) != STDIN:
+        return read_text(path, prefix, noun)
+    try:
+        return sys.stdin.read()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError([f"{prefix}cannot read {noun} from standard input ({error.__class__.__name__})"]) from None
+
+
+def _unique_keys(pairs: list) -> dict:
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise _DuplicateKey(repeated[0])
+    return dict(pairs)
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key, where: str = ""):
+        super().__init__(key)
+        self.key, self.where = key, where
 
 
 def parse_json(text: str, prefix: str):
-    """JSON text as data; a ConfigError starting with `prefix`, with line and column, when it is not JSON."""
+    """JSON text as data; a ConfigError starting with `prefix`, with line and column, when it is not JSON or an
+    object repeats a key (JSON parsers keep the last; a repeated key is a mistake to report, not to guess at)."""
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as error:
         raise ConfigError([f"{prefix}not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}"]) from None
+    except _DuplicateKey as error:
+        raise ConfigError([f"{prefix}{error.key}: the key appears twice in one object; keep one"]) from None
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a mapping with a repeated key (PyYAML keeps the last one silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                mark = key_node.start_mark
+                raise _DuplicateKey(key, f" at line {mark.line + 1}, column {mark.column + 1}")
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def parse_yaml(text: str, prefix: str):
+    """YAML (or JSON) text as data; a ConfigError starting with `prefix`, with line and column, when it is not
+    YAML or a mapping repeats a key."""
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+    except _DuplicateKey as error:
+        raise ConfigError([f"{prefix}{error.key}: the key appears twice in one mapping{error.where}; keep one"]) from None
+    except yaml.YAMLError as error:
+        where = getattr(error, "problem_mark", None)
+        line = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+        raise ConfigError([f"{prefix}not valid YAML{line}: {getattr(error, 'problem', error)}"]) from None
 
 
 def check_value(key: str, value, prefix: str) -> None:
@@ -115,17 +173,12 @@ def check_value(key: str, value, prefix: str) -> None:
 
 
 def load_config(path: str | Path) -> Config:
-    """Read a YAML or JSON config file and validate it."""
-    text = read_text(path, f"{path}: ", "the config file")
+    """Read a YAML or JSON config file (`-`: standard input, YAML or JSON) and validate it."""
+    source = "standard input" if str(path) == STDIN else str(path)
+    text = read_input(path, f"{source}: ", "the config file")
     if Path(path).suffix.lower() == ".json":
-        return parse_config(parse_json(text, f"{path}: "), source=str(path))
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        where = getattr(error, "problem_mark", None)
-        line = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
-        raise ConfigError([f"{path}: not valid YAML{line}: {getattr(error, 'problem', error)}"]) from None
-    return parse_config(data, source=str(path))
+        return parse_config(parse_json(text, f"{source}: "), source=source)
+    return parse_config(parse_yaml(text, f"{source}: "), source=source)
 
 
 def parse_config(data, source: str = "config") -> Config:
@@ -203,7 +256,10 @@ def _matches(pattern: str, allowed: str):
 
 def _one_of(choices):
     def check(value, _values):
-        return [] if value in choices else [f": {show(value)} is not allowed; expected one of {', '.join(map(str, choices))}"]
+        # `true in (1, 3)` holds in Python: a bool is not one of a list of numbers (nor of names)
+        if value in choices and not isinstance(value, bool):
+            return []
+        return [f": {show(value)} is not allowed; expected one of {', '.join(map(str, choices))}"]
     return check
 
 
@@ -260,7 +316,9 @@ def _tags(value, _values) -> list[str]:
                                               and len(v) <= 256 for k, v in value.items()) or len(value) > 40:
         return [f": {show(value)} is not allowed; expected a mapping of up to 40 string keys (1-128 chars) "
                 "to string values (up to 256 chars)"]
-    return []
+    # AWS reserves the prefix for its own tags, in any case; CloudFormation refuses such a key at deploy time
+    return [f".{key}: is not allowed: tag keys starting with 'aws:' are reserved by AWS; choose another key"
+            for key in value if key.lower().startswith(RESERVED_TAG_PREFIX)]
 
 
 _PATH_DESCRIPTION = "a plain JSONPath reference such as $.a.b or $.a[0].b (no filters, wildcards or slices)"

@@ -40,6 +40,9 @@ OUTPUT_ALARM_TOPIC_ARN = "AlarmTopicArn"
 PHYSICAL_NAMES = {
     "table": ("SfnResume-{suffix}", 255),
     "resume state machine": ("SfnResume-{suffix}", 80),
+    # StateMachineType is create-only: an EXPRESS resume machine has its own name, so that a change of type
+    # creates the other machine beside it (a custom name cannot be replaced in place). STANDARD keeps 0.1's name.
+    "express resume state machine": ("SfnResume-{suffix}-Express", 80),
     "pause state machine": ("SfnResume-{suffix}-Pause", 80),
     "resume rule": ("SfnResume-{suffix}", 64),
     "fail rule": ("SfnResume-{suffix}-Fail", 64),

@@ -23,15 +23,19 @@ CHILD_TEMPLATES = {
 }
 #: CloudFormation's limit of outputs per template.
 MAX_OUTPUTS = 200
-#: Child outputs surfaced by the parent as `<prefix><key>`, most useful first: when every instance's outputs
-#: do not fit the parent's 200, it surfaces the first ones that do (the rest stay in the child stacks).
+#: Child outputs surfaced by the parent as `<prefix><key>`: every output of the child, most useful first. When
+#: every instance's outputs do not fit the parent's 200, it surfaces the first ones that do, the same for every
+#: child (the rest stay in the child stacks). AlarmTopicArn only for an instance with alarms (the child has it then).
 SURFACED_OUTPUTS = (
     names.OUTPUT_PAUSE_STATE,
+    names.OUTPUT_PAUSE_STATE_JSONATA,
     names.OUTPUT_PAUSE_STATE_POLICY_ARN,
+    names.OUTPUT_PAUSE_STATE_MACHINE_ARN,
+    names.OUTPUT_RESUME_STATE_MACHINE_ARN,
     names.OUTPUT_TABLE_NAME,
     names.OUTPUT_TABLE_ARN,
-    names.OUTPUT_RESUME_STATE_MACHINE_ARN,
     names.OUTPUT_DEAD_LETTER_QUEUE_URL,
+    names.OUTPUT_ALARM_TOPIC_ARN,
 )
 
 
@@ -80,6 +84,8 @@ def add_sfn_resume_stack(parent: Template, config: InstanceConfig, template_url:
         Tags=Tags(**config.tags) if config.tags else Tags(),
     ))
     for key in outputs:
+        if key == names.OUTPUT_ALARM_TOPIC_ARN and not config.alarms:
+            continue  # the child's output exists only with alarms
         add_exported_output(parent, prefix + key, GetAtt(stack, f"Outputs.{key}"),
                             f"{key} of the {config.nameSuffix} child stack.")
     return stack

@@ -30,6 +30,12 @@ class OperateError(ConfigError):
         super().__init__([message])
 
 
+class AwsError(OperateError):
+    """AWS (or the endpoint) refused or did not answer: the CLI exits 3, so a script can tell it from a usage error."""
+
+    from_aws = True
+
+
 # --- connecting
 
 class Clients:
@@ -69,12 +75,12 @@ def aws_errors() -> Iterator[None]:
         raise OperateError("no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY") from None
     except (exceptions.ConnectionError, exceptions.HTTPClientError) as error:  # refused, timed out, no such host
         endpoint = error.kwargs.get("endpoint_url", "the endpoint")
-        raise OperateError(f"{endpoint} does not answer ({type(error).__name__}); check AWS_ENDPOINT_URL and the "
+        raise AwsError(f"{endpoint} does not answer ({type(error).__name__}); check AWS_ENDPOINT_URL and the "
                            "network (for the emulator: is `sfn-resume local` running?)") from None
     except exceptions.ClientError as error:
-        raise OperateError(f"{error.operation_name}: {_error_text(error)}") from None
+        raise AwsError(f"{error.operation_name}: {_error_text(error)}") from None
     except exceptions.BotoCoreError as error:
-        raise OperateError(str(error)) from None
+        raise AwsError(str(error)) from None
 
 
 def _error_text(error: Any) -> str:
@@ -618,8 +624,8 @@ def jobs_json(report: Jobs) -> dict:
 
 def summary_lines(report: Summary) -> list[str]:
     instance, queue = report.instance, report.queue
-    scanned = (f"scanned the whole table ({report.scanned} items)" if report.complete else
-               f"stopped after {report.scanned} items (--limit {report.limit}): the counts are partial")
+    scanned = (f"scanned the whole table ({_plural(report.scanned, 'item')})" if report.complete else
+               f"stopped after {_plural(report.scanned, 'item')} (--limit {report.limit}): the counts are partial")
     lines = [f"stack {instance.stack}, instance {instance.name_suffix}, table {instance.table_name}: {scanned}"]
     lines += [f"  {label}: {report.counts[key]}" for key, label in COUNTS.items()
               if report.counts[key] or key != "unrecognised"]

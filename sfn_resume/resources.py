@@ -117,6 +117,7 @@ class InstanceSpec:
     tags: dict = field(default_factory=dict)
     prefix: str = ""
     failure_condition: str | None = None
+    express_condition: str | None = None  # generic template: the resume machine is EXPRESS
     table_key_condition: str | None = None  # the Condition under which `table_key` is set (generic template)
     legacy_key_condition: str | None = None  # legacy access and a key both on (generic template)
     alarms: object = True  # True, False, or the Condition under which they exist (generic template)
@@ -304,11 +305,11 @@ def _state_machine(template: Template, spec: InstanceSpec, kind: str, role: iam.
     if kind == names.PAUSE_STATE_MACHINE:  # the pause state waits on it: an Express run costs less than a transition
         definition, workflow_type, name_kind = asl.pause_definition(), "EXPRESS", "pause state machine"
     else:
-        definition, workflow_type, name_kind = asl.resume_definition(), spec.workflow_type, "resume state machine"
+        definition, workflow_type, name_kind = asl.resume_definition(), spec.workflow_type, None
     return template.add_resource(stepfunctions.StateMachine(
         spec.prefix + kind,
         **scanner_metadata(kind, spec),
-        StateMachineName=physical_name(spec, name_kind),
+        StateMachineName=physical_name(spec, name_kind) if name_kind else _resume_machine_name(spec),
         StateMachineType=workflow_type,
         RoleArn=GetAtt(role, "Arn"),
         Definition=definition,
@@ -327,8 +328,17 @@ def _state_machine(template: Template, spec: InstanceSpec, kind: str, role: iam.
             )],
         ),
         TracingConfiguration=stepfunctions.TracingConfiguration(Enabled=True),
-        **_given(Tags=[stepfunctions.TagsEntry(Key=k, Value=v) for k, v in spec.tags.items()] or None),
+        **_tags(spec),
     ))
+
+
+def _resume_machine_name(spec: InstanceSpec):
+    """One name per type (StateMachineType is create-only): a change of type creates the other machine, moves the
+    rule to it, and deletes the old one, instead of a replacement CloudFormation refuses for a custom name."""
+    standard, express = (physical_name(spec, kind) for kind in ("resume state machine", "express resume state machine"))
+    if spec.express_condition:
+        return If(spec.express_condition, express, standard)
+    return express if spec.workflow_type == "EXPRESS" else standard
 
 
 def _events_role(template: Template, spec: InstanceSpec, machines: list) -> iam.Role:
@@ -353,6 +363,7 @@ def _rule(template: Template, spec: InstanceSpec, outcome: str, machine, events_
         Name=physical_name(spec, "fail rule" if failure else "resume rule"),
         EventPattern=spec.failure_event_pattern if failure else spec.event_pattern,
         State="ENABLED",
+        **_tags(spec),
         Targets=[events.Target(
             Id=TARGET_IDS[outcome],
             Arn=Ref(machine),

@@ -8,6 +8,7 @@ the workflow (or the state) is, else in JSONPath.
 from __future__ import annotations
 
 import copy
+import json
 
 from . import asl
 from .config import ConfigError, InstanceConfig
@@ -15,27 +16,39 @@ from .template import pause_state
 
 #: States that have no single successor to hand over to the pause.
 NO_SINGLE_SUCCESSOR = ("Choice", "Succeed", "Fail")
+#: The pause's integration: Step Functions refuses `.waitForTaskToken` in an Express execution.
+WAIT_FOR_TASK_TOKEN = ":states:::states:startExecution.waitForTaskToken"
 
 
-def _scopes(definition: dict):
-    """Every `States` mapping of a definition: its own, then those of Parallel branches and Map processors."""
+def _scopes(definition: dict, express_map: str | None = None):
+    """Every `States` mapping of a definition, with the Map state whose EXPRESS child executions run it (None
+    when it runs in the workflow's own execution): its own, then those of Parallel branches and Map processors."""
     states = definition.get("States")
     if not isinstance(states, dict):
         return
-    yield states
-    for state in states.values():
+    yield states, express_map
+    for name, state in states.items():
         if not isinstance(state, dict):
             continue
         for branch in state.get("Branches") or []:
             if isinstance(branch, dict):
-                yield from _scopes(branch)
+                yield from _scopes(branch, express_map)
         for key in ("ItemProcessor", "Iterator"):
-            if isinstance(state.get(key), dict):
-                yield from _scopes(state[key])
+            processor = state.get(key)
+            if isinstance(processor, dict):
+                config = processor.get("ProcessorConfig")
+                express = isinstance(config, dict) and config.get("ExecutionType") == "EXPRESS"
+                yield from _scopes(processor, name if express else express_map)
 
 
 def state_names(definition: dict) -> list[str]:
-    return [name for scope in _scopes(definition) for name in scope]
+    return [name for scope, _ in _scopes(definition) for name in scope]
+
+
+def _is_pause_of(state, config: InstanceConfig) -> bool:
+    """Whether `state` is this instance's pause (it starts the instance's pause machine and waits)."""
+    return (isinstance(state, dict) and str(state.get("Resource", "")).endswith(WAIT_FOR_TASK_TOKEN)
+            and f"SfnResume-{config.nameSuffix}-Pause" in json.dumps(state))
 
 
 def _require_definition(definition, source: str) -> None:
@@ -58,7 +71,8 @@ def splice(definition: dict, config: InstanceConfig, after: str, name: str | Non
     spliced = copy.deepcopy(definition)
     name = name or default_pause_name(after)
     names = state_names(spliced)
-    scope = next((scope for scope in _scopes(spliced) if after in scope), None)
+    scope, express_map = next(((scope, express) for scope, express in _scopes(spliced) if after in scope),
+                              (None, None))
     if scope is None:
         raise ConfigError([f"--after: {after!r} is not a state of {source}; its states are {', '.join(names)}"])
     state = scope[after]
@@ -66,6 +80,15 @@ def splice(definition: dict, config: InstanceConfig, after: str, name: str | Non
     if kind in NO_SINGLE_SUCCESSOR or not (isinstance(state, dict) and ("Next" in state or state.get("End"))):
         raise ConfigError([f"--after: {after!r} is a {kind or 'malformed'} state, which has no single successor to "
                            "hand to the pause; choose a state with Next or End"])
+    if express_map is not None:
+        raise ConfigError([f"--after: {after!r} runs in the EXPRESS child executions of Map state {express_map!r} "
+                           "(ProcessorConfig.ExecutionType), where Step Functions refuses .waitForTaskToken: a pause "
+                           "cannot wait there; use ExecutionType STANDARD, or pause after the Map state"])
+    for neighbour in (after, state.get("Next")):
+        if neighbour in scope and _is_pause_of(scope[neighbour], config):
+            raise ConfigError([f"--after: {neighbour!r} is already {config.nameSuffix}'s pause on the job id at "
+                               f"{config.pathToIdPauseTask}; a second pause beside it would wait for an event that "
+                               "the first one takes; choose the state that starts another job"])
     if name in names:
         raise ConfigError([f"--name: {name!r} is already a state of {source}; choose another name"])
     jsonata = "JSONata" in (state.get("QueryLanguage"), spliced.get("QueryLanguage"))

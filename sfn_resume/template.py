@@ -45,7 +45,8 @@ OPTIONAL_SNS_TOPIC_ARN_PARAMETER_PATTERN = _optional(SNS_TOPIC_ARN_PATTERN)
 GENERIC_PARAMETERS = {
     "NameSuffix": (dict(
         Type="String", MinLength=1, MaxLength=MAX_SUFFIX_LENGTH, AllowedPattern=SUFFIX_PATTERN,
-        Description="REQUIRED: suffix of every resource name (e.g. TranslateResume); one stack per service.",
+        Description="REQUIRED: suffix of every resource name (e.g. TranslateResume); one stack per service. Not "
+                    "for a live stack to change: it names the table of the paused workflows (README).",
         ConstraintDescription=f"1 to {MAX_SUFFIX_LENGTH} letters, digits, '-' or '_'."),
         "Name suffix", "Instance"),
     "PathToIdPauseTask": (dict(
@@ -147,6 +148,7 @@ HAS_ALARMS = "HasAlarms"
 HAS_ALARM_TOPIC = "HasAlarmTopic"
 HAS_OWN_ALARM_TOPIC = "HasOwnAlarmTopic"
 HAS_DASHBOARD = "HasDashboard"
+IS_EXPRESS_RESUME = "IsExpressResumeWorkflow"
 
 
 def all_state_machines_arn():
@@ -277,6 +279,7 @@ def build_generic_template(removal_policy: str = "DESTROY") -> Template:
     template.add_condition(HAS_ALARM_TOPIC, Not(Equals(Ref(params["AlarmTopicArn"]), "")))
     template.add_condition(HAS_OWN_ALARM_TOPIC, And(Condition(HAS_ALARMS), Not(Condition(HAS_ALARM_TOPIC))))
     template.add_condition(HAS_DASHBOARD, Equals(Ref(params["CreateDashboard"]), "true"))
+    template.add_condition(IS_EXPRESS_RESUME, Equals(Ref(params["ResumeWorkflowType"]), "EXPRESS"))
 
     kms_key = If(HAS_KMS_KEY, Ref(params["KmsKeyArn"]), NoValue)
     spec = InstanceSpec(
@@ -287,6 +290,7 @@ def build_generic_template(removal_policy: str = "DESTROY") -> Template:
         has_failure=True,
         failure_condition=HAS_FAILURE,
         workflow_type=Ref(params["ResumeWorkflowType"]),
+        express_condition=IS_EXPRESS_RESUME,
         # a string, as every DefinitionSubstitutions value must be: LocalStack passes a Number Parameter's Ref on as
         # an int, which fails the machine's creation (CloudFormation itself passes strings)
         event_retention_seconds=Sub("${EventRetentionSeconds}"),

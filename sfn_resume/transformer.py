@@ -4,41 +4,14 @@
 transformation), and the emulator's EventBridge bridge applies it to every delivery: one implementation, so a
 redriven event reaches the machine exactly as a delivered one does. Plain Python: no AWS SDK, no moto.
 
-Input paths are the JSONPath subset EventBridge documents for transformers (dot notation, array indices,
-wildcards; https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html).
+Input paths are the JSONPath subset EventBridge documents for transformers: `sfn_resume.jsonpath` reads them.
 """
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
-MISSING = object()
-_PATH = re.compile(r"\$(?:\.[^.\[\]]+|\[(?:[0-9]+|\*)\])*")
-_SEGMENT = re.compile(r"\.([^.\[\]]+)|\[([0-9]+|\*)\]")
-
-
-def path_value(document: Any, path: str) -> Any:
-    """The value at an input path (`$.detail.jobId`, `$.detail.ids[0]`): one value, a list of values when the path
-    has a wildcard (`$.detail.items[*].id`), or MISSING. Raises ValueError for a path outside EventBridge's subset."""
-    if not _PATH.fullmatch(path):
-        raise ValueError(f"input path {path!r} is not supported: expected dot notation, indices and wildcards")
-    values, wildcard = [document], False
-    for name, index in _SEGMENT.findall(path):
-        step = []
-        for value in values:
-            if "*" in (name, index):
-                wildcard = True
-                step += list(value.values()) if isinstance(value, dict) else value if isinstance(value, list) else []
-            elif name and isinstance(value, dict) and name in value:
-                step.append(value[name])
-            elif index and isinstance(value, list) and int(index) < len(value):
-                step.append(value[int(index)])
-        values = step
-    if not values:
-        return MISSING
-    return values if wildcard else values[0]
-
+from .jsonpath import MISSING, input_path_value as path_value
 
 def _predefined(event: dict[str, Any], rule_arn: str) -> dict[str, Any]:
     return {

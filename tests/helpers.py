@@ -23,6 +23,17 @@ TRANSLATE_CONFIG = yaml.safe_load((EXAMPLES / "translate" / "config.yaml").read_
 MINIMAL = {key: TRANSLATE_CONFIG[key] for key in REQUIRED}
 
 
+def parameters_set_by(key: str, value) -> list[str]:
+    """The generic template's Parameters whose values change when config `key` is `value` instead of MINIMAL's
+    (or the default): how a config key maps to Parameters, read from `generic_parameters`."""
+    from sfn_resume import parse_config
+    from sfn_resume.nested import generic_parameters
+
+    before = generic_parameters(parse_config(MINIMAL).instances[0])
+    after = generic_parameters(parse_config({**MINIMAL, key: value}).instances[0])
+    return [name for name in before if before[name] != after[name]]
+
+
 def load_yaml(path: Path) -> dict:
     """A CloudFormation YAML file as data (short-form intrinsics become their long form)."""
     from cfn_flip import to_json

@@ -75,8 +75,39 @@ def test_every_instance_of_a_multi_instance_config(capsys):
     code, out, _ = run(capsys, EXAMPLES / "two-services" / "config.yaml", "--event",
                        EXAMPLES / "transcribe" / "events" / "success.json")
     assert code == 0
-    assert out.splitlines()[0] == "TranslationTranslateResume:"
+    assert out.splitlines()[0] == "TwoServicesTranslate:"
     assert "TranscribeResume:\n  eventPattern: matches: this event would resume the paused workflow\n" in out
-    code, _, _ = run(capsys, EXAMPLES / "two-services" / "config.yaml", "--instance", "TranslationTranslateResume",
+    code, _, _ = run(capsys, EXAMPLES / "two-services" / "config.yaml", "--instance", "TwoServicesTranslate",
                      "--event", EXAMPLES / "transcribe" / "events" / "success.json")
     assert code == 1
+
+
+def test_an_event_both_patterns_match_is_reported_not_decided(capsys, tmp_path):
+    """On AWS both rules fire and their runs race for the pause: check says so and exits 1."""
+    config = tmp_path / "c.yaml"
+    config.write_text(_both(TRANSLATE / "config.yaml"))
+    code, out, _ = run(capsys, config, "--event", TRANSLATE / "events" / "success.json", "--state",
+                       TRANSLATE / "state.json")
+    assert code == 1
+    assert ("  eventPattern and failureEventPattern: both match: on AWS both rules fire, and whichever run reaches the "
+            "paused workflow first resumes it or fails it with SfnResume.JobFailed; make the patterns exclusive (e.g. "
+            "different status values)\n") in out
+    assert "pairs with the event" in out and "the workflow receives" not in out
+
+
+def _both(path) -> str:
+    """The config with a failure pattern that also matches its success events."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text())
+    data["failureEventPattern"] = {"source": data["eventPattern"]["source"]}
+    return yaml.safe_dump(data)
+
+
+def test_a_pause_that_would_fail_says_nothing_of_what_the_workflow_receives(capsys, tmp_path):
+    (tmp_path / "state.json").write_text("{}")
+    code, out, _ = run(capsys, TRANSLATE / "config.yaml", "--event", TRANSLATE / "events" / "success.json",
+                       "--state", tmp_path / "state.json")
+    assert code == 1
+    assert out.rstrip().endswith("finds nothing in the state (it stops after $): the pause would fail")
+    assert "receives" not in out

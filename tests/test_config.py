@@ -90,6 +90,12 @@ def with_(**changes):
                                        "STANDARD, EXPRESS"),
     (with_(logRetentionDays=2), "c.yaml: logRetentionDays: 2 is not allowed; expected one of 1, 3, 5, 7, 14, 30, 60, "
      "90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653"),
+    # a bool is no number (Python's `True in (1, 3)` holds)
+    (with_(logRetentionDays=True), "c.yaml: logRetentionDays: true is not allowed; expected one of 1, 3, 5, 7, 14, 30, "
+     "60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653"),
+    # AWS reserves tag keys starting with aws:, in any case
+    (with_(tags={"team": "a", "AWS:owner": "b"}), "c.yaml: tags.AWS:owner: is not allowed: tag keys starting with "
+                                                   "'aws:' are reserved by AWS; choose another key"),
     (with_(kmsKeyArn="alias/mine"), "c.yaml: kmsKeyArn: 'alias/mine' is not allowed; expected a KMS key ARN "
                                     "(arn:<partition>:kms:<region>:<account>:key/<id>)"),
     # instances

@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from sfn_resume import load_config
-from sfn_resume.catalogue import EXAMPLES as PACKAGED_EXAMPLES, services
+from sfn_resume.examples import EXAMPLES as PACKAGED_EXAMPLES, services
 from sfn_resume.cli import main
 
 from .helpers import EXAMPLES, ROOT, SERVICE_EXAMPLES
@@ -18,7 +18,8 @@ def test_the_repository_examples_are_the_packaged_catalogue():
 def test_list_names_every_service_with_what_it_is(capsys):
     assert main(["init", "--list"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == sorted(c.parent.name for c in SERVICE_EXAMPLES)
+    # the services, then the config of several services
+    assert [line.split()[0] for line in lines] == [*sorted(c.parent.name for c in SERVICE_EXAMPLES), "two-services"]
     assert len(lines) >= 14
     assert "translate              Amazon Translate -- asynchronous batch translation (TextTranslationJob)." in lines
 
@@ -44,7 +45,7 @@ def test_init_overwrites_only_with_force(tmp_path, capsys):
     path = tmp_path / "mine.yaml"
     path.write_text("keep me\n")
     assert main(["init", "glue", "-o", str(path)]) == 2
-    assert capsys.readouterr().err == f"sfn-resume: -o: {str(path)!r} exists; use --force to overwrite it\n"
+    assert capsys.readouterr().err == f"sfn-resume: --output: {str(path)!r} exists with other content; use --force to replace it\n"
     assert path.read_text() == "keep me\n"
     assert main(["init", "glue", "-o", str(path), "--force"]) == 0
     assert load_config(path).instances[0].nameSuffix == "GlueJobRunResume"
@@ -52,9 +53,16 @@ def test_init_overwrites_only_with_force(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["init", "nope"], "SERVICE: 'nope' is not in the catalogue; choose one of athena, backup, "),
+    # a near miss: the name it was meant to be
+    (["init", "Glue"], "SERVICE: 'Glue' is not in the catalogue; did you mean 'glue'? (`sfn-resume init --list` lists them)"),
+    (["init", "transcibe"], "SERVICE: 'transcibe' is not in the catalogue; did you mean 'transcribe'?"),
+    (["init", "two-services", "--name", "Mine"], "--name: 'two-services' is a config of several instances; set "
+                                                 "each one's nameSuffix in the file it writes"),
+    (["init", "two-services", "--with-samples"], "--with-samples: 'two-services' is a config of several services and "
+                                                 "has no samples of its own"),
     (["init", "glue", "--name", "no spaces"], "--name: 'no spaces' is not allowed; expected 1 to 49 letters"),
     (["init"], "init: name a SERVICE (`sfn-resume init --list` lists them)"),
-    (["init", "glue", "--list"], "--list: takes no SERVICE, --name or -o"),
+    (["init", "glue", "--list"], "--list: takes no SERVICE, --name, --with-samples or --output"),
 ])
 def test_init_refuses_bad_input_and_writes_nothing(argv, message, tmp_path, capsys):
     assert main([*argv, "-o", str(tmp_path / "out.yaml")]) == 2
@@ -66,3 +74,46 @@ def test_the_readme_catalogue_table_lists_every_service():
     section = (ROOT / "README.md").read_text().split("## Examples\n")[1].split("\n## ")[0]
     listed = [line.split("|")[2].strip(" `") for line in section.splitlines() if line.startswith("| ")][2:]
     assert sorted(listed) == sorted(services())
+
+
+def test_init_with_samples_writes_them_beside_the_config_in_the_catalogues_layout(tmp_path, capsys):
+    config = tmp_path / "translate.yaml"
+    assert main(["init", "translate", "--with-samples", "-o", str(config)]) == 0
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == [
+        "events/failure.json", "events/success.json", "events/unmatched.json", "state.json", "translate.yaml",
+        "workflow.json"]
+    for name in ("events/success.json", "state.json", "workflow.json"):
+        assert (tmp_path / name).read_text() == (EXAMPLES / "translate" / name).read_text()
+    header = config.read_text().split("\n#\n")[0]
+    assert "events/success.json, events/failure.json, events/unmatched.json, state.json, workflow.json" in header
+    assert "sfn-resume check THIS_FILE --event events/success.json --state state.json" in header
+    assert capsys.readouterr().err == (f"sfn-resume: wrote {config} and beside it events/success.json, "
+                                       "events/failure.json, events/unmatched.json, state.json, workflow.json\n")
+    # the header's command, as it says
+    assert main(["check", str(config), "--event", str(tmp_path / "events" / "success.json"),
+                 "--state", str(tmp_path / "state.json")]) == 0
+    # again: the same files are left as they are; another service's samples are not written over them
+    assert main(["init", "translate", "--with-samples", "-o", str(config)]) == 0
+    capsys.readouterr()
+    assert main(["init", "glue", "--with-samples", "-o", str(tmp_path / "glue.yaml")]) == 2
+    assert capsys.readouterr().err == (f"sfn-resume: --output: {str(tmp_path / 'events' / 'success.json')!r} exists "
+                                       "with other content; use --force to replace it\n")
+    assert not (tmp_path / "glue.yaml").exists()
+
+
+def test_init_without_samples_says_how_to_get_them(capsys):
+    assert main(["init", "glue"]) == 0
+    assert ("# Sample events and state: `sfn-resume init glue --with-samples -o FILE` writes them beside FILE."
+            in capsys.readouterr().out)
+
+
+def test_with_samples_needs_an_output(capsys):
+    assert main(["init", "glue", "--with-samples"]) == 2
+    assert capsys.readouterr().err == ("sfn-resume: --with-samples: needs --output CONFIG_FILE: the samples are "
+                                       "written beside it\n")
+
+
+def test_the_two_services_example_is_reachable(tmp_path):
+    path = tmp_path / "two.yaml"
+    assert main(["init", "two-services", "-o", str(path)]) == 0
+    assert [i.nameSuffix for i in load_config(path).instances] == ["TwoServicesTranslate", "TranscribeResume"]

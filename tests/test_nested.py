@@ -24,7 +24,7 @@ def test_each_child_stack_uses_the_template_of_its_removal_policy():
     assert [i.removalPolicy for i in config.instances] == ["RETAIN", "DESTROY"]
     resources = json.loads(build_parent_template(config).to_json())["Resources"]
     assert {name: r["Properties"]["TemplateURL"] for name, r in resources.items()} == {
-        "TranslationTranslateResumeStack": "sfn-resume-retain.yaml",
+        "TwoServicesTranslateStack": "sfn-resume-retain.yaml",
         "TranscribeResumeStack": "sfn-resume.yaml",
     }
     assert child_templates(config) == {"sfn-resume.yaml": "DESTROY", "sfn-resume-retain.yaml": "RETAIN"}
@@ -53,7 +53,7 @@ def test_synth_nested_writes_the_parent_and_each_child_it_needs(tmp_path, capsys
      "sfn-resume: --removal-policy: 'RETAIN' is for the generic template (no CONFIG); in a config, set "
      "removalPolicy per instance\n"),
     (["synth", str(TWO_SERVICES), "--nested", "-o", "{tmp}/sfn-resume.yaml"],
-     "sfn-resume: -o: '{tmp}/sfn-resume.yaml' is the name of a child template written beside the parent; "
+     "sfn-resume: --output: '{tmp}/sfn-resume.yaml' is the name of a child template written beside the parent; "
      "choose another name\n"),
 ])
 def test_synth_refuses_and_writes_nothing(argv, message, tmp_path, capsys):
@@ -61,3 +61,37 @@ def test_synth_refuses_and_writes_nothing(argv, message, tmp_path, capsys):
     assert main(argv) == 2
     assert capsys.readouterr().err == message.replace("{tmp}", str(tmp_path))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_parent_surfaces_every_output_the_readme_names_for_each_child():
+    config = load_config(TWO_SERVICES)
+    outputs = json.loads(build_parent_template(config).to_json())["Outputs"]
+    for instance in config.instances:
+        for key in ("PauseState", "PauseStateJsonata", "PauseStatePolicyArn", "PauseStateMachineArn",
+                    "ResumeStateMachineArn", "TableName", "TableArn", "DeadLetterQueueUrl", "AlarmTopicArn"):
+            assert outputs[instance.nameSuffix + key]["Value"] == {"Fn::GetAtt": [f"{instance.nameSuffix}Stack",
+                                                                                    f"Outputs.{key}"]}
+
+
+def test_a_child_without_alarms_has_no_alarm_topic_to_surface(tmp_path):
+    from sfn_resume import parse_config
+
+    (translate,) = load_config(EXAMPLES / "translate" / "config.yaml").instances
+    data = {"nameSuffix": "Quiet", "pathToIdPauseTask": "$.a", "pathToIdWorkflow": "$.b",
+            "eventPattern": translate.eventPattern, "alarms": False}
+    outputs = json.loads(build_parent_template(parse_config({"instances": [data]})).to_json())["Outputs"]
+    assert "QuietPauseStateMachineArn" in outputs and "QuietAlarmTopicArn" not in outputs
+
+
+def test_with_many_children_every_child_surfaces_the_same_first_outputs(capsys, tmp_path):
+    instances = [{"nameSuffix": f"S{i}", "pathToIdPauseTask": "$.a", "pathToIdWorkflow": "$.b",
+                  "eventPattern": {"source": ["x"]}} for i in range(30)]
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"instances": instances}))
+    assert main(["synth", str(config), "--nested", "-o", str(tmp_path / "parent.yaml")]) == 0
+    outputs = _load(tmp_path / "parent.yaml")["Outputs"]
+    assert len(outputs) == 30 * 6 <= 200 and "S29DeadLetterQueueUrl" not in outputs and "S29TableName" in outputs
+    assert capsys.readouterr().err == (
+        "sfn-resume: note: the parent surfaces only PauseState, PauseStateJsonata, PauseStatePolicyArn, "
+        "PauseStateMachineArn, ResumeStateMachineArn, TableName of each child (CloudFormation allows 200 outputs); "
+        "the rest are the child stacks' outputs\n")

@@ -1,8 +1,12 @@
 """The release artefacts: `python -m build` makes a wheel and an sdist, and the wheel works from a fresh
-virtualenv outside the repository (`--version`, `init`, `synth`, `demo`), with the catalogue inside it."""
+virtualenv outside the repository, with the catalogue inside it: the base install runs the README's "Install" and
+"Start from the catalogue" commands as printed and the `--help` examples as a session in an empty folder, and says
+which extra `local` and `demo` need; with the test run's `local` extra added, `demo` runs."""
 
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 import sysconfig
@@ -13,8 +17,10 @@ from pathlib import Path
 import pytest
 
 from sfn_resume import __version__
-from sfn_resume.catalogue import services
+from sfn_resume.cli import COMMAND_EXAMPLES
+from sfn_resume.examples import services
 
+from .e2e.test_readme_commands import BLOCKS
 from .helpers import ROOT, TEMPLATES
 
 pytestmark = pytest.mark.timeout(240)
@@ -30,28 +36,37 @@ def dist(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def installed(dist, tmp_path_factory) -> Path:
-    """A fresh virtualenv with the wheel and its dependencies, installed by pip from the package registry.
-
-    The `local` extra (moto, ~45 s to install) comes from this test run's own environment instead, appended
-    after the fresh site-packages by a .pth line (a path there is not a site dir: the repository's editable
-    install is not picked up); the package itself and its core dependencies are the fresh venv's own."""
+    """A fresh virtualenv with the wheel and its core dependencies (no extra), installed by pip from the package
+    registry, as the README's `pip install sfn-resume` gives."""
     venv = tmp_path_factory.mktemp("venv")
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     (wheel,) = dist.glob("*.whl")
     subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "--no-compile", str(wheel)], check=True,
                    capture_output=True, text=True)
-    fresh_site = Path(subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig."
-                                      "get_paths()['purelib'])"], check=True, capture_output=True, text=True)
-                      .stdout.strip())
-    (fresh_site / "zz-test-run-extras.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return venv
 
 
-def run(venv: Path, cwd: Path, *argv: str) -> str:
+def run(venv: Path, cwd: Path, *argv: str, extras: bool = False, code: int = 0) -> subprocess.CompletedProcess:
+    """`sfn-resume ARGV` from the venv. With `extras`, the `local` extra (moto, ~45 s to install) comes from this
+    test run's own environment, appended to the module path (a path there is not a site dir: the repository's
+    editable install is not picked up); the package itself and its core dependencies stay the fresh venv's."""
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    result = subprocess.run([str(venv / "bin" / "sfn-resume"), *argv], cwd=cwd, env=env, capture_output=True,
+    command = [str(venv / "bin" / "sfn-resume"), *argv]
+    if extras:
+        command = [str(venv / "bin" / "python"), "-c", "import site, sys; site.addsitedir(sys.argv.pop(1)); "
+                   "from sfn_resume.cli import main; sys.exit(main(sys.argv[1:]))", sysconfig.get_paths()["purelib"],
+                   *argv]
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == code, result.stderr
+    return result
+
+
+def run_bash(venv: Path, cwd: Path, script: str) -> str:
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PATH"] = f"{venv / 'bin'}:/usr/bin:/bin"
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=cwd, env=env, capture_output=True,
                             text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, f"{script}\n{result.stdout}\n{result.stderr}"
     return result.stdout
 
 
@@ -72,17 +87,66 @@ def test_the_installed_wheel_runs_outside_the_repository(installed, tmp_path):
     where = subprocess.run([str(installed / "bin" / "python"), "-c", "import sfn_resume; print(sfn_resume.__file__)"],
                            cwd=tmp_path, capture_output=True, text=True, check=True).stdout
     assert where.startswith(str(installed)) and not where.startswith(str(ROOT))
-    assert run(installed, tmp_path, "--version") == f"sfn-resume {__version__}\n"
-    assert len(run(installed, tmp_path, "init", "--list").splitlines()) == len(services())
+    assert run(installed, tmp_path, "--version").stdout == f"sfn-resume {__version__}\n"
+    assert len(run(installed, tmp_path, "init", "--list").stdout.splitlines()) == len(services()) + 1  # two-services
     run(installed, tmp_path, "init", "translate", "-o", "translate.yaml")
     run(installed, tmp_path, "synth", "translate.yaml", "-o", "template.yaml")
     assert (tmp_path / "template.yaml").read_text() == (TEMPLATES / "examples" / "translate.yaml").read_text()
-    state = json.loads(run(installed, tmp_path, "pause-state", "translate.yaml"))
+    state = json.loads(run(installed, tmp_path, "pause-state", "translate.yaml").stdout)
     assert state["Resource"].endswith(":states:::states:startExecution.waitForTaskToken")
 
 
+def test_the_readme_install_section(installed, dist):
+    """Its base line is what the fixture ran (with the wheel for the name); each extra it names is the wheel's."""
+    lines = [line.split("#")[0].split() for line in BLOCKS["Install"].splitlines() if line.strip()]
+    assert [line[:2] for line in lines] == [["pip", "install"]] * 3
+    (wheel,) = dist.glob("*.whl")
+    metadata = zipfile.ZipFile(wheel).read(f"sfn_resume-{__version__}.dist-info/METADATA").decode()
+    offered = set(re.findall(r"^Provides-Extra: (\S+)$", metadata, re.M))
+    named = [shlex.split(" ".join(line[2:]))[0] for line in lines]
+    assert named[0] == "sfn-resume" and {n.split("[")[1].rstrip("]") for n in named[1:]} <= offered == {
+        "aws", "local", "dev"}
+
+
+def test_the_readme_catalogue_commands_as_printed(installed, tmp_path):
+    """From a plain `pip install`, in an empty folder: init --with-samples, check on its sample, parameters."""
+    out = run_bash(installed, tmp_path, BLOCKS["Start from the catalogue"])
+    assert "translate              Amazon Translate" in out and "two-services" in out
+    assert "  eventPattern: matches: this event would resume the paused workflow\n" in out
+    assert ": pairs with the event\n" in out
+    assert "NameSuffix=MyTranscribeResume \\\n" in out and "'EventPattern={" in out
+    assert (tmp_path / "my-transcribe" / "events" / "unmatched.json").is_file()
+
+
+def test_the_help_examples_as_a_session_in_an_empty_folder(installed, tmp_path):
+    """`--help`'s examples that need no AWS and no emulator, in their order, from the base install."""
+    session = ["init", "check", "parameters", "synth", "pause-state", "splice", "catalog"]
+    offline = [command for name in session for _, command in COMMAND_EXAMPLES[name]]
+    out = run_bash(installed, tmp_path, "\n".join(offline))
+    assert "pairs with the event" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([
+        "events", "state.json", "workflow.json", "translate.yaml", "two-services.yaml", "translate-parameters.json",
+        "sfn-resume.yaml", "sfn-resume-retain.yaml", "translate-stack.yaml", "parent.yaml", "workflow-with-pause.json",
+        "portfolio.yaml"])
+    assert (tmp_path / "sfn-resume.yaml").read_text() == (TEMPLATES / "sfn-resume.yaml").read_text()
+    assert json.loads((tmp_path / "workflow-with-pause.json").read_text())["States"]["StartTranslation"]["Next"] == \
+        "WaitForStartTranslation"
+
+
+@pytest.mark.parametrize("argv, extra, missing", [
+    (["local"], "local", "moto, jsonata, boto3 are"),
+    (["demo"], "local", "moto, jsonata, boto3 are"),
+    (["status", "--stack", "s"], "aws", "boto3 is"),
+    (["redrive", "--stack", "s"], "aws", "boto3 is"),
+])
+def test_the_base_install_says_which_extra_a_command_needs(installed, tmp_path, argv, extra, missing):
+    result = run(installed, tmp_path, *argv, code=2)
+    assert result.stderr == (f"sfn-resume: {argv[0]}: needs the '{extra}' extra ({missing} not installed): "
+                             f"pip install 'sfn-resume[{extra}]'\n")
+
+
 def test_the_installed_demo_builds_its_template(installed, tmp_path):
-    out = run(installed, tmp_path, "demo")
+    out = run(installed, tmp_path, "demo", extras=True).stdout
     assert "the generic template (built now) as stack sfn-resume-demo" in out
     assert out.rstrip().endswith("demo OK: the workflow paused and was resumed with the event's data.")
 

@@ -130,7 +130,39 @@ def test_a_config_of_several_instances_needs_instance(tmp_path, capsys):
     config = EXAMPLES / "two-services" / "config.yaml"
     assert main(["splice", str(config), "--workflow", str(path), "--after", "StartTranslation"]) == 2
     assert capsys.readouterr().err == (f"sfn-resume: --instance: {config} has 2 instances; choose one of "
-                                       "TranslationTranslateResume, TranscribeResume\n")
+                                       "TwoServicesTranslate, TranscribeResume\n")
     assert main(["splice", str(config), "--workflow", str(path), "--after", "StartTranslation",
                  "--instance", "TranscribeResume"]) == 0
     assert "SfnResume-TranscribeResume-Pause" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("execution_type, refused", [("EXPRESS", True), ("STANDARD", False)])
+def test_no_pause_in_a_maps_express_child_executions(execution_type, refused):
+    """Step Functions refuses .waitForTaskToken in an Express execution: a Distributed Map's EXPRESS children."""
+    inner = {"StartAt": "Start", "States": {"Start": {"Type": "Pass", "End": True}}}
+    workflow = {"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "End": True, "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": execution_type}, **inner}}}}
+    if not refused:
+        assert "WaitForStart" in splice(workflow, TRANSLATE, "Start")["States"]["Each"]["ItemProcessor"]["States"]
+        return
+    with pytest.raises(ConfigError) as error:
+        splice(workflow, TRANSLATE, "Start")
+    assert error.value.problems == [
+        "--after: 'Start' runs in the EXPRESS child executions of Map state 'Each' (ProcessorConfig.ExecutionType), "
+        "where Step Functions refuses .waitForTaskToken: a pause cannot wait there; use ExecutionType STANDARD, or "
+        "pause after the Map state"]
+
+
+@pytest.mark.parametrize("after", ["StartTranslation", "WaitForStartTranslation"])
+def test_no_second_pause_beside_one_on_the_same_job(after):
+    once = splice(WORKFLOW, TRANSLATE, "StartTranslation")
+    with pytest.raises(ConfigError) as error:
+        splice(once, TRANSLATE, after, name="AgainWait")
+    assert error.value.problems == [
+        "--after: 'WaitForStartTranslation' is already TranslationTranslateResume's pause on the job id at "
+        "$.startTextTranslationJob.JobId; a second pause beside it would wait for an event that the first one takes; "
+        "choose the state that starts another job"]
+    # another instance's pause (another service's job) may follow it
+    (transcribe,) = load_config(EXAMPLES / "transcribe" / "config.yaml").instances
+    assert "AgainWait" in splice(once, transcribe, "WaitForStartTranslation", name="AgainWait")["States"]

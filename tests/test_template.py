@@ -10,7 +10,7 @@ from sfn_resume import add_sfn_resume, build_template, parse_config
 from sfn_resume.asl import RESOURCES
 from sfn_resume.render import to_yaml
 
-from .helpers import MINIMAL
+from .helpers import INSTANCE_TEMPLATES, MINIMAL, load_yaml
 
 GENERIC_PARAMETERS = [
     "NameSuffix", "PathToIdPauseTask", "PathToIdWorkflow", "EventPattern", "FailureEventPattern", "TimeoutSeconds",
@@ -158,3 +158,17 @@ def test_generic_template_fits_an_inline_deploy():
     # 51,200 bytes is what `aws cloudformation deploy` sends inline: everything included (alarms, dashboard), it
     # deploys without an S3 bucket
     assert len(to_yaml(build_template()).encode()) < 51_200
+
+
+@pytest.mark.parametrize("path", INSTANCE_TEMPLATES, ids=lambda p: p.name)
+def test_every_definition_substitution_is_a_string(path):
+    # CloudFormation passes every substitution on as a string; LocalStack passes a Ref to a Number Parameter on as a
+    # number, and the machine's creation fails (`replace() argument 2 must be str, not int`): so none is a Number
+    template = load_yaml(path)
+    numbers = {name for name, parameter in template.get("Parameters", {}).items() if parameter["Type"] == "Number"}
+    machines = [r for r in template["Resources"].values() if r["Type"] == "AWS::StepFunctions::StateMachine"]
+    assert machines
+    for machine in machines:
+        for name, value in machine["Properties"]["DefinitionSubstitutions"].items():
+            assert isinstance(value, str) or set(value) <= {"Ref", "Fn::Sub", "Fn::GetAtt"}, (name, value)
+            assert not (isinstance(value, dict) and value.get("Ref") in numbers), (name, value)

@@ -1,4 +1,4 @@
-"""The embedded emulator: moto 5.2.5 with the bridges this pattern needs (REFERENCE.md section 4).
+"""The embedded emulator: moto 5.2.5 with the bridges this pattern needs (docs/EMULATOR.md).
 
 `local_aws()` runs everything in process (tests); `sfn_resume.local.server.serve()` runs moto's HTTP server
 with the same bridges (the AWS CLI, boto3 from another process). Each bridge lives in a `bridges_*` module,
@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator
 from unittest import mock
 
@@ -47,17 +47,22 @@ class LocalAws:
     """What `local_aws()` yields: the region, and boto3 clients bound to it."""
 
     region: str
+    _clients: dict = field(default_factory=dict, compare=False, repr=False)
 
     def client(self, service: str) -> Any:
+        """One client per service: creating one costs milliseconds of CPU, which polling loops would take from the
+        executions they wait for (boto3 clients are thread-safe)."""
         import boto3
 
-        return boto3.client(service, region_name=self.region)
+        if service not in self._clients:
+            self._clients[service] = boto3.client(service, region_name=self.region)
+        return self._clients[service]
 
 
 def stop_running_executions() -> None:
     """Stop every RUNNING execution of the executing backend, so no worker thread outlives the mock.
 
-    moto's stop leaves a task that waits for its token blocked (REFERENCE.md section 4, item 8), so each
+    moto's stop leaves a task that waits for its token blocked (docs/EMULATOR.md, gap 8), so each
     pending callback is also answered with a failure: the stopped program then ends without another state.
     """
     from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackOutcomeFailure

@@ -1,6 +1,6 @@
-"""Bridges for moto 5.2.5's CloudFormation engine: change sets (outputs, previous Parameter values), `Fn::Sub` and
-nested stacks' outputs (REFERENCE.md section 4, items 4, 6, 17 and 19). The engine itself (resource map, intrinsic
-functions, dependency order) is kept."""
+"""Bridges for moto 5.2.5's CloudFormation engine: change sets (outputs, previous Parameter values), `Fn::Sub`,
+YAML short forms, `AWS::NoValue` in lists, stack updates, nested stacks' outputs and alarms (gaps 4, 6 and 17-24 in
+docs/EMULATOR.md). The engine itself (resource map, intrinsic functions, dependency order) is kept."""
 from __future__ import annotations
 
 import re
@@ -36,10 +36,10 @@ def bridge_cfn_sub(patches: Patches) -> None:
     moto's list form passes the text through `string.Template.safe_substitute`, which turns `$$` into `$` and
     would also replace a bare `$Name`. `clean_json` is the engine's recursive evaluator and calls itself
     through the module global, so wrapping that global routes every nested `Fn::Sub` here.
+
+    Gap 6 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.cloudformation import parsing
-
-    original = parsing.clean_json
 
     def resolve(name: str, resources_map) -> Any:
         try:
@@ -50,7 +50,7 @@ def bridge_cfn_sub(patches: Patches) -> None:
         except KeyError:
             return None
 
-    def clean_json(resource_json: Any, resources_map) -> Any:
+    def clean_json(inner, resource_json: Any, resources_map) -> Any:
         if isinstance(resource_json, dict) and "Fn::Sub" in resource_json and "Ref" not in resource_json:
             value = resource_json["Fn::Sub"]
             variables: dict[str, Any] = {}
@@ -59,9 +59,9 @@ def bridge_cfn_sub(patches: Patches) -> None:
                 variables = {k: parsing.clean_json(v, resources_map) for k, v in raw_variables.items()}
             text = parsing.clean_json(value, resources_map)
             return substitute(text, variables, lambda name: resolve(name, resources_map))
-        return original(resource_json, resources_map)
+        return inner(resource_json, resources_map)
 
-    patches.set(parsing, "clean_json", clean_json)
+    patches.wrap(parsing, "clean_json", clean_json)  # with cfn-novalue-in-lists
 
 
 @bridge("cfn-change-set-outputs", gap="4: after ExecuteChangeSet (aws cloudformation deploy) the stack has no Outputs/Exports")
@@ -71,6 +71,8 @@ def bridge_cfn_change_set_outputs(patches: Patches) -> None:
 
     moto's `execute_change_set` applies the resources but leaves the stack with the empty template it was
     created with at `CreateChangeSet`, so the output map stays empty.
+
+    Gap 4 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.cloudformation.models import CloudFormationBackend
 
@@ -104,6 +106,8 @@ def bridge_cfn_nested_stack_outputs(patches: Patches) -> None:
 
     moto 5.2.5 creates child stacks from `TemplateURL` but its `Stack` model has no `get_cfn_attribute`, so a
     parent that surfaces a child's outputs (what `sfn-resume synth --nested` writes) fails to create.
+
+    Gap 17 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
     from moto.cloudformation.models import Stack
@@ -134,7 +138,9 @@ def bridge_cfn_previous_parameter_values(patches: Patches) -> None:
     `aws cloudformation deploy` on an existing stack passes `UsePreviousValue` for every Parameter it does not
     override; moto copies `stack_parameters`, where a CommaDelimitedList is already a list and a Number an int, and
     the update then fails resolving them again ('list' object has no attribute 'split'), leaving the stack in
-    UPDATE_IN_PROGRESS (REFERENCE.md section 5).
+    UPDATE_IN_PROGRESS.
+
+    Gap 19 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.cloudformation.models import CloudFormationBackend
 
@@ -158,6 +164,8 @@ def bridge_cfn_yaml_short_forms(patches: Patches) -> None:
     undefined resource ScalarNode(...)"); the templates use the list form because cfn-guard misreads the other
     (sfn_resume/render.py). It also turns every tag into `Fn::<tag>`, so a condition made of other conditions
     (`!And [!Condition A, !Not [!Condition B]]`) meets `Fn::Condition`, which it cannot evaluate: always false.
+
+    Gap 20 in docs/EMULATOR.md (what AWS does, the source).
     """
     import yaml
     from moto.cloudformation import models, responses, utils
@@ -182,18 +190,18 @@ def bridge_cfn_novalue_in_lists(patches: Patches) -> None:
 
     moto drops a NoValue mapping key, but keeps a list item as None. The engine's evaluator calls itself through the
     module global `clean_json`, so wrapping it applies at every depth.
+
+    Gap 21 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.cloudformation import parsing
 
-    original = parsing.clean_json
-
-    def clean_json(resource_json: Any, resources_map) -> Any:
-        cleaned = original(resource_json, resources_map)
+    def clean_json(inner, resource_json: Any, resources_map) -> Any:
+        cleaned = inner(resource_json, resources_map)
         if isinstance(resource_json, list) and isinstance(cleaned, list):
             return [item for item in cleaned if item is not None]
         return cleaned
 
-    patches.set(parsing, "clean_json", clean_json)
+    patches.wrap(parsing, "clean_json", clean_json)  # with cfn-sub-list-form
 
 
 @bridge("cfn-update-without-handler", gap="22: updating a resource whose type has no update handler (a log group) "
@@ -204,8 +212,10 @@ def bridge_cfn_update_without_handler(patches: Patches) -> None:
     moto's stack update calls `parse_and_update_resource` for each modified resource; for a type without
     `update_from_cloudformation_json` (AWS::Logs::LogGroup, ...) it returns None, which becomes the resource, and
     `Fn::GetAtt [ResumeLogGroup, Arn]` then fails ("references undefined resource"), leaving the stack
-    UPDATE_IN_PROGRESS (REFERENCE.md section 5). The emulator keeps the resource as it was (a changed retention is
+    UPDATE_IN_PROGRESS. The emulator keeps the resource as it was (a changed retention is
     not applied: the emulator enforces no retention anyway).
+
+    Gap 22 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.cloudformation import parsing
 
@@ -229,6 +239,8 @@ def bridge_cfn_update_conditional_resources(patches: Patches) -> None:
     it never created (None): `'NoneType' object has no attribute 'delete'` for an EventBridge rule, and the stack
     stays UPDATE_IN_PROGRESS. Updating 0.1's stack (whose failure rule is off without a failure pattern) does this.
     The bridge moves such a resource from "Modify" to "Add", which moto creates under the new template's conditions.
+
+    Gap 23 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.cloudformation import parsing
 
@@ -250,7 +262,10 @@ def bridge_cfn_update_conditional_resources(patches: Patches) -> None:
                                       "alarms do not exist")
 def bridge_cfn_cloudwatch_alarm(patches: Patches) -> None:
     """Create, update and delete a stack's CloudWatch alarms through moto's CloudWatch backend, metric-math
-    `Metrics` included, as PutMetricAlarm would (moto's CloudWatch API has them; its CloudFormation has no model)."""
+    `Metrics` included, as PutMetricAlarm would (moto's CloudWatch API has them; its CloudFormation has no model).
+
+    Gap 24 in docs/EMULATOR.md (what AWS does, the source).
+    """
     from moto.cloudformation import parsing
     from moto.cloudwatch.models import Dimension, Metric, MetricDataQuery, MetricStat, cloudwatch_backends
 
@@ -298,7 +313,7 @@ def bridge_cfn_cloudwatch_alarm(patches: Patches) -> None:
                 alarm_actions=p.get("AlarmActions", []), ok_actions=p.get("OKActions", []),
                 metric_data_queries=[query(item) for item in p.get("Metrics", [])] or None,
                 datapoints_to_alarm=p.get("DatapointsToAlarm"), treat_missing_data=p.get("TreatMissingData"),
-                actions_enabled=p.get("ActionsEnabled", True))
+                actions_enabled=p.get("ActionsEnabled", True), tags=p.get("Tags"))
             return cls(alarm)
 
         @classmethod
@@ -327,3 +342,98 @@ def bridge_cfn_cloudwatch_alarm(patches: Patches) -> None:
 
     patches.set(parsing, "resource_class_from_type", resource_class_from_type)
     patches.set(parsing, "resource_name_property_from_type", resource_name_property_from_type)
+
+
+@bridge("cfn-tags", gap="30: moto's CloudFormation drops the Tags of AWS::SNS::Topic and AWS::CloudWatch::Dashboard")
+def bridge_cfn_tags(patches: Patches) -> None:
+    """Tag a stack's SNS topics and CloudWatch dashboards as CloudFormation does (their `Tags` property is
+    `[{Key, Value}]`); moto creates both without their tags. Updates go through create, so they are tagged too.
+    The dashboard is tagged in the backend's tagger, which ListTagsForResource reads (moto's TagResource takes
+    alarm ARNs only)."""
+    from moto.cloudwatch.models import Dashboard, cloudwatch_backends
+    from moto.sns.models import Topic, sns_backends
+
+    def tag_topic(topic, tags, account_id, region_name):
+        sns_backends[account_id][region_name].tag_resource(topic.arn, {tag["Key"]: tag["Value"] for tag in tags})
+
+    def tag_dashboard(dashboard, tags, account_id, region_name):
+        cloudwatch_backends[account_id][region_name].tagger.tag_resource(dashboard.arn, tags)
+
+    for model, tag in ((Topic, tag_topic), (Dashboard, tag_dashboard)):
+        original = model.create_from_cloudformation_json.__func__
+
+        def create(cls, resource_name, cloudformation_json, account_id, region_name, _original=original, _tag=tag,
+                   **kwargs):
+            resource = _original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+            tags = cloudformation_json.get("Properties", {}).get("Tags")
+            if tags:
+                _tag(resource, tags, account_id, region_name)
+            return resource
+
+        patches.set(model, "create_from_cloudformation_json", classmethod(create))
+
+
+def referenced_resources(node: Any) -> set[str]:
+    """The logical IDs a resource's JSON names through Ref, Fn::GetAtt or Fn::Sub (`${Name}`, `${Name.Attr}`)."""
+    if isinstance(node, list):
+        return set().union(*map(referenced_resources, node)) if node else set()
+    if not isinstance(node, dict):
+        return set()
+    found = set()
+    for key, value in node.items():
+        if key == "Ref" and isinstance(value, str):
+            found.add(value)
+        elif key == "Fn::GetAtt":
+            found.add(value[0] if isinstance(value, list) else value.split(".")[0])
+        elif key == "Fn::Sub":
+            text = value if isinstance(value, str) else value[0]
+            found |= {name.split(".")[0] for name in _PLACEHOLDER.findall(text) if not name.startswith("!")}
+        found |= referenced_resources(value)
+    return found
+
+
+@bridge("cfn-update-dependents", gap="31: a stack update that replaces a resource (a new physical ID) leaves the "
+                                     "resources that Ref or GetAtt it unchanged, e.g. a rule targeting a deleted machine")
+def bridge_cfn_update_dependents(patches: Patches) -> None:
+    """After a stack update, update every resource that references one whose physical ID changed, transitively,
+    as CloudFormation does (it re-resolves Ref and GetAtt of a replaced resource in each resource that names it).
+
+    moto updates only the resources whose template text or referenced Parameters changed: when a state machine is
+    renamed (a new ARN), the rule that targets it through `Ref` keeps the old, deleted ARN, and every event then
+    fails to start it.
+    """
+    from moto.cloudformation import parsing
+
+    original = parsing.ResourceMap.update
+
+    def physical_ids(resources) -> dict[str, Any]:
+        ids = {}
+        for name, resource in list(resources._parsed_resources.items()):
+            try:
+                ids[name] = getattr(resource, "physical_resource_id", None)
+            except Exception:  # a model whose ID needs state it does not have: not one a template references
+                ids[name] = None
+        return ids
+
+    def update(self, template, parameters=None):
+        before = physical_ids(self)
+        original(self, template, parameters)
+        done: set[str] = set()
+        after = physical_ids(self)
+        replaced = {name for name, physical in after.items() if name in before and physical != before[name]}
+        while replaced:
+            done |= replaced
+            dependents = [name for name, body in self._resource_json_map.items()
+                          if name not in done and self._parsed_resources.get(name) is not None
+                          and referenced_resources(body.get("Properties", {})) & replaced]
+            ids = physical_ids(self)
+            for name in dependents:
+                updated = parsing.parse_and_update_resource(name, self._resource_json_map[name], self,
+                                                            self._account_id, self._region_name)
+                if updated is not None:
+                    self._parsed_resources[name] = updated
+            now = physical_ids(self)
+            replaced = {name for name in dependents if now.get(name) != ids.get(name)}
+            done |= set(dependents)
+
+    patches.set(parsing.ResourceMap, "update", update)

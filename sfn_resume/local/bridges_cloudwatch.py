@@ -12,6 +12,8 @@ def bridge_cloudwatch_alarm_state_filter(patches: Patches) -> None:
     moto applies the first of ActionPrefix, AlarmNamePrefix, AlarmNames and StateValue that it finds, so
     `describe_alarms(AlarmNamePrefix="SfnResume-X-", StateValue="ALARM")` (how `sfn-resume status` lists an
     instance's firing alarms) answers every alarm of the prefix, firing or not. AWS applies every filter given.
+
+    Gap 25 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.cloudwatch.responses import CloudWatchResponse
     from moto.core.responses import ActionResult

@@ -1,4 +1,4 @@
-"""Bridge for moto 5.2.5's DynamoDB: conditional writes, atomic as on AWS (REFERENCE.md section 4, item 18)."""
+"""Bridge for moto 5.2.5's DynamoDB: conditional writes, atomic as on AWS (gap 18 in docs/EMULATOR.md)."""
 from __future__ import annotations
 
 import threading
@@ -18,6 +18,8 @@ def bridge_dynamodb_atomic_writes(patches: Patches) -> None:
     both see the token and both succeed, and the paused workflow is answered twice. DynamoDB applies each
     conditional write atomically. The lock wraps the whole request, since moto reads the ALL_OLD values in the
     response handler, outside the backend's write.
+
+    Gap 18 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.dynamodb.responses import DynamoHandler
 

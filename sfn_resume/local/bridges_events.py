@@ -1,5 +1,5 @@
 """Bridges for moto 5.2.5's EventBridge: Step Functions targets with AWS InputTransformer semantics, DLQ,
-and `EventPattern` given as JSON text in CloudFormation (REFERENCE.md section 4, items 3 and 5).
+and `EventPattern` given as JSON text in CloudFormation (gaps 3 and 5 in docs/EMULATOR.md).
 
 moto's own pattern matching (`moto.events.models.EventPattern`) is kept: only delivery is bridged.
 """
@@ -126,8 +126,12 @@ def _is_state_machine_target(target: dict[str, Any]) -> bool:
 def bridge_events_to_stepfunctions(patches: Patches) -> None:
     """Deliver matching events to Step Functions targets; other targets keep moto's own delivery.
 
+    moto's `put_events` raises NotImplementedError for a rule with a Step Functions target, and its
+    InputTransformer inserts a bare `<var>` string unquoted (not JSON); `sfn_resume.transformer` applies AWS's rules.
     Disabled rules deliver nothing (as on AWS). Start failures go to the target's DeadLetterConfig queue,
     which is where AWS puts an event after the target's RetryPolicy is exhausted.
+
+    Gap 3 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.events.models import Rule
 
@@ -153,6 +157,8 @@ def bridge_cfn_event_pattern_string(patches: Patches) -> None:
     """Accept `AWS::Events::Rule.EventPattern` as JSON text as well as an object, as CloudFormation does.
 
     moto `json.dumps` the property unconditionally, so a string becomes a JSON string literal, not a pattern.
+
+    Gap 5 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.events.models import Rule
 

@@ -1,6 +1,6 @@
 """Bridges for moto 5.2.5's Step Functions: CloudFormation-created machines, task parameters, names, races.
 
-Numbers refer to REFERENCE.md section 4. Each bridge is one function registered with `patching.bridge`.
+Gap numbers as in docs/EMULATOR.md. Each bridge is one function registered with `patching.bridge`.
 """
 from __future__ import annotations
 
@@ -47,6 +47,8 @@ def bridge_cfn_state_machine(patches: Patches) -> None:
     moto writes CFN machines into the plain backend, which `execute_state_machine` mode never reads, and reads
     only `DefinitionString`. Here the backend is chosen like the API does (`responses.get_backend`) and the
     definition is `Definition`/`DefinitionString` with `DefinitionSubstitutions` applied.
+
+    Gap 1 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.stepfunctions.models import StateMachine
     from moto.stepfunctions.responses import get_backend
@@ -132,6 +134,8 @@ def bridge_task_parameters(patches: Patches) -> None:
     `taskToken`/`output`, and the pause state's StartExecution `StateMachineArn`. The port already has the mapper
     (`_to_boto_request`); it only needs the operation's input shape. DynamoDB's members are PascalCase already, so
     its calls are unchanged; integrations with their own normalisation (Lambda, API Gateway) keep it.
+
+    Gap 2 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
         StateTaskService,
@@ -153,6 +157,8 @@ def bridge_execution_names(patches: Patches) -> None:
 
     moto uses `None` as the name, so every pause machine run (the pause state passes no name) would get the ARN
     `...:None`, and `$states.context.Execution.Name` would be null.
+
+    Gap 8 in docs/EMULATOR.md (what AWS does, the source).
     """
     import uuid
 
@@ -168,7 +174,10 @@ def bridge_execution_names(patches: Patches) -> None:
 
 @bridge("send-task-failure-cause", gap="8: SendTaskFailure drops `cause`")
 def bridge_send_task_failure_cause(patches: Patches) -> None:
-    """Pass SendTaskFailure's `cause` to the backend (moto's response handler reads only `error`)."""
+    """Pass SendTaskFailure's `cause` to the backend (moto's response handler reads only `error`).
+
+    Gap 8 in docs/EMULATOR.md (what AWS does, the source).
+    """
     from moto.core.responses import EmptyResult
     from moto.stepfunctions.responses import StepFunctionResponse
 
@@ -187,6 +196,8 @@ def bridge_parser_scope_per_instance(patches: Patches) -> None:
 
     `Preprocessor._query_language_per_scope` is a class-level list, so concurrent parses (executions started
     together, some states JSONata) push and pop each other's scopes. A per-instance list is what was meant.
+
+    Gap 11 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 
@@ -203,6 +214,8 @@ def bridge_send_task_during_start(patches: Patches) -> None:
     SendTaskSuccess/Failure/Heartbeat scan every execution's `exec_worker.env`, which is None until that
     execution's thread has parsed its definition: the scan raised AttributeError (HTTP 500). Such an
     execution cannot own a token yet, so skipping it is exact.
+
+    Gap 12 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
@@ -241,3 +254,105 @@ def bridge_payload_size_in_utf8(patches: Patches) -> None:
 
     for module in (quotas, state, state_task_lambda, state_task_service):
         patches.set(module, "is_within_size_quota", is_within_size_quota)
+
+
+#: Parse trees kept, by definition text: a state machine version's definition never changes, and a long server
+#: session (every test of a run) creates many machines.
+PARSE_TREES_KEPT = 256
+
+
+@bridge("parse-once-per-definition", gap="32: every execution parses its state machine's definition again")
+def bridge_parse_once_per_definition(patches: Patches) -> None:
+    """Parse each definition text once; build every execution's program from that parse tree.
+
+    moto's `ExecutionWorker` runs ANTLR's lexer and parser on the definition at every execution, and
+    CreateStateMachine runs them once more to validate it; in ANTLR's pure-Python runtime that was half the CPU a
+    hand-over costs in the emulator (tens of ms for the pause machine's definition, more under load). The parse
+    tree depends on the text alone and the Preprocessor only reads it, so it is kept, keyed by the text (a new
+    version, a new text, is parsed anew). The program itself (moto's evaluation components) is still built per
+    execution by moto's own Preprocessor (a few ms): components keep per-execution state lazily
+    (`EvalComponent.heap_key`, set on first use without a lock, names each retrier's counters in the execution's
+    heap), so one program shared by concurrent executions would not be safe.
+
+    Gap 32 in docs/EMULATOR.md (what AWS does, the source).
+    """
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    original = AmazonStateLanguageParser.parse
+    parsing = threading.Lock()  # executions of one machine start together: one parses, the others wait for it
+
+    @lru_cache(maxsize=PARSE_TREES_KEPT)
+    def parse_tree(definition: str):
+        return original(definition)[1]  # moto's parse, so a bad definition raises as it did (never cached)
+
+    def parse(definition: str):
+        with parsing:
+            tree = parse_tree(definition)
+        return Preprocessor().visit(tree), tree
+
+    patches.set(AmazonStateLanguageParser, "parse", staticmethod(parse))
+
+
+#: The interpreter's modules that create a client per task, by `from ...boto_client import boto_client_for`.
+_TASK_CLIENT_MODULES = tuple(f"moto.stepfunctions.parser.asl.component.state.exec.{name}" for name in (
+    "state_task.lambda_eval_utils",
+    "state_map.item_reader.eval.resource_eval_s3",
+    "state_map.result_writer.resource_eval.resource_eval_s3",
+    *(f"state_task.service.state_task_service_{service}" for service in (
+        "aws_sdk", "batch", "dynamodb", "ecs", "events", "glue", "sfn", "sns", "sqs", "unsupported")),
+))
+
+
+@bridge("task-clients-reused", gap="33: every task state creates a new boto3 client")
+def bridge_task_clients_reused(patches: Patches) -> None:
+    """Reuse one boto3 client per region, service and endpoint for the interpreter's task states.
+
+    moto's `boto_client_for` builds a new client at every task (DynamoDB, Step Functions, ...): a few ms of CPU
+    each, two to three per hand-over. Its clients differ only by region, service and where they send (moto's
+    in-process interception, or the server at localhost:$MOTO_PORT); boto3 clients are thread-safe. The task's
+    credentials are not part of the client (moto ignores them), so neither are they of the key.
+
+    Gap 33 in docs/EMULATOR.md (what AWS does, the source).
+    """
+    import importlib
+
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    original = boto_client.boto_client_for
+    creating = threading.Lock()
+    clients: dict[tuple, Any] = {}
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None):
+        key = (region, service, boto_client.botocore_stubber.enabled, boto_client.moto_server_port())
+        with creating:
+            if key not in clients:
+                clients[key] = original(region, service, state_credentials)
+            return clients[key]
+
+    for name in _TASK_CLIENT_MODULES:
+        module = importlib.import_module(name)
+        if module.boto_client_for is not original:
+            raise RuntimeError(f"{name} no longer creates its clients with moto's boto_client_for")
+        patches.set(module, "boto_client_for", boto_client_for)
+
+
+@bridge("jsonata-string-checked-once", gap="34: a JSONata expression whose value is a string is evaluated twice")
+def bridge_jsonata_string_checked_once(patches: Patches) -> None:
+    """Accept a JSONata expression's string value without evaluating the expression again.
+
+    moto's `validate_jsonata_expression_output` (`asl/jsonata/validations.py`) checks a string result by evaluating
+    the whole expression once more inside `$type(...)`, whose answer for a string is always "string", a supported
+    type: every string-valued expression (job ids, tokens, the event as text) cost two evaluations, a large share
+    of a hand-over's CPU in the emulator. A value the engine gives as a Python `str` is a JSONata string (the jsonata
+    bridge turns any other result into plain JSON values or an error), so the check is skipped. The check of a
+    null result, which tells null from undefined by evaluating `$exists(...)`, is kept.
+
+    Gap 34 in docs/EMULATOR.md (what AWS does, the source).
+    """
+    from moto.stepfunctions.parser.asl.jsonata import validations
+
+    def _validate_string_output(env, expression: str, rich_jsonata_expression: str) -> None:
+        return None
+
+    patches.set(validations, "_validate_string_output", _validate_string_output)

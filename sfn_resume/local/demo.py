@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from .. import asl, catalogue
+from .. import asl, examples
 from ..config import parse_config
 from ..nested import generic_parameters
 from ..template import build_template
@@ -24,8 +24,8 @@ from . import local_aws
 from .harness import Deployment, statuses
 
 COMMITTED_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "sfn-resume.yaml"
-#: The seed example (REFERENCE.md §1), from the examples catalogue the package ships.
-TRANSLATE = catalogue.service("translate")
+#: The seed example (Amazon Translate), from the examples catalogue the package ships.
+TRANSLATE = examples.service("translate")
 
 
 def translate_event(job_id: str) -> dict:
@@ -55,7 +55,7 @@ class Timeline:
 def run_demo(out=None) -> int:
     out = out or sys.stdout
     logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)  # it logs whole ASTs on failures
-    # REFERENCE.md §4 item 16: moto skips the queue policy (the emulator enforces no resource policy anyway)
+    # docs/EMULATOR.md, gap 16: moto skips the queue policy (the emulator enforces no resource policy anyway)
     # and says so twice, as a log line and as a warning.
     logging.getLogger("moto").addFilter(lambda record: "AWS::SQS::QueuePolicy" not in record.getMessage())
     warnings.filterwarnings("ignore", message="Tried to parse AWS::SQS::QueuePolicy")

@@ -15,7 +15,14 @@ from typing import Any
 
 from .. import asl
 from .logged_runs import logged_executions, wait_for_logged_execution
-from .stacks import EXECUTION_TERMINAL, deploy_stack, describe_executions, wait_for_execution
+from .stacks import (
+    EXECUTION_TERMINAL,
+    ExecutionTimedOut,
+    deploy_stack,
+    describe_executions,
+    execution_story,
+    wait_for_execution,
+)
 
 #: The emulator ignores IAM; a syntactically valid role ARN is all it needs (in moto's account, 123456789012).
 WORKFLOW_ROLE_ARN = "arn:aws:iam::123456789012:role/sfn-resume-sample-workflow"
@@ -150,7 +157,8 @@ class Deployment:
             if item and asl.item_shape(item) == asl.WAITING_PAUSE:
                 return item
             time.sleep(0.01)
-        raise TimeoutError(f"{execution_arn} did not store a token for {job_id} within {timeout}s")
+        raise ExecutionTimedOut(f"no token stored for {job_id} within {timeout}s:\n"
+                                f"{execution_story(self.aws.client('stepfunctions'), execution_arn)}")
 
     def executions(self, state_machine_arn: str) -> list[dict]:
         """The machine's executions, described, oldest first; an EXPRESS machine's from its logs where the engine
@@ -184,6 +192,12 @@ class Deployment:
         if ":express:" in execution_arn:  # an EXPRESS run the engine does not describe (AWS, LocalStack)
             return wait_for_logged_execution(self.aws, execution_arn, timeout)
         return wait_for_execution(self.aws.client("stepfunctions"), execution_arn, timeout)
+
+    def ended(self, execution_arn: str, status: str = "SUCCEEDED", error: str | None = None,
+              timeout: float = 10.0) -> dict:
+        """Wait until the execution ends and check how: `status` (and `error`). A mismatch or a timeout fails with
+        the execution's error, cause and last history events (`stacks.execution_story`)."""
+        return wait_for_execution(self.aws.client("stepfunctions"), execution_arn, timeout, status=status, error=error)
 
 
 def statuses(executions: list[dict]) -> dict[str, int]:

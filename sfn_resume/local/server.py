@@ -1,19 +1,25 @@
 """moto's HTTP server with the bridges, for the AWS CLI and other processes.
 
 The bridges patch moto's backends in this process, and the server's handlers run in this process, so they
-apply to every request. Listens on the loopback interface only.
+apply to every request. Listens on the loopback interface only. The console says what a user watches for: the
+endpoint and exports on stdout, then on stderr one line per deploy (with the stack's status) and per execution
+that fails; moto's own warnings and one line per request only with `verbose`.
 """
 from __future__ import annotations
 
+import io
 import ipaddress
 import json
+import logging
 import os
 import signal
 import socket
 import sys
 import threading
 import urllib.request
+import warnings
 from typing import TextIO
+from urllib.parse import parse_qs
 
 from sfn_resume.local import EXECUTE_STATE_MACHINES, install_bridges, stop_running_executions
 
@@ -44,13 +50,73 @@ def _require_free_port(host: str, port: int) -> None:
 
 
 def env_lines(port: int, region: str = "us-east-1") -> list[str]:
-    # localhost, not 127.0.0.1: `aws cloudformation package` needs it (REFERENCE.md section 4, item 9)
+    # localhost, not 127.0.0.1: `aws cloudformation package` needs it (docs/EMULATOR.md, gap 9)
     return [
         f"export AWS_ENDPOINT_URL=http://localhost:{port}",
         "export AWS_ACCESS_KEY_ID=testing",
         "export AWS_SECRET_ACCESS_KEY=testing",
         f"export AWS_DEFAULT_REGION={region}",
     ]
+
+
+#: The CloudFormation requests that deploy, update or delete a stack: the console says each, with the stack's status.
+DEPLOY_ACTIONS = ("CreateStack", "UpdateStack", "ExecuteChangeSet", "DeleteStack")
+#: How a finished execution can fail.
+FAILED_STATUSES = ("FAILED", "TIMED_OUT", "ABORTED")
+#: The AWS CLI v1 (what the 'local' extra installs) sends `aws sqs` to queue.amazonaws.com whatever
+#: AWS_ENDPOINT_URL says; its `--endpoint-url` works.
+SQS_NOTE = "# AWS CLI v1: `aws sqs` ignores AWS_ENDPOINT_URL: add --endpoint-url http://localhost:{port}"
+
+
+def _stack_status(stack_name: str) -> str:
+    """The status of the stack of that name (or id): the live one's, else the deleted one's."""
+    from moto.cloudformation.models import cloudformation_backends
+
+    statuses = [stack.status for regions in list(cloudformation_backends.values()) for backend in list(regions.values())
+                for stack in [*list(backend.deleted_stacks.values()), *list(backend.stacks.values())]
+                if stack_name in (stack.name, stack.stack_id)]
+    return statuses[-1] if statuses else "unknown"
+
+
+def _report_deploys(app, say):
+    """WSGI middleware: one line per CloudFormation request of DEPLOY_ACTIONS, once answered."""
+    def middleware(environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if environ.get("REQUEST_METHOD") != "POST" or not length:
+            return app(environ, start_response)
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)
+        form = parse_qs(body.decode("utf-8", "replace"))
+        action = form.get("Action", [""])[0]
+        answer = app(environ, start_response)
+        if action in DEPLOY_ACTIONS:
+            stack = form.get("StackName", [""])[0]
+            say(f"cloudformation {action} {stack}: {_stack_status(stack)}")
+        return answer
+    return middleware
+
+
+def _report_failed_executions(reported: set, say) -> None:
+    """One line for each execution that failed since the last call."""
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    for regions in list(stepfunctions_parser_backends.values()):
+        for backend in list(regions.values()):
+            for execution in backend._get_executions():
+                if execution.exec_arn in reported or execution.status not in FAILED_STATUSES:
+                    continue
+                reported.add(execution.exec_arn)
+                say(f"execution {execution.status}: {execution.exec_arn}"
+                    + (f": {execution.error}" if execution.error else "")
+                    + (f": {str(execution.cause)[:200]}" if execution.cause else ""))
+
+
+def _quiet_moto() -> None:
+    """moto's warnings (resources its CloudFormation skips) and werkzeug's line per request, off."""
+    warnings.filterwarnings("ignore", module="moto")
+    warnings.filterwarnings("ignore", category=UserWarning, message="Tried to parse")
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    logging.getLogger("moto").setLevel(logging.ERROR)
 
 
 def enable_execution(endpoint: str) -> None:
@@ -66,11 +132,17 @@ def enable_execution(endpoint: str) -> None:
 
 
 def serve(port: int = 5005, host: str = "127.0.0.1", out: TextIO = sys.stdout,
-          stop: threading.Event | None = None) -> int:
+          stop: threading.Event | None = None, verbose: bool = False, log: TextIO | None = None) -> int:
     """Run the emulator until SIGINT/SIGTERM (or until `stop` is set, when embedded); returns 0.
 
-    Sets MOTO_PORT to `port` (item 9): the ASL interpreter calls AWS back at http://localhost:$MOTO_PORT.
+    Sets MOTO_PORT to `port`: the ASL interpreter calls AWS back at http://localhost:$MOTO_PORT. Deploys and
+    failed executions are reported to `log` (default stderr), one line each.
     """
+    log = log or sys.stderr
+
+    def say(line: str) -> None:
+        print(f"sfn-resume local: {line}", file=log, flush=True)
+
     _require_loopback(host)
     _require_free_port(host, port)
     from moto.server import ThreadedMotoServer
@@ -84,18 +156,25 @@ def serve(port: int = 5005, host: str = "127.0.0.1", out: TextIO = sys.stdout,
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
             previous_handlers[signum] = signal.signal(signum, lambda *_: stop.set())
+    if not verbose:
+        _quiet_moto()
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    reported: set = set()
     try:
         server.start()
+        server._server.app = _report_deploys(server._server.app, say)
         endpoint_host = f"[{host}]" if ":" in host else host
         enable_execution(f"http://{endpoint_host}:{port}")
         print(f"sfn-resume local emulator (moto) listening on http://{endpoint_host}:{port}", file=out)
         for line in env_lines(port):
             print(line, file=out)
         print("# the AWS CLI and boto3 read these; Ctrl-C (or SIGTERM) stops the emulator", file=out)
+        print(SQS_NOTE.format(port=port), file=out)
+        print("# deploys and failed executions are reported on stderr" + ("" if verbose else
+              "; --verbose adds moto's warnings and one line per request"), file=out)
         out.flush()
         while not stop.wait(0.5):  # a timed wait lets signal handlers run promptly
-            pass
+            _report_failed_executions(reported, say)
         print("stopping", file=out)
         out.flush()
     finally:

@@ -71,17 +71,92 @@ def _failed_resources(cfn_client: Any, name: str) -> str:
                    and event["LogicalResourceId"] != name)
 
 
-def wait_for_execution(sfn_client: Any, execution_arn: str, timeout: float = 10.0,
-                       poll: float = 0.02) -> dict[str, Any]:
-    """Poll until the execution leaves RUNNING; returns `describe_execution`. Raises TimeoutError."""
+#: How much of an execution's history `execution_story` tells, and of each text in it.
+STORY_EVENTS = 8
+_STORY_TEXT_CHARS = 300
+
+
+def _event_line(event: dict[str, Any]) -> str:
+    """`#12 TaskFailed error=X cause=Y` / `#3 PassStateEntered name=Continue`: an event and what it names."""
+    details = next((value for key, value in event.items() if key.endswith("EventDetails")), {}) or {}
+    told = [f"{key}={str(details[key])[:_STORY_TEXT_CHARS]}" for key in ("name", "error", "cause") if details.get(key)]
+    return " ".join([f"#{event['id']} {event['type']}", *told])
+
+
+def execution_story(sfn_client: Any, execution: str | dict[str, Any], events: int = STORY_EVENTS) -> str:
+    """What a failed check on an execution must show: its status, error and cause, and its last history events.
+
+    `execution` is an ARN or a `describe_execution` answer (which is then not read again)."""
+    described = sfn_client.describe_execution(executionArn=execution) if isinstance(execution, str) else execution
+    lines = [f"{described['executionArn']}: {described['status']}"
+             + "".join(f" {key}={str(described[key])[:_STORY_TEXT_CHARS]}" for key in ("error", "cause")
+                       if described.get(key))]
+    try:
+        history = sfn_client.get_execution_history(executionArn=described["executionArn"],
+                                                   maxResults=1000)["events"][-events:]
+    except Exception as error:  # the story is told on a failure already: never hide that failure behind another
+        return "\n".join([*lines, f"  (no history: {error!r})"])
+    lines.append(f"  last {len(history)} history events:")
+    lines += [f"    {_event_line(event)}" for event in history]
+    return "\n".join(lines)
+
+
+class ExecutionCheckFailed(AssertionError):
+    """An execution did not end (in time, or as expected); the message tells its story."""
+
+
+class ExecutionTimedOut(ExecutionCheckFailed, TimeoutError):
+    """An execution was still running when the wait for it ended."""
+
+
+def expect_execution(sfn_client: Any, execution: str | dict[str, Any], status: str, error: str | None = None) -> dict:
+    """Assert that an execution (an ARN, or as described) is in `status` (and, when given, ended with `error`);
+    returns it described. A mismatch fails with the execution's story."""
+    described = sfn_client.describe_execution(executionArn=execution) if isinstance(execution, str) else execution
+    if described["status"] != status or (error is not None and described.get("error") != error):
+        expected = status + (f" with error {error}" if error is not None else "")
+        raise ExecutionCheckFailed(f"expected {expected}, got:\n{execution_story(sfn_client, described)}")
+    return described
+
+
+def wait_for_execution(sfn_client: Any, execution_arn: str, timeout: float = 10.0, poll: float = 0.02,
+                       status: str | None = None, error: str | None = None) -> dict[str, Any]:
+    """Poll until the execution leaves RUNNING; returns `describe_execution`. With `status` (and `error`), also
+    checks how it ended (`expect_execution`). A timeout raises ExecutionCheckFailed (a TimeoutError too) with the
+    execution's story."""
     deadline = time.monotonic() + timeout
     while True:
         described = sfn_client.describe_execution(executionArn=execution_arn)
         if described["status"] in EXECUTION_TERMINAL:
-            return described
+            return described if status is None else expect_execution(sfn_client, described, status, error)
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{execution_arn} still {described['status']} after {timeout}s")
+            raise ExecutionTimedOut(f"still {described['status']} after {timeout}s:\n"
+                                    f"{execution_story(sfn_client, described)}")
         time.sleep(poll)
+
+
+def executions_since(sfn_client: Any, started_after: float) -> list[dict[str, Any]]:
+    """Every execution of every state machine started at or after `started_after` (epoch seconds), oldest first:
+    listed, not described."""
+    machines = [machine["stateMachineArn"] for page in sfn_client.get_paginator("list_state_machines").paginate()
+                for machine in page["stateMachines"]]
+    found = [execution for execution in _listed(sfn_client, machines)
+             if execution["startDate"].timestamp() >= started_after]
+    return sorted(found, key=lambda execution: execution["startDate"])
+
+
+def executions_report(sfn_client: Any, started_after: float, stories: int = 10) -> str:
+    """One line per execution started since `started_after`, and the story of each that did not succeed (the
+    first `stories` of them): what a failed end-to-end test shows besides its assertion."""
+    executions = executions_since(sfn_client, started_after)
+    lines = [f"{len(executions)} executions started during the test"]
+    lines += [f"  {execution['executionArn'].split(':', 6)[-1]}: {execution['status']}" for execution in executions]
+    unsuccessful = [execution for execution in executions if execution["status"] != "SUCCEEDED"]
+    for execution in unsuccessful[:stories]:
+        lines.append(execution_story(sfn_client, execution["executionArn"]))
+    if len(unsuccessful) > stories:
+        lines.append(f"(and {len(unsuccessful) - stories} more that did not succeed)")
+    return "\n".join(lines)
 
 
 def _arns(state_machine_arns: str | list[str]) -> list[str]:
@@ -112,8 +187,10 @@ def wait_for_executions(sfn_client: Any, state_machine_arns: str | list[str], co
             return describe_executions(sfn_client, state_machine_arns)
         if time.monotonic() > deadline:
             states = [e["status"] for e in listed]
-            raise TimeoutError(f"{state_machine_arns}: {len(listed)} executions {states} after {timeout}s, "
-                               f"expected {count} finished")
+            running = [execution_story(sfn_client, e["executionArn"]) for e in listed
+                       if e["status"] not in EXECUTION_TERMINAL][:3]
+            raise ExecutionTimedOut("\n".join([f"{state_machine_arns}: {len(listed)} executions {states} after "
+                                               f"{timeout}s, expected {count} finished", *running]))
         time.sleep(poll)
 
 
@@ -130,5 +207,6 @@ def wait_for_state(sfn_client: Any, execution_arn: str, state_name: str, timeout
         if entered:
             return
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{execution_arn} never entered {state_name} within {timeout}s")
+            raise ExecutionTimedOut(f"never entered {state_name} within {timeout}s:\n"
+                                    f"{execution_story(sfn_client, execution_arn)}")
         time.sleep(poll)

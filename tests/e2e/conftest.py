@@ -137,7 +137,7 @@ def running_server(log_dir: Path):
 
 @pytest.fixture(scope="session")
 def server_emulator(tmp_path_factory):
-    """One server for the session (REFERENCE.md section 4, item 9: one server per process, MOTO_PORT)."""
+    """One server for the session (docs/EMULATOR.md, gap 9: one server per process, MOTO_PORT)."""
     with running_server(tmp_path_factory.mktemp("server")) as server:
         yield server
 

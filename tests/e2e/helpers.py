@@ -20,7 +20,7 @@ from sfn_resume import load_config
 from sfn_resume.asl import HANDED_OVER, WAITING_PAUSE, item_shape, with_next
 from sfn_resume.local.harness import Deployment, event_entry, start_job_state, statuses
 from sfn_resume.local.logged_runs import logged_entered_states
-from sfn_resume.local.stacks import EXECUTION_TERMINAL
+from sfn_resume.local.stacks import EXECUTION_TERMINAL, ExecutionTimedOut, execution_story, expect_execution
 from sfn_resume.nested import generic_parameters
 
 from ..helpers import load_yaml
@@ -89,8 +89,10 @@ class Instance:
             if item and item_shape(item) == WAITING_PAUSE and item != replacing:
                 return run, item
             described = self.aws.client("stepfunctions").describe_execution(executionArn=run)
-            assert described["status"] == "RUNNING", (job_id, described.get("error"), described.get("cause"))
-            assert time.monotonic() < deadline, f"{run} did not store a token for {job_id}: {item}"
+            expect_execution(self.aws.client("stepfunctions"), described, "RUNNING")
+            if time.monotonic() > deadline:
+                raise ExecutionTimedOut(f"no token stored for {job_id} within {timeout}s (item: {item}):\n"
+                                        f"{execution_story(self.aws.client('stepfunctions'), described)}")
             time.sleep(0.01)
 
     def runs(self, timeout: float = 10.0) -> dict[str, dict[str, int]]:
@@ -203,14 +205,19 @@ def assert_tombstone(item: dict, job_id: str, event_id: str, retention: int = DE
     assert time.time() + retention - 60 <= int(item["expiresAt"]["N"]) <= time.time() + retention + 1
 
 
-def wait_all(instance: Instance, executions: list[str], timeout: float = 60.0) -> list[dict]:
-    """Wait until every execution has finished; returns them described, in the given order."""
+def wait_all(instance: Instance, executions: list[str], timeout: float = 60.0, status: str | None = None,
+             error: str | None = None) -> list[dict]:
+    """Wait until every execution has finished; returns them described, in the given order. With `status` (and
+    `error`), checks that each ended so (`expect_execution`: a mismatch tells the execution's story)."""
     sfn = instance.aws.client("stepfunctions")
     pending = set(executions)
     deadline = time.monotonic() + timeout
     while pending:
         pending = {arn for arn in pending if sfn.describe_execution(executionArn=arn)["status"] not in EXECUTION_TERMINAL}
-        assert time.monotonic() < deadline, f"{len(pending)} executions still running after {timeout}s"
+        if pending and time.monotonic() > deadline:
+            stories = "\n".join(execution_story(sfn, arn) for arn in sorted(pending)[:3])
+            raise ExecutionTimedOut(f"{len(pending)} executions still running after {timeout}s:\n{stories}")
         if pending:
             time.sleep(0.05)
-    return [sfn.describe_execution(executionArn=arn) for arn in executions]
+    described = [sfn.describe_execution(executionArn=arn) for arn in executions]
+    return described if status is None else [expect_execution(sfn, run, status, error) for run in described]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pytest
 
 from sfn_resume.cli import main
+from sfn_resume.local.stacks import expect_execution
 
 from .conftest import REGION, _free_port
 from .helpers import delivered, deploy_instance, paths
@@ -154,7 +155,7 @@ def test_an_undelivered_event_is_redriven_into_its_paused_workflow(remote_emulat
                                          "dry run, nothing changed: 1 message: 1 would start, 0 kept"])
     assert _depth(instance) == (1, 0)
     assert instance.runs()["resume"] == {}
-    assert instance.aws.client("stepfunctions").describe_execution(executionArn=run)["status"] == "RUNNING"
+    expect_execution(instance.aws.client("stepfunctions"), run, "RUNNING")
 
     redriven = cli("redrive", "--stack", stack, "--json")
     assert redriven.code == 0
@@ -162,8 +163,7 @@ def test_an_undelivered_event_is_redriven_into_its_paused_workflow(remote_emulat
     assert started["action"] == "started" and started["jobId"] == "job-1" and started["eventId"] == event_id
     assert started["executionArn"].split(":")[-2:] == [_rule(instance), started["executionArn"].rpartition(":")[2]]
     assert started["executionArn"].rpartition(":")[2].startswith(f"redrive-{event_id}-")
-    done = instance.deployment.wait(run)
-    assert done["status"] == "SUCCEEDED"
+    done = instance.deployment.ended(run)
     delivered(event, event_id, json.loads(done["output"])["translation"]["event"])
     assert _depth(instance) == (0, 0)
     [handed] = cli("status", "--stack", stack, "job-1").lines
@@ -249,8 +249,8 @@ def test_status_says_where_each_hand_over_is(remote_emulator, cli):
     handed, _ = instance.paused("handed")
     [handed_id] = instance.put(instance.event("handed"))
     expired, _ = instance.paused("expired", workflow=_pause_timing_out_after_one_second(instance))
-    assert deployment.wait(handed)["status"] == "SUCCEEDED"
-    assert deployment.wait(expired)["error"] == "States.Timeout"
+    deployment.ended(handed)
+    deployment.ended(expired, "FAILED", "States.Timeout")
     _until(lambda: deployment.item("early-ok") and deployment.item("early-failed"))
 
     jobs = ["waiting", "early-ok", "early-failed", "handed", "expired", "nobody"]
@@ -333,9 +333,6 @@ NO_FILES = {"AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/
      "no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
     (["redrive", "--stack", "s"], dict(NO_FILES, AWS_DEFAULT_REGION=None),
      "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION, or a region in your profile)"),
-    (["status", "--stack", "s"], {"AWS_ENDPOINT_URL": "http://localhost:FREE"},
-     "http://localhost:FREE/ does not answer (EndpointConnectionError); check AWS_ENDPOINT_URL and the network (for "
-     "the emulator: is `sfn-resume local` running?)"),
     (["status", "--stack", "s", "--limit", "0"], {}, "--limit: '0' is not allowed; expected a whole number of at least 1"),
     (["status", "--stack", "s", "--limit", "ten"], {},
      "--limit: 'ten' is not allowed; expected a whole number of at least 1"),
@@ -343,12 +340,26 @@ NO_FILES = {"AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/
     (["status", "--stack", "s", ""], {}, "JOB_ID: '' is not allowed; expected a job id (a non-empty string)"),
 ])
 def test_bad_input_exits_2_with_one_line(server_cli, monkeypatch, plain_stack, args, environment, message):
+    _exits_with_one_line(2, server_cli, monkeypatch, plain_stack, args, environment, message)
+
+
+@pytest.mark.parametrize("args, environment, message", [
+    (["status", "--stack", "s"], {"AWS_ENDPOINT_URL": "http://localhost:FREE"},
+     "http://localhost:FREE/ does not answer (EndpointConnectionError); check AWS_ENDPOINT_URL and the network (for "
+     "the emulator: is `sfn-resume local` running?)"),
+])
+def test_aws_errors_exit_3_with_one_line(server_cli, monkeypatch, plain_stack, args, environment, message):
+    """A script can tell AWS refusing or not answering (3) from a usage error (2)."""
+    _exits_with_one_line(3, server_cli, monkeypatch, plain_stack, args, environment, message)
+
+
+def _exits_with_one_line(code, cli, monkeypatch, plain_stack, args, environment, message):
     port = str(_free_port())
     for key, value in environment.items():
         if value is None:
             monkeypatch.delenv(key, raising=False)
         else:
             monkeypatch.setenv(key, value.replace("FREE", port))
-    result = server_cli(*[plain_stack if arg == "PLAIN" else arg for arg in args])
-    assert (result.code, result.out) == (2, "")
+    result = cli(*[plain_stack if arg == "PLAIN" else arg for arg in args])
+    assert (result.code, result.out) == (code, "")
     assert result.err.startswith("sfn-resume: " + message.replace("FREE", port)) and result.err.count("\n") == 1

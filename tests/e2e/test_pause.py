@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from sfn_resume.local.stacks import expect_execution
 from sfn_resume.splice import splice
 
 from .helpers import TRANSLATE, delivered, deploy_instance, entered_states, pause_machine_input, paths
@@ -43,8 +44,7 @@ def test_a_jsonata_workflow_pauses_and_resumes(emulator):
     assert item["executionId"]["S"] == run
     event = instance.event("happy")
     [event_id] = instance.put(event)
-    done = instance.deployment.wait(run)
-    assert done["status"] == "SUCCEEDED"
+    done = instance.deployment.ended(run)
     output = json.loads(done["output"])
     delivered(event, event_id, output["translation"]["event"])  # at ResultPath, as in JSONPath
     assert output["jobId"] == "happy" and output["startTextTranslationJob"] == {"JobId": "happy"}  # input kept
@@ -52,12 +52,12 @@ def test_a_jsonata_workflow_pauses_and_resumes(emulator):
     early = instance.event("early")
     [early_id] = instance.put(early)
     instance.deployment.wait_for_resume_executions(2)
-    done = instance.deployment.wait(instance.start("early", workflow))
+    done = instance.deployment.ended(instance.start("early", workflow))
     delivered(early, early_id, json.loads(done["output"])["translation"]["event"])
     # a failure event, caught by the workflow
     failing, _ = instance.paused("failing", workflow)
     instance.put(instance.event("failing", "FAILED", reason="disk full"))
-    failure = json.loads(instance.deployment.wait(failing)["output"])["failure"]
+    failure = json.loads(instance.deployment.ended(failing)["output"])["failure"]
     assert failure["Error"] == "SfnResume.JobFailed"
     assert json.loads(failure["Cause"]) == {"jobId": "failing", "jobStatus": "FAILED", "reason": "disk full"}
     assert entered_states(emulator, failing) == ["StartJob", "WaitForJob", "HandleJobFailure"]
@@ -82,8 +82,7 @@ def test_a_spliced_workflow_finds_its_pause_machine_and_resumes(emulator, langua
     run, _ = instance.paused("spliced", arn)
     event = instance.event("spliced")
     [event_id] = instance.put(event)
-    done = instance.deployment.wait(run)
-    assert done["status"] == "SUCCEEDED"
+    done = instance.deployment.ended(run)
     delivered(event, event_id, json.loads(done["output"])["translation"]["event"])
 
 
@@ -105,9 +104,9 @@ def test_a_repeated_pause_machine_run_is_harmless(emulator):
     # while the pause waits: its own token is written again as it was, no JobIdInUse against itself
     assert repeat() == ["PauseOrFailureEvent", "StoreToken"]
     assert instance.deployment.item("twice") == item
-    assert sfn.describe_execution(executionArn=run)["status"] == "RUNNING"
+    expect_execution(sfn, run, "RUNNING")
     [event_id] = instance.put(instance.event("twice"))
-    assert instance.deployment.wait(run)["status"] == "SUCCEEDED"
+    instance.deployment.ended(run)
     handed_over = instance.deployment.item("twice")
     # after the hand-over: the item still holds this pause's token, so the repeat finds its own claim and stops
     assert repeat() == ["PauseOrFailureEvent", "StoreToken", "ClaimEarlyEvent", "EarlyEventOutcome", "Repeated"]
@@ -120,8 +119,7 @@ def test_an_error_the_pause_machine_cannot_handle_fails_the_pause_at_once(emulat
     instance = deploy_instance(emulator)
     # the table is gone (deleted by hand, say): StoreToken fails with ResourceNotFoundException, not retried
     emulator.client("dynamodb").delete_table(TableName=instance.deployment.table_name)
-    done = instance.deployment.wait(instance.start("orphan", instance.workflow_without_catch(
-        f"nocatch-{instance.source[4:]}")))
-    assert (done["status"], done["error"]) == ("FAILED", "SfnResume.PauseFailed")
+    done = instance.deployment.ended(instance.start("orphan", instance.workflow_without_catch(
+        f"nocatch-{instance.source[4:]}")), "FAILED", "SfnResume.PauseFailed")
     assert done["cause"].startswith("DynamoDb.ResourceNotFoundException: ")
     assert paths(instance, "Pause") == [["PauseOrFailureEvent", "StoreToken", "FailThePause"]]

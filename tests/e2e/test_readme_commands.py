@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -49,12 +50,16 @@ BLOCKS = readme_blocks("bash")
 PYTHON_BLOCKS = readme_blocks("python")
 #: Sections whose commands this module runs; the others are `make` targets (checked below).
 RUN_HERE = ["Start from the catalogue", "Synthesize a template", "Splice the pause into your workflow", "Deploy",
-            "Upgrading from 0.1", "Use as a nested stack", "Publish as a Service Catalog product",
+            "Upgrading from 0.2", "Upgrading from 0.1", "Use as a nested stack", "Publish as a Service Catalog product",
             "Check a config before you deploy", "Operating it", "On LocalStack"]
 
 
+#: Sections whose commands another module runs.
+RUN_ELSEWHERE = {"Install": "tests/test_packaging.py"}
+
+
 def test_every_readme_command_is_exercised():
-    assert set(BLOCKS) == {"Quick start", "Development", *RUN_HERE}
+    assert set(BLOCKS) == {"Quick start", "Development", *RUN_HERE, *RUN_ELSEWHERE}
     targets = set(re.findall(r"^([a-z-]+):.*## ", (ROOT / "Makefile").read_text(), re.M))
     for section in ("Quick start", "Development"):
         for command in re.findall(r"^make (\S+)", BLOCKS[section], re.M):
@@ -92,7 +97,7 @@ def run_block(section: str, cwd: Path, env: dict | None = None) -> str:
 @pytest.mark.timeout(60)
 def test_synthesize_commands_write_what_is_committed(workdir):
     run_block("Synthesize a template", workdir)
-    assert (workdir / "templates" / "sfn-resume.yaml").read_text() == (TEMPLATES / "sfn-resume.yaml").read_text()
+    assert (workdir / "sfn-resume.yaml").read_text() == (TEMPLATES / "sfn-resume.yaml").read_text()
     assert (workdir / "translate.yaml").read_text() == (TEMPLATES / "examples" / "translate.yaml").read_text()
 
 
@@ -100,9 +105,14 @@ def test_synthesize_commands_write_what_is_committed(workdir):
 def test_catalogue_commands(workdir):
     out = run_block("Start from the catalogue", workdir)
     assert "transcribe             Amazon Transcribe" in out and "this event would resume the paused workflow" in out
-    config = load_config(workdir / "my-config.yaml").instances[0]
+    assert ": pairs with the event\n" in out
+    config = load_config(workdir / "my-transcribe" / "config.yaml").instances[0]
     assert config.nameSuffix == "MyTranscribeResume"
     assert config.eventPattern == load_config(EXAMPLES / "transcribe" / "config.yaml").instances[0].eventPattern
+    assert (workdir / "my-transcribe" / "events" / "failure.json").read_text() == \
+        (EXAMPLES / "transcribe" / "events" / "failure.json").read_text()
+    assert out.rstrip().endswith(shlex.quote(f"CreateDashboard={str(config.dashboard).lower()}"))
+    assert "NameSuffix=MyTranscribeResume \\\n" in out
 
 
 @pytest.mark.timeout(30)
@@ -131,11 +141,12 @@ def aws_env(server) -> dict:
 
 
 def pause_and_resume(deployment: Deployment, config, event: dict, job_id: str) -> dict:
+    """A sample workflow pauses on `job_id`, gets `event` and must succeed; returns it described."""
     workflow = deployment.create_workflow(f"wf-{config.nameSuffix}", config.pathToIdPauseTask)
     run = deployment.start(workflow, job_id)
     deployment.wait_until_paused(run, job_id)
     deployment.send(dict(event, detail={**event["detail"], **_job_field(config, job_id)}))
-    return deployment.wait(run)
+    return deployment.ended(run)
 
 
 def _job_field(config, job_id: str) -> dict:
@@ -152,8 +163,7 @@ def test_deploy_command(workdir, server):
     run_block("Deploy", workdir, aws_env(server))
     (translate,) = load_config(EXAMPLES / "translate" / "config.yaml").instances
     deployment = Deployment(server, "translate-resume", stack_outputs(server.client("cloudformation"), "translate-resume"))
-    done = pause_and_resume(deployment, translate, sample_event("translate"), "deploy-1")
-    assert done["status"] == "SUCCEEDED"
+    pause_and_resume(deployment, translate, sample_event("translate"), "deploy-1")
 
     # and the operating commands, on that stack: one hand-over remembered, the README's job unknown, nothing to redrive
     lines = run_block("Operating it", workdir, aws_env(server)).splitlines()
@@ -178,8 +188,26 @@ def test_upgrade_commands(workdir, server):
     outputs = stack_outputs(cfn, "translate-resume")
     assert "PauseStateMachineArn" in outputs
     (translate,) = load_config(EXAMPLES / "translate" / "config.yaml").instances
+    pause_and_resume(Deployment(server, "translate-resume", outputs), translate, sample_event("translate"), "upgraded-1")
+
+
+@pytest.mark.timeout(240)
+def test_upgrade_from_0_2_commands(workdir, server):
+    """0.2's stack, deployed with the Deploy section's command, then updated with the 0.2 upgrade section's."""
+    current = (workdir / "templates" / "sfn-resume.yaml").read_text()
+    shutil.copy(FIXTURES / "sfn-resume-0.2.0.yaml", workdir / "templates" / "sfn-resume.yaml")
+    run_block("Deploy", workdir, aws_env(server))
+    cfn = server.client("cloudformation")
+    (stack,) = cfn.describe_stacks(StackName="translate-resume")["Stacks"]
+    assert stack["Description"].startswith("sfn-resume 0.2.0")
+    (workdir / "templates" / "sfn-resume.yaml").write_text(current)
+    run_block("Upgrading from 0.2", workdir, aws_env(server))
+    (stack,) = cfn.describe_stacks(StackName="translate-resume")["Stacks"]
+    assert stack["StackStatus"] == "UPDATE_COMPLETE" and stack["Description"].startswith(f"sfn-resume {__version__}")
+    outputs = stack_outputs(cfn, "translate-resume")
+    (translate,) = load_config(EXAMPLES / "translate" / "config.yaml").instances
     done = pause_and_resume(Deployment(server, "translate-resume", outputs), translate, sample_event("translate"),
-                            "upgraded-1")
+                            "upgraded-2")
     assert done["status"] == "SUCCEEDED"
 
 
@@ -192,6 +220,10 @@ def test_nested_stack_commands(workdir, server):
     assert stacks["my-resumes"]["StackStatus"].endswith("_COMPLETE") and len(children) == 2
     outputs = stack_outputs(cfn, "my-resumes")
     translate, transcribe = load_config(EXAMPLES / "two-services" / "config.yaml").instances
+    for config in (translate, transcribe):  # every child output the README names, for each child
+        for key in ("PauseState", "PauseStateJsonata", "PauseStatePolicyArn", "PauseStateMachineArn",
+                    "ResumeStateMachineArn", "TableName", "TableArn", "DeadLetterQueueUrl", "AlarmTopicArn"):
+            assert outputs[config.nameSuffix + key], (config.nameSuffix, key)
     results = {}
     for config, service in ((translate, "translate"), (transcribe, "transcribe")):
         prefix = config.nameSuffix
@@ -200,7 +232,6 @@ def test_nested_stack_commands(workdir, server):
         # the same job id in both: each child resumes on its own service's event only
         results[service] = pause_and_resume(deployment, config, sample_event(service), "shared-id")
     for service, done in results.items():
-        assert done["status"] == "SUCCEEDED", (service, done)
         assert json.loads(done["output"])[{"translate": "translation", "transcribe": "transcription"}[service]][
             "event"]["source"] == f"aws.{service}"
 
@@ -208,7 +239,7 @@ def test_nested_stack_commands(workdir, server):
     tables = {config.nameSuffix: outputs[config.nameSuffix + "TableName"] for config in (translate, transcribe)}
     cfn.delete_stack(StackName="my-resumes")
     dynamodb = server.client("dynamodb")
-    assert set(dynamodb.list_tables()["TableNames"]) & set(tables.values()) == {tables["TranslationTranslateResume"]}
+    assert set(dynamodb.list_tables()["TableNames"]) & set(tables.values()) == {tables["TwoServicesTranslate"]}
 
 
 @pytest.mark.timeout(180)
@@ -225,7 +256,7 @@ def test_service_catalog_commands(workdir, server):
 
     # What Service Catalog does with the product, through moto's Service Catalog API and CloudFormation.
     portfolio_template = json.loads(subprocess.run(
-        [str(BIN / "cfn-flip"), "-j", str(workdir / "templates" / "service-catalog" / "portfolio.yaml")],
+        [str(BIN / "cfn-flip"), "-j", str(workdir / "portfolio.yaml")],
         capture_output=True, text=True, check=True).stdout)
     product = portfolio_template["Resources"]["Product"]["Properties"]
     catalog = server.client("servicecatalog")
@@ -241,8 +272,7 @@ def test_service_catalog_commands(workdir, server):
     assert body == (TEMPLATES / "sfn-resume.yaml").read_text()
     (translate,) = load_config(EXAMPLES / "translate" / "config.yaml").instances
     deployment = Deployment.deploy(server, "SC-123456789012-pp-sfnresume", body, generic_parameters(translate))
-    done = pause_and_resume(deployment, translate, sample_event("translate"), "catalog-1")
-    assert done["status"] == "SUCCEEDED"
+    pause_and_resume(deployment, translate, sample_event("translate"), "catalog-1")
 
     # The product's -retain version: its table outlives the provisioned product.
     retained = server.client("s3").get_object(Bucket="my-catalog", Key="sfn-resume-retain.yaml")["Body"].read().decode()

@@ -193,8 +193,8 @@ def test_a_restart_after_any_call_answers_the_workflow_once(embedded_emulator, s
     for machine, state in sorted(PATHS[scenario]):
         job = f"{scenario.replace(' ', '-')}-{state}-{uid()}"
 
-        def arm():
-            sfn.tag_resource(resourceArn=machines[machine], tags=[{"key": RESTART_AFTER_TAG, "value": state}])
+        def arm(machine_arn=machines[machine], state=state):
+            sfn.tag_resource(resourceArn=machine_arn, tags=[{"key": RESTART_AFTER_TAG, "value": state}])
 
         run, event_ids = _drive(instance, scenario, job, arm)
         outcome = _outcome(instance, scenario, job, run, event_ids)

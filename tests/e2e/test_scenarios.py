@@ -13,6 +13,7 @@ import time
 import pytest
 
 from sfn_resume.asl import MAX_EVENT_BYTES, event_bytes
+from sfn_resume.local.stacks import expect_execution
 
 from .helpers import (
     RESULT_PATH,
@@ -26,7 +27,7 @@ from .helpers import (
     wait_all,
 )
 
-# moto's CloudFormation has no AWS::SQS::QueuePolicy (REFERENCE.md section 4, item 16): a warning, no failure
+# moto's CloudFormation has no AWS::SQS::QueuePolicy (docs/EMULATOR.md, gap 16): a warning, no failure
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS..SQS..QueuePolicy:UserWarning")
 
 # The resume machine's paths (success events).
@@ -54,8 +55,7 @@ def _received(execution: dict) -> dict:
 
 
 def _resumed_by_one_copy(done: dict, event: dict, event_ids: list[str]) -> str:
-    """The run resumed with `event`, as delivered in one of its copies; returns that copy's id."""
-    assert done["status"] == "SUCCEEDED"
+    """The run (SUCCEEDED) resumed with `event`, as delivered in one of its copies; returns that copy's id."""
     received = _received(done)
     assert received["id"] in event_ids
     delivered(event, received["id"], received)
@@ -83,8 +83,7 @@ def test_happy_path(emulator, template):
     else:
         [event_id] = instance.put(event)
 
-    done = instance.deployment.wait(run)
-    assert done["status"] == "SUCCEEDED"
+    done = instance.deployment.ended(run)
     delivered(event, event_id, _received(done))
     assert json.loads(done["output"])["startTextTranslationJob"] == {"JobId": job}  # the workflow's own data kept
     assert instance.runs() == {"resume": {"SUCCEEDED": 1}, "pause": {"SUCCEEDED": 1}}
@@ -105,8 +104,7 @@ def test_early_event_resumes_as_soon_as_the_workflow_pauses(emulator):
     delivered(event, event_id, json.loads(stored["event"]["S"]))
 
     run = instance.start("early")
-    done = instance.deployment.wait(run)
-    assert done["status"] == "SUCCEEDED"
+    done = instance.deployment.ended(run)
     delivered(event, event_id, _received(done))
     assert entered_states(emulator, run) == ["StartJob", "WaitForJob", "Continue"]  # one state: the pause
     assert instance.runs() == {"resume": {"SUCCEEDED": 1}, "pause": {"SUCCEEDED": 1}}
@@ -122,7 +120,7 @@ def test_duplicate_events_resume_once(emulator):
     event = instance.event("dup")
     event_ids = instance.put(event, event, event)  # three entries: three deliveries, each its own id
 
-    received_id = _resumed_by_one_copy(instance.deployment.wait(run), event, event_ids)
+    received_id = _resumed_by_one_copy(instance.deployment.ended(run), event, event_ids)
     instance.deployment.wait_for_resume_executions(3)
     assert instance.runs() == {"resume": {"SUCCEEDED": 3}, "pause": {"SUCCEEDED": 1}}
     assert resume_paths(instance) == sorted([HANDED_OVER, DUPLICATE, DUPLICATE])
@@ -133,7 +131,7 @@ def test_duplicate_events_resume_once(emulator):
     [winner] = [e for e in instance.deployment.resume_executions()
                 if entered_states(emulator, e["executionArn"]) == HANDED_OVER]
     again = sfn.start_execution(stateMachineArn=winner["stateMachineArn"], name="redelivery", input=winner["input"])
-    assert instance.deployment.wait(again["executionArn"])["status"] == "SUCCEEDED"
+    instance.deployment.ended(again["executionArn"])
     assert entered_states(emulator, again["executionArn"]) == REDELIVERED
 
     assert instance.deployment.live_items() == []
@@ -154,8 +152,7 @@ def test_failure_event_fails_the_pause(emulator):
         reason = "bad input"
     failure = instance.event("caught", "FAILED", reason=reason)
     [caught_id] = instance.put(failure)
-    done = deployment.wait(caught)
-    assert done["status"] == "SUCCEEDED"
+    done = deployment.ended(caught)
     output = json.loads(done["output"])
     assert output["failure"]["Error"] == "SfnResume.JobFailed"
     assert json.loads(output["failure"]["Cause"]) == failure["detail"]
@@ -169,8 +166,7 @@ def test_failure_event_fails_the_pause(emulator):
     deployment.wait_for_executions(deployment.outputs["PauseStateMachineArn"], 5)  # 2 pauses, 3 failure events
     early = instance.start("early", uncaught_workflow)
     for run, status in ((uncaught, "STOPPED"), (early, "COMPLETED_WITH_ERROR")):
-        done = deployment.wait(run)
-        assert (done["status"], done["error"]) == ("FAILED", "SfnResume.JobFailed")
+        done = deployment.ended(run, "FAILED", "SfnResume.JobFailed")
         job = json.loads(done["input"])["jobId"]
         assert json.loads(done["cause"]) == {"jobId": job, "jobStatus": status}
 
@@ -203,13 +199,12 @@ def test_unmatched_events_resume_nothing(emulator):
     assert json.loads(sentinel["input"])["jobId"] == "sentinel"
     assert instance.runs() == {"resume": {"SUCCEEDED": 1}, "pause": {"SUCCEEDED": 1}}
     sfn = emulator.client("stepfunctions")
-    assert sfn.describe_execution(executionArn=run)["status"] == "RUNNING"
+    expect_execution(sfn, run, "RUNNING")
     assert instance.deployment.item("waiting") == token_item
 
     event = instance.event("waiting")  # the pause still waits for its own event
     [event_id] = instance.put(event)
-    done = instance.deployment.wait(run)
-    assert done["status"] == "SUCCEEDED"
+    done = instance.deployment.ended(run)
     delivered(event, event_id, _received(done))
     assert instance.runs() == {"resume": {"SUCCEEDED": 2}, "pause": {"SUCCEEDED": 1}}
     items = instance.items()
@@ -218,13 +213,18 @@ def test_unmatched_events_resume_nothing(emulator):
     assert [(job, item["eventId"]["S"]) for job, item in items.items()] == [("sentinel", sentinel_id)]
 
 
+#: The pauses' timeout in test_timeout_then_late_event_and_job_id_reuse. Its second half must resume two pauses
+#: within it: that took up to 1.3 s through the server with both cores busy (0.7 s in process), so 5 s is a margin
+#: of about 4x there, more on an idle machine.
+REUSED_PAUSE_TIMEOUT_SECONDS = 5
+
+
 @pytest.mark.timeout(60)
 def test_timeout_then_late_event_and_job_id_reuse(emulator):
-    instance = deploy_instance(emulator, TimeoutSeconds="2")
+    instance = deploy_instance(emulator, TimeoutSeconds=str(REUSED_PAUSE_TIMEOUT_SECONDS))
     deployment = instance.deployment
     (late, late_item), (silent, silent_item) = instance.paused("late"), instance.paused("silent")
-    for run in wait_all(instance, [late, silent], timeout=15):
-        assert (run["status"], run.get("error")) == ("FAILED", "States.Timeout"), run
+    wait_all(instance, [late, silent], timeout=3 * REUSED_PAUSE_TIMEOUT_SECONDS, status="FAILED", error="States.Timeout")
     # what a timed-out pause leaves: its waiting-pause item, expired (a new pause replaces it; TTL removes it)
     assert instance.items() == {"late": late_item, "silent": silent_item}
     assert all(int(item["expiresAtMs"]["N"]) <= time.time() * 1000 for item in (late_item, silent_item))
@@ -242,8 +242,8 @@ def test_timeout_then_late_event_and_job_id_reuse(emulator):
     assert again_item["token"] != late_item["token"]
     events = [instance.event("late", attempt=2), instance.event("silent", attempt=2)]
     new_ids = instance.put(*events)
-    for run, event, event_id in zip(wait_all(instance, [late_again, silent_again]), events, new_ids, strict=True):
-        assert run["status"] == "SUCCEEDED", (run.get("error"), run.get("cause"), entered_states(emulator, run["executionArn"]))
+    for run, event, event_id in zip(wait_all(instance, [late_again, silent_again], status="SUCCEEDED"), events, new_ids,
+                                    strict=True):
         delivered(event, event_id, _received(run))
     assert instance.runs() == {"resume": {"SUCCEEDED": 3}, "pause": {"SUCCEEDED": 4}}
     items = instance.items()
@@ -252,17 +252,29 @@ def test_timeout_then_late_event_and_job_id_reuse(emulator):
     assert items == {}
 
 
+#: How far ahead test_job_id_reuse_right_after_a_timeout pushes a timed-out pause's TTL attribute (whole seconds).
+TTL_AHEAD_SECONDS = 60
+#: A pause that must time out: long enough for its token to be stored first (up to 0.7 s with both cores busy).
+SHORT_PAUSE_TIMEOUT = "3"
+
+
 @pytest.mark.timeout(30)
 def test_job_id_reuse_right_after_a_timeout(in_process_emulator):
-    # Conditions compare expiresAtMs: a pause that timed out is replaceable at once, even in the same second.
-    instance = deploy_instance(in_process_emulator, TimeoutSeconds="1")
-    while time.time() % 1 > 0.05:  # pause just after a second boundary: the timeout ends early in a second
-        time.sleep(0.005)
-    first, first_item = instance.paused("reused")
-    assert instance.deployment.wait(first)["error"] == "States.Timeout"
-    second, _ = instance.paused("reused", replacing=first_item, timeout=2)  # today: JobIdInUse, no new token
+    # Conditions compare expiresAtMs, exact to the millisecond: a pause that timed out is replaceable at once. The
+    # timed-out pause's TTL attribute `expiresAt` (whole seconds) is pushed TTL_AHEAD_SECONDS ahead while its
+    # expiresAtMs stays past: a condition that read whole seconds would refuse the new pause (JobIdInUse), whatever
+    # the phase of the clock when the test runs.
+    instance = deploy_instance(in_process_emulator, TimeoutSeconds=SHORT_PAUSE_TIMEOUT)
+    first, _ = instance.paused("reused")
+    instance.deployment.ended(first, "FAILED", "States.Timeout")
+    instance.aws.client("dynamodb").update_item(
+        TableName=instance.deployment.table_name, Key={"id": {"S": "reused"}}, UpdateExpression="SET expiresAt = :later",
+        ExpressionAttributeValues={":later": {"N": str(int(time.time()) + TTL_AHEAD_SECONDS)}})
+    expired = instance.deployment.item("reused")
+    assert int(expired["expiresAtMs"]["N"]) < time.time() * 1000 < int(expired["expiresAt"]["N"]) * 1000
+    second, _ = instance.paused("reused", replacing=expired)
     instance.put(instance.event("reused"))
-    assert instance.deployment.wait(second)["status"] == "SUCCEEDED"
+    instance.deployment.ended(second)
 
 
 @pytest.mark.timeout(30)
@@ -271,9 +283,9 @@ def test_an_event_that_finds_a_timed_out_pause_is_its_late_event(in_process_emul
     # that finds it is answered to the closed pause (PauseAlreadyClosed) and remembered by a tombstone, rather
     # than kept as an early event, which a new pause reusing the job id would take for its own. The price: the
     # early event of a job that reuses the id before the old item is gone is taken for the old job's late one.
-    instance = deploy_instance(in_process_emulator, TimeoutSeconds="1")
+    instance = deploy_instance(in_process_emulator, TimeoutSeconds=SHORT_PAUSE_TIMEOUT)
     first, first_item = instance.paused("reused")
-    assert instance.deployment.wait(first)["error"] == "States.Timeout"
+    instance.deployment.ended(first, "FAILED", "States.Timeout")
     event = instance.event("reused", attempt=2)
     [event_id] = instance.put(event)
     instance.deployment.wait_for_resume_executions(1)
@@ -282,8 +294,8 @@ def test_an_event_that_finds_a_timed_out_pause_is_its_late_event(in_process_emul
     # A new pause on the id overwrites the tombstone and waits for its own event.
     second, _ = instance.paused("reused")
     [second_id] = instance.put(instance.event("reused", attempt=3))
-    done = instance.deployment.wait(second)
-    assert done["status"] == "SUCCEEDED" and second_id != event_id
+    instance.deployment.ended(second)
+    assert second_id != event_id
 
 
 @pytest.mark.timeout(60)
@@ -291,14 +303,13 @@ def test_job_id_reuse_after_a_finished_pause(emulator):
     instance = deploy_instance(emulator)
     first, _ = instance.paused("reused")
     [first_id] = instance.put(instance.event("reused"))
-    assert instance.deployment.wait(first)["status"] == "SUCCEEDED"
+    instance.deployment.ended(first)
 
     second, second_item = instance.paused("reused")  # the tombstone blocks nothing: the new pause waits
     assert second_item["executionId"]["S"] == second
     event = instance.event("reused", attempt=2)
     [second_id] = instance.put(event)
-    done = instance.deployment.wait(second)
-    assert done["status"] == "SUCCEEDED"
+    done = instance.deployment.ended(second)
     assert second_id != first_id
     delivered(event, second_id, _received(done))
     assert instance.runs() == {"resume": {"SUCCEEDED": 2}, "pause": {"SUCCEEDED": 2}}
@@ -342,19 +353,17 @@ def test_two_instances_in_one_account_stay_apart(emulator):
     run_y, y_item = y.paused("shared")
     x_event = x.event("shared")
     [x_id] = x.put(x_event)
-    done_x = x.deployment.wait(run_x)
-    assert done_x["status"] == "SUCCEEDED"
+    done_x = x.deployment.ended(run_x)
     delivered(x_event, x_id, _received(done_x))
     [x_failure_id] = x.put(x.event("shared", "FAILED"))  # a failure for X after its success: a duplicate there
     x.deployment.wait_for_executions(x.deployment.outputs["PauseStateMachineArn"], 2)
-    assert emulator.client("stepfunctions").describe_execution(executionArn=run_y)["status"] == "RUNNING"
+    expect_execution(emulator.client("stepfunctions"), run_y, "RUNNING")
     assert y.runs() == {"resume": {}, "pause": {"SUCCEEDED": 1}}
     assert y.items() == {"shared": y_item}
 
     y_event = y.event("shared")
     [y_id] = y.put(y_event)
-    done_y = y.deployment.wait(run_y)
-    assert done_y["status"] == "SUCCEEDED"
+    done_y = y.deployment.ended(run_y)
     delivered(y_event, y_id, _received(done_y))
     assert x.runs() == {"resume": {"SUCCEEDED": 1}, "pause": {"SUCCEEDED": 2}}
     assert y.runs() == {"resume": {"SUCCEEDED": 1}, "pause": {"SUCCEEDED": 1}}
@@ -362,6 +371,7 @@ def test_two_instances_in_one_account_stay_apart(emulator):
     assert_tombstone(y.items()["shared"], "shared", y_id)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_load_concurrent_workflows_shuffled_early_and_duplicated_events(emulator):
     count, early_count, duplicated_count = 50, 10, 10
@@ -382,9 +392,8 @@ def test_load_concurrent_workflows_shuffled_early_and_duplicated_events(emulator
     runs = {job: instance.start(job) for job in order}
     put(rng.sample(jobs[early_count:] + duplicated, count - early_count + duplicated_count))
 
-    done = dict(zip(runs, wait_all(instance, list(runs.values()), timeout=90), strict=True))
+    done = dict(zip(runs, wait_all(instance, list(runs.values()), timeout=90, status="SUCCEEDED"), strict=True))
     for job, run in done.items():
-        assert run["status"] == "SUCCEEDED", (job, run)
         received = _received(run)
         assert received["detail"]["jobId"] == job and received["id"] in sent[job]
     instance.deployment.wait_for_resume_executions(count + duplicated_count, timeout=30)
@@ -403,7 +412,11 @@ def test_load_concurrent_workflows_shuffled_early_and_duplicated_events(emulator
         assert_tombstone(items[job], job, _received(run)["id"])
 
 
-@pytest.mark.timeout(60)
+#: Seconds to wait for runs that carry a 135 KB event through the emulator (about 5 s each on an idle machine).
+SLOW = 60
+
+
+@pytest.mark.timeout(180)
 @pytest.mark.parametrize("report", [
     "x" * 140_000,  # over 131,072 bytes of JSON, under PutEvents' 256 KB entry limit
     "ジ" * 45_000,  # 45,000 characters, but 135,000 bytes: over the limit, which counts bytes
@@ -412,11 +425,12 @@ def test_oversized_event_is_delivered_with_its_detail_trimmed(emulator, report):
     if emulator.mode == "localstack" and not report.isascii():
         pytest.skip("LocalStack measures a state's data with non-ASCII escaped (6 bytes a character), not in UTF-8 "
                     "bytes: this 135 KB event fails its resume run with States.DataLimitExceeded (docs/LOCALSTACK.md)")
+    # the emulator's JSONata (a Python port) re-reads the whole event for each field: seconds a state here
     instance = deploy_instance(emulator)
     run, _ = instance.paused("big")
     big, big_early = instance.event("big", report=report), instance.event("big-early", report=report)
     [big_id], [early_id] = instance.put(big), instance.put(big_early)  # PutEvents: 256 KB a request, not an entry
-    instance.deployment.wait_for_resume_executions(2)
+    instance.deployment.wait_for_resume_executions(2, timeout=SLOW)
     stored = instance.deployment.item("big-early")["event"]["S"]
     assert len(stored.encode()) < MAX_EVENT_BYTES
     early_run = instance.start("big-early")
@@ -424,8 +438,7 @@ def test_oversized_event_is_delivered_with_its_detail_trimmed(emulator, report):
     inputs = {json.loads(e["input"])["jobId"]: json.loads(e["input"])["event"]
               for e in instance.deployment.resume_executions()}
     for job, execution, event, event_id in (("big", run, big, big_id), ("big-early", early_run, big_early, early_id)):
-        done = instance.deployment.wait(execution)
-        assert done["status"] == "SUCCEEDED"
+        done = instance.deployment.ended(execution, timeout=SLOW)
         full_length = event_bytes(inputs[job])
         assert full_length > MAX_EVENT_BYTES
         trimmed = dict(event, detail={"sfnResumeTruncated": True, "length": full_length, "jobId": job})
@@ -445,7 +458,7 @@ def test_express_resume_machines(emulator):
     run, _ = instance.paused("express")
     event = instance.event("express")
     event_ids = instance.put(event, event)
-    received_id = _resumed_by_one_copy(instance.deployment.wait(run), event, event_ids)
+    received_id = _resumed_by_one_copy(instance.deployment.ended(run), event, event_ids)
     # moto lists EXPRESS executions; AWS does not (ListExecutions refuses them: read the machines' logs there)
     instance.deployment.wait_for_resume_executions(2)
     assert instance.runs() == {"resume": {"SUCCEEDED": 2}, "pause": {"SUCCEEDED": 1}}

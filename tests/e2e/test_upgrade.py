@@ -60,16 +60,14 @@ def test_an_update_keeps_every_waiting_pause_and_early_event(emulator, version):
 
     # the waiting pauses: one resumes, one fails, on events handled by the new machines
     [event_id] = new.put(event := new.event("waiting"))
-    done = new.deployment.wait(waiting)
-    assert done["status"] == "SUCCEEDED"
+    done = new.deployment.ended(waiting)
     delivered(event, event_id, json.loads(done["output"])["translation"]["event"])
     new.put(new.event("failing", "FAILED"))
-    failed = json.loads(new.deployment.wait(failing)["output"])["failure"]
+    failed = json.loads(new.deployment.ended(failing)["output"])["failure"]
     assert failed["Error"] == "SfnResume.JobFailed"
 
     # the early event, stored by the old resume machine, is claimed by a pause of today's PauseState
-    done = new.deployment.wait(new.start("early"))
-    assert done["status"] == "SUCCEEDED"
+    done = new.deployment.ended(new.start("early"))
     delivered(early, early_id, json.loads(done["output"])["translation"]["event"])
 
     if version != "0.1.0":
@@ -93,5 +91,5 @@ def test_an_update_keeps_every_waiting_pause_and_early_event(emulator, version):
     if version == "0.1.0":
         assert set(item) == VERSIONS[version]["pause_item"]  # 0.1's item shape, read by today's machines
     [late_id] = new.put(late := new.event("late-old"))
-    delivered(late, late_id, json.loads(new.deployment.wait(run)["output"])["translation"]["event"])
+    delivered(late, late_id, json.loads(new.deployment.ended(run)["output"])["translation"]["event"])
     assert new.deployment.live_items() == []

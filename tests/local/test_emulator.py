@@ -20,14 +20,20 @@ from conftest import ROLE_ARN
 
 import sfn_resume
 from sfn_resume import asl
-from sfn_resume.local.stacks import deploy_stack, wait_for_execution, wait_for_executions, wait_for_state
+from sfn_resume.local.stacks import (
+    deploy_stack,
+    expect_execution,
+    wait_for_execution,
+    wait_for_executions,
+    wait_for_state,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 AWS_CLI = str(Path(sys.executable).with_name("aws"))
 
 SUCCESS_PATTERN = {"source": ["test.jobs"], "detail-type": ["Job State Change"], "detail": {"status": ["COMPLETED"]}}
 FAILURE_PATTERN = {"source": ["test.jobs"], "detail-type": ["Job State Change"], "detail": {"status": ["FAILED"]}}
-# moto's CloudFormation has no AWS::SQS::QueuePolicy (REFERENCE.md section 4, item 16): a warning, no failure
+# moto's CloudFormation has no AWS::SQS::QueuePolicy (docs/EMULATOR.md, gap 16): a warning, no failure
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS..SQS..QueuePolicy:UserWarning")
 
 PARAMETERS = {
@@ -77,17 +83,16 @@ def test_pause_then_event_resumes_the_workflow(aws, sfn, deployed):
     run = sfn.start_execution(stateMachineArn=workflow, name="r1", input=json.dumps({"job": {"JobId": "j-1"}}))
     wait_for_state(sfn, run["executionArn"], "Pause")
     item = _wait_for_item(dynamodb, deployed["TableName"], "j-1", "token")
-    assert sfn.describe_execution(executionArn=run["executionArn"])["status"] == "RUNNING"
+    expect_execution(sfn, run["executionArn"], "RUNNING")
     assert int(item["expiresAt"]["N"]) > time.time()
 
     entry = aws.client("events").put_events(Entries=[_event("j-1")])["Entries"][0]
 
-    done = wait_for_execution(sfn, run["executionArn"])
-    assert done["status"] == "SUCCEEDED"
+    done = wait_for_execution(sfn, run["executionArn"], status="SUCCEEDED")
     event = json.loads(done["output"])["pause"]["event"]
     assert (event["id"], event["detail"]) == (entry["EventId"], {"jobId": "j-1", "status": "COMPLETED"})
     [resume] = wait_for_executions(sfn, deployed["ResumeStateMachineArn"])
-    assert resume["status"] == "SUCCEEDED"
+    expect_execution(sfn, resume, "SUCCEEDED")
     assert json.loads(resume["input"])["jobId"] == "j-1"  # the InputTransformer's shape
     assert json.loads(resume["input"])["event"]["id"] == entry["EventId"]
     handed_over = dynamodb.get_item(TableName=deployed["TableName"], Key={"id": {"S": "j-1"}})["Item"]
@@ -101,18 +106,16 @@ def test_early_event_and_failure_event(aws, sfn, deployed):
 
     events.put_events(Entries=[_event("early")])  # the job ends before the workflow pauses
     [stored] = wait_for_executions(sfn, deployed["ResumeStateMachineArn"])
-    assert stored["status"] == "SUCCEEDED"
+    expect_execution(sfn, stored, "SUCCEEDED")
     early = sfn.start_execution(stateMachineArn=workflow, name="early", input=json.dumps({"job": {"JobId": "early"}}))
-    done = wait_for_execution(sfn, early["executionArn"])
-    assert done["status"] == "SUCCEEDED"
+    done = wait_for_execution(sfn, early["executionArn"], status="SUCCEEDED")
     assert json.loads(done["output"])["pause"]["event"]["detail"]["jobId"] == "early"
 
     failed = sfn.start_execution(stateMachineArn=workflow, name="failed", input=json.dumps({"job": {"JobId": "f"}}))
     wait_for_state(sfn, failed["executionArn"], "Pause")
     _wait_for_item(aws.client("dynamodb"), deployed["TableName"], "f", "token")
     events.put_events(Entries=[_event("f", "FAILED")])
-    done = wait_for_execution(sfn, failed["executionArn"])
-    assert (done["status"], done["error"]) == ("FAILED", "SfnResume.JobFailed")
+    done = wait_for_execution(sfn, failed["executionArn"], status="FAILED", error="SfnResume.JobFailed")
     assert json.loads(done["cause"]) == {"jobId": "f", "status": "FAILED"}
 
 
@@ -149,10 +152,13 @@ def server(tmp_path):
     env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                AWS_DEFAULT_REGION="us-east-1", PYTHONPATH=str(REPO))
     env.pop("AWS_PROFILE", None)
+    console = (tmp_path / "console.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "sfn_resume.local.server", str(port)], cwd=REPO, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    banner = [process.stdout.readline() for _ in range(5)]
+                               stdout=subprocess.PIPE, stderr=console, text=True)
+    banner = [process.stdout.readline() for _ in range(7)]
     assert f"export AWS_ENDPOINT_URL=http://localhost:{port}\n" in banner, banner
+    # the AWS CLI v1 (the 'local' extra's) sends `aws sqs` to AWS whatever AWS_ENDPOINT_URL says
+    assert f"# AWS CLI v1: `aws sqs` ignores AWS_ENDPOINT_URL: add --endpoint-url http://localhost:{port}\n" in banner
     try:
         yield f"http://localhost:{port}", env, process
     finally:
@@ -160,6 +166,18 @@ def server(tmp_path):
             process.terminate()
             process.wait(10)
         process.stdout.close()
+        console.close()
+
+
+def _console_line(tmp_path, start: str) -> str:
+    """The emulator's console line (stderr) that starts with `start`, waiting for it."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for line in (tmp_path / "console.log").read_text().splitlines():
+            if line.startswith(start):
+                return line
+        time.sleep(0.1)
+    raise AssertionError((tmp_path / "console.log").read_text())
 
 
 @pytest.mark.timeout(120)
@@ -188,9 +206,19 @@ def test_server_mode_with_the_aws_cli(server, tmp_path):
     _wait_for_item(session.client("dynamodb", endpoint_url=endpoint), outputs["TableName"], "cli-1", "token")
 
     aws_cli("events", "put-events", "--entries", json.dumps([_event("cli-1")]))
-    done = wait_for_execution(sfn, run["executionArn"])
-    assert done["status"] == "SUCCEEDED", done
+    done = wait_for_execution(sfn, run["executionArn"], status="SUCCEEDED")
     assert json.loads(done["output"])["pause"]["event"]["detail"]["jobId"] == "cli-1"
+
+    # the console: one line per deploy, and per failed execution; no line per request (that is --verbose)
+    assert _console_line(tmp_path, "sfn-resume local: cloudformation ExecuteChangeSet") == \
+        "sfn-resume local: cloudformation ExecuteChangeSet cli: CREATE_COMPLETE"
+    failing = sfn.create_state_machine(name="fails", roleArn="arn:aws:iam::123456789012:role/r", definition=json.dumps(
+        {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Boom", "Cause": "on purpose"}}}))
+    failed = sfn.start_execution(stateMachineArn=failing["stateMachineArn"], name="f")["executionArn"]
+    assert _console_line(tmp_path, "sfn-resume local: execution FAILED") == \
+        f"sfn-resume local: execution FAILED: {failed}: Boom: on purpose"
+    console = (tmp_path / "console.log").read_text()
+    assert "HTTP/1.1" not in console and "Warning" not in console, console
 
     process.terminate()
     assert process.wait(10) == 0

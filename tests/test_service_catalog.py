@@ -13,7 +13,7 @@ import cfnlint
 import pytest
 from cfnlint.api import ManualArgs, lint
 
-from sfn_resume.catalog import build_portfolio_template
+from sfn_resume.service_catalog import build_portfolio_template
 
 from .helpers import TEMPLATES
 

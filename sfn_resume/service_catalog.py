@@ -2,7 +2,7 @@
 
 The launch role grants what CloudFormation needs to create, update and delete the generic template's
 resources, scoped to their `SfnResume-*` names and to Service Catalog's `SC-*` stacks, roles and policies;
-tests/test_catalog.py derives the same list from the CloudFormation resource schemas and compares.
+tests/test_service_catalog.py derives the same list from the CloudFormation resource schemas and compares.
 """
 
 from __future__ import annotations
