@@ -26,6 +26,13 @@ $(SCANNERS): tools/install-scanners.sh
 
 scanners: $(SCANNERS) ## install cfn-guard (with the AWS Control Tower rules), checkov and the reference JSONata into tools/
 
+# LocalStack, the scenarios' third engine: its own venv on a Python >= 3.12, and dynalite (tools/install-localstack.sh)
+LOCALSTACK := tools/.venv-localstack/.ready
+$(LOCALSTACK): tools/install-localstack.sh setup.cfg
+	tools/install-localstack.sh
+
+localstack: $(LOCALSTACK) ## install LocalStack (offline, on the host) for the end-to-end scenarios' third engine
+
 templates: $(STAMP) ## rewrite templates/ from the code and examples/
 	$(BIN)/sfn-resume synth --force -o templates/sfn-resume.yaml
 	$(BIN)/sfn-resume synth --removal-policy RETAIN --force -o templates/sfn-resume-retain.yaml
@@ -43,8 +50,11 @@ lint: $(STAMP) $(SCANNERS) ## cfn-lint (+ cfn-lint-serverless), cfn-guard and ch
 	$(BIN)/ruff check sfn_resume tests benchmarks tools
 
 # One pytest worker per core; each test file runs on one worker, so its module fixtures (the built wheel) are made once.
-test: $(STAMP) $(SCANNERS) ## run the whole test suite (unit, static scanners, emulator end-to-end)
+test: $(STAMP) $(SCANNERS) $(LOCALSTACK) ## run the whole test suite (unit, static scanners, end-to-end on every engine)
 	$(BIN)/pytest -q -n auto --dist loadfile
+
+test-localstack: $(STAMP) $(LOCALSTACK) ## run the end-to-end scenarios on LocalStack only
+	$(BIN)/pytest -q -n auto --dist loadfile -m localstack
 
 # The fast lane: what needs neither the emulator, nor the scanners, nor minutes (setup.cfg lists the lanes).
 check: $(STAMP) ## ruff, and the unit tests (no emulator, no scanners, nothing slow): under a minute
@@ -58,7 +68,8 @@ bench: $(STAMP) ## run the benchmarks and write benchmarks/results/
 	$(BIN)/python -m benchmarks
 
 clean: ## remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info tools/.npm tools/.npm-jsonata tools/.venv-checkov
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info tools/.npm tools/.npm-jsonata tools/.venv-checkov \
+	  tools/.npm-localstack tools/.venv-localstack
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-.PHONY: help install scanners templates lint test check demo bench clean
+.PHONY: help install scanners localstack templates lint test test-localstack check demo bench clean

@@ -292,8 +292,9 @@ def build_generic_template(removal_policy: str = "DESTROY") -> Template:
         workflow_type=Ref(params["ResumeWorkflowType"]),
         express_condition=IS_EXPRESS_RESUME,
         # a string, as every DefinitionSubstitutions value must be: LocalStack passes a Number Parameter's Ref on as
-        # an int, which fails the machine's creation (CloudFormation itself passes strings)
-        event_retention_seconds=Sub("${EventRetentionSeconds}"),
+        # an int, which fails the machine's creation (CloudFormation itself passes strings), and turns an Fn::Sub
+        # that gives only digits back into an int; an Fn::Join stays a string there
+        event_retention_seconds=Join("", [Ref(params["EventRetentionSeconds"])]),
         log_retention_days=Ref(params["LogRetentionDays"]),
         log_level=Ref(params["LogLevel"]),
         kms_key_arn=kms_key,

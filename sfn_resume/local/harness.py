@@ -14,16 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import asl
+from .logged_runs import logged_executions, wait_for_logged_execution
 from .stacks import (
+    EXECUTION_TERMINAL,
     ExecutionTimedOut,
     deploy_stack,
     describe_executions,
     execution_story,
     wait_for_execution,
-    wait_for_executions,
 )
 
-#: The emulator ignores IAM; a syntactically valid role ARN is all it needs.
+#: The emulator ignores IAM; a syntactically valid role ARN is all it needs (in moto's account, 123456789012).
 WORKFLOW_ROLE_ARN = "arn:aws:iam::123456789012:role/sfn-resume-sample-workflow"
 
 
@@ -70,7 +71,8 @@ def event_entry(event: dict, bus: str = "default") -> dict:
     return {
         "Source": event["source"],
         "DetailType": event["detail-type"],
-        "Detail": json.dumps(event["detail"]),
+        # as sent by a producer: UTF-8, not \u escapes (PutEvents counts the bytes: 256 KB a request)
+        "Detail": json.dumps(event["detail"], ensure_ascii=False),
         "Resources": event.get("resources", []),
         "EventBusName": bus,
     }
@@ -106,10 +108,18 @@ class Deployment:
     def pause_state_machine(self) -> str:
         return self.outputs["PauseStateMachineArn"]
 
+    @property
+    def workflow_role_arn(self) -> str:
+        """A role for sample workflows, in the instance's account. No engine here enforces IAM, but LocalStack makes
+        a workflow's service calls in its role's account (000000000000 there): a role of another account would not
+        find the pause machine."""
+        _, partition, _, _, account, *_ = self.resume_state_machine.split(":")
+        return f"arn:{partition}:iam::{account}:role/sfn-resume-sample-workflow"
+
     def create_workflow(self, name: str, path_to_id: str, timeout_seconds: int = 300) -> str:
         definition = sample_workflow(self.pause_state, path_to_id, timeout_seconds)
         return self.aws.client("stepfunctions").create_state_machine(
-            name=name, definition=json.dumps(definition), roleArn=WORKFLOW_ROLE_ARN
+            name=name, definition=json.dumps(definition), roleArn=self.workflow_role_arn
         )["stateMachineArn"]
 
     def start(self, workflow_arn: str, job_id: str, extra_input: dict | None = None) -> str:
@@ -151,20 +161,36 @@ class Deployment:
                                 f"{execution_story(self.aws.client('stepfunctions'), execution_arn)}")
 
     def executions(self, state_machine_arn: str) -> list[dict]:
-        return describe_executions(self.aws.client("stepfunctions"), state_machine_arn)
+        """The machine's executions, described, oldest first; an EXPRESS machine's from its logs where the engine
+        does not list them (AWS, LocalStack: sfn_resume/local/logged_runs.py)."""
+        sfn = self.aws.client("stepfunctions")
+        try:
+            return describe_executions(sfn, state_machine_arn)
+        except sfn.exceptions.StateMachineTypeNotSupported:
+            return logged_executions(self.aws, state_machine_arn)
 
     def resume_executions(self) -> list[dict]:
         return self.executions(self.resume_state_machine)
 
     def wait_for_executions(self, state_machine_arn: str, count: int, timeout: float = 10.0) -> list[dict]:
-        """Wait until the state machine has `count` executions, all finished."""
-        return wait_for_executions(self.aws.client("stepfunctions"), state_machine_arn, count, timeout, poll=0.01)
+        """Wait until the state machine has `count` executions, all finished; returns them, oldest first."""
+        deadline = time.monotonic() + timeout
+        while True:
+            executions = self.executions(state_machine_arn)
+            if len(executions) >= count and all(e["status"] in EXECUTION_TERMINAL for e in executions):
+                return executions
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{state_machine_arn}: {len(executions)} executions "
+                                   f"{[e['status'] for e in executions]} after {timeout}s, expected {count} finished")
+            time.sleep(0.01)
 
     def wait_for_resume_executions(self, count: int, timeout: float = 10.0) -> list[dict]:
         """Wait until the resume machine (success events) has `count` executions, all finished."""
         return self.wait_for_executions(self.resume_state_machine, count, timeout)
 
     def wait(self, execution_arn: str, timeout: float = 10.0) -> dict:
+        if ":express:" in execution_arn:  # an EXPRESS run the engine does not describe (AWS, LocalStack)
+            return wait_for_logged_execution(self.aws, execution_arn, timeout)
         return wait_for_execution(self.aws.client("stepfunctions"), execution_arn, timeout)
 
     def ended(self, execution_arn: str, status: str = "SUCCEEDED", error: str | None = None,

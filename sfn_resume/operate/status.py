@@ -155,11 +155,13 @@ class Alarm:
 
 
 def alarms_in_alarm(aws: Any, instance: Instance) -> list[Alarm]:
-    """The instance's alarms (`SfnResume-<suffix>-<what>`) in ALARM state."""
+    """The instance's alarms (`SfnResume-<suffix>-<what>`) in ALARM state. The state is checked here too: LocalStack
+    (as moto) ignores `StateValue` next to `AlarmNamePrefix`."""
     pages = aws.client("cloudwatch").get_paginator("describe_alarms").paginate(
         AlarmNamePrefix=instance.alarm_prefix, StateValue="ALARM")
     return [Alarm(alarm["AlarmName"], alarm.get("StateReason", ""), epoch_ms(alarm.get("StateUpdatedTimestamp")))
-            for page in pages for alarm in page.get("MetricAlarms", []) + page.get("CompositeAlarms", [])]
+            for page in pages for alarm in page.get("MetricAlarms", []) + page.get("CompositeAlarms", [])
+            if alarm["StateValue"] == "ALARM"]
 
 
 #: The summary's counts, in the order they are shown (and their JSON keys).

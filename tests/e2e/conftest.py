@@ -1,9 +1,11 @@
-"""The emulator in both modes, for the end-to-end scenarios.
+"""The engines the end-to-end scenarios run on: the embedded emulator in both modes, and LocalStack.
 
-`emulator` is parametrized: `in_process` (a fresh `local_aws()` per test, stacks deployed with `create_stack`)
-and `server` (one `python -m sfn_resume.local.server PORT` subprocess per session, stacks deployed with
-`aws cloudformation deploy`, boto3 clients pointed at it). Both deploy the committed templates under templates/.
-In server mode every test shares one account, so each test names its stacks, machines and event sources uniquely.
+`emulator` is parametrized: `in_process` (a fresh `local_aws()` per test, stacks deployed with `create_stack`),
+`server` (one `python -m sfn_resume.local.server PORT` subprocess per session, stacks deployed with
+`aws cloudformation deploy`, boto3 clients pointed at it) and `localstack` (one LocalStack per session, on the
+host, offline: tests/e2e/localstack.py; stacks deployed with CreateStack/UpdateStack). All deploy the committed
+templates under templates/. In server mode and on LocalStack every test shares one account, so each test names its
+stacks, machines and event sources uniquely. `pytest -m localstack` (`make test-localstack`) runs LocalStack's lane.
 """
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ import pytest
 from sfn_resume.local import local_aws
 from sfn_resume.local.harness import Deployment
 from sfn_resume.local.stacks import stack_outputs
+
+from .localstack import running_localstack
 
 REPO = Path(__file__).resolve().parents[2]
 AWS_CLI = str(Path(sys.executable).with_name("aws"))
@@ -89,6 +93,19 @@ class Server(_CachedClients):
         return Deployment(self, stack_name, {k[len(prefix):]: v for k, v in outputs.items() if k.startswith(prefix)})
 
 
+class LocalStack(Server):
+    """LocalStack in another process, driven by boto3 (and the AWS CLI where a test shows a user's command).
+
+    Stacks are deployed with CreateStack/UpdateStack and polled every 50 ms: `aws cloudformation deploy` waits 30 s
+    before its first look at a stack LocalStack deploys asynchronously, about a second's work.
+    """
+
+    mode = "localstack"
+
+    def deploy(self, stack_name: str, template: Path, parameters: dict | None = None, prefix: str = "") -> Deployment:
+        return Deployment.deploy(self, stack_name, template.read_text(), parameters, prefix)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -125,6 +142,17 @@ def server_emulator(tmp_path_factory):
         yield server
 
 
+@pytest.fixture(scope="session")
+def localstack_emulator(tmp_path_factory):
+    """One LocalStack for the session (each pytest worker starts its own)."""
+    with running_localstack(_free_port(), tmp_path_factory.mktemp("localstack") / "localstack.log") as endpoint:
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                   AWS_DEFAULT_REGION=REGION)
+        for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
+            env.pop(key, None)
+        yield LocalStack(endpoint, env)
+
+
 @pytest.fixture
 def in_process_emulator():
     # the ASL interpreter logs every state failure with its whole AST; the scenarios assert on results
@@ -138,7 +166,22 @@ def in_process_emulator():
         logger.setLevel(level)
 
 
-@pytest.fixture(params=["in_process", "server"])
+LOCALSTACK = pytest.param("localstack", marks=pytest.mark.localstack)
+
+
+@pytest.fixture(params=["in_process", "server", LOCALSTACK])
 def emulator(request):
-    """The emulator in one mode: an object with `.mode`, `.client(service)` and `.deploy(...)`."""
+    """One engine: an object with `.mode`, `.client(service)` and `.deploy(...)`."""
+    return request.getfixturevalue(f"{request.param}_emulator")
+
+
+@pytest.fixture(params=["in_process", "server"])
+def embedded_emulator(request):
+    """The embedded emulator in either mode: for what only its bridges can do (e.g. cut a run off after a call)."""
+    return request.getfixturevalue(f"{request.param}_emulator")
+
+
+@pytest.fixture(params=["server", LOCALSTACK])
+def remote_emulator(request):
+    """An engine in another process, which a program reaches as it reaches AWS (an endpoint URL): a `Server`."""
     return request.getfixturevalue(f"{request.param}_emulator")

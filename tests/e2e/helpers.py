@@ -18,7 +18,8 @@ from typing import Any
 
 from sfn_resume import load_config
 from sfn_resume.asl import HANDED_OVER, WAITING_PAUSE, item_shape, with_next
-from sfn_resume.local.harness import WORKFLOW_ROLE_ARN, Deployment, event_entry, start_job_state, statuses
+from sfn_resume.local.harness import Deployment, event_entry, start_job_state, statuses
+from sfn_resume.local.logged_runs import logged_entered_states
 from sfn_resume.local.stacks import EXECUTION_TERMINAL, ExecutionTimedOut, execution_story, expect_execution
 from sfn_resume.nested import generic_parameters
 
@@ -57,6 +58,7 @@ class Instance:
     def event(self, job_id: str, status: str = "COMPLETED", source: str | None = None, **detail: Any) -> dict:
         """A Translate job state change event (examples/translate/events/success.json) for `job_id`."""
         event = sample_event("success")
+        event["account"] = self.deployment.resume_state_machine.split(":")[4]  # the sender's: the engine's account
         event["source"] = source or self.source
         event["detail"] = {"jobId": job_id, "jobStatus": status, **detail}
         return event
@@ -93,13 +95,16 @@ class Instance:
                                         f"{execution_story(self.aws.client('stepfunctions'), described)}")
             time.sleep(0.01)
 
-    def runs(self) -> dict[str, dict[str, int]]:
-        """The machines' executions by status: {"resume": {...}, "pause": {...}} (pause runs and failure events)."""
-        outputs = self.deployment.outputs
-        return {
-            "resume": statuses(self.deployment.executions(outputs["ResumeStateMachineArn"])),
-            "pause": statuses(self.deployment.executions(outputs["PauseStateMachineArn"])),
-        }
+    def runs(self, timeout: float = 10.0) -> dict[str, dict[str, int]]:
+        """The machines' executions by status, once none is running: {"resume": {...}, "pause": {...}} (pause runs
+        and failure events). A resume run may still be finishing when the workflow it answered has ended."""
+        deadline = time.monotonic() + timeout
+        while True:
+            runs = {machine: statuses(self.deployment.executions(self.deployment.outputs[f"{machine.title()}StateMachineArn"]))
+                    for machine in ("resume", "pause")}
+            if "RUNNING" not in runs["resume"] and "RUNNING" not in runs["pause"] or time.monotonic() > deadline:
+                return runs
+            time.sleep(0.05)
 
     def items(self) -> dict[str, dict]:
         """The table's items by job id."""
@@ -117,7 +122,7 @@ class Instance:
             },
         }
         return self.aws.client("stepfunctions").create_state_machine(
-            name=name, definition=json.dumps(definition), roleArn=WORKFLOW_ROLE_ARN)["stateMachineArn"]
+            name=name, definition=json.dumps(definition), roleArn=self.deployment.workflow_role_arn)["stateMachineArn"]
 
 
 def deploy_instance(emulator, template: str | Path = "generic", name: str | None = None, **parameters: str) -> Instance:
@@ -129,18 +134,38 @@ def deploy_instance(emulator, template: str | Path = "generic", name: str | None
         # its names are built in (SfnResume-TranslationTranslateResume): one such stack per emulator
         deployment = emulator.deploy(f"e2e-translate-{name}", TRANSLATE_TEMPLATE, prefix=TRANSLATE.nameSuffix)
         source = "aws.translate"
+        log_every_state(emulator, deployment.pause_state_machine)
     else:
         path = GENERIC_TEMPLATE if template == "generic" else Path(template)
         source = f"e2e.{name}"
         values = generic_parameters(TRANSLATE)
         for key in ("EventPattern", "FailureEventPattern"):
             values[key] = json.dumps(dict(json.loads(values[key]), source=[source]), separators=(",", ":"))
-        values.update({"NameSuffix": f"E2e{name}", "TimeoutSeconds": "60", **parameters})
+        # LogLevel ALL: the EXPRESS pause machine's runs are seen only in its logs where the engine lists none
+        values.update({"NameSuffix": f"E2e{name}", "TimeoutSeconds": "60", "LogLevel": "ALL", **parameters})
         declared = load_yaml(path)["Parameters"]
         deployment = emulator.deploy(f"e2e-{name}", path, {k: v for k, v in values.items() if k in declared})
     workflow = deployment.create_workflow(f"workflow-{name}-{uid()}", TRANSLATE.pathToIdPauseTask,
                                           timeout_seconds=120)
     return Instance(deployment, source, workflow)
+
+
+def log_every_state(emulator, state_machine_arn: str) -> None:
+    """Set the machine's log level to ALL (the config-built template logs ERROR): an EXPRESS machine's runs are seen
+    only in its logs where the engine does not list them (AWS, LocalStack)."""
+    sfn = emulator.client("stepfunctions")
+    logging = sfn.describe_state_machine(stateMachineArn=state_machine_arn)["loggingConfiguration"]
+    sfn.update_state_machine(stateMachineArn=state_machine_arn, loggingConfiguration=dict(logging, level="ALL"))
+
+
+def pause_machine_input(aws, workflow_run: str) -> str:
+    """The input a workflow run's pause state started the pause machine with, from the run's history (the pause
+    machine is EXPRESS: its own runs cannot be described on AWS)."""
+    history = aws.client("stepfunctions").get_execution_history(executionArn=workflow_run, maxResults=1000)["events"]
+    [scheduled] = [e["taskScheduledEventDetails"] for e in history if "taskScheduledEventDetails" in e
+                   and e["taskScheduledEventDetails"]["resource"] == "startExecution.waitForTaskToken"]
+    given = json.loads(scheduled["parameters"])["Input"]
+    return given if isinstance(given, str) else json.dumps(given)
 
 
 def delivered(event: dict, event_id: str, received: dict) -> None:
@@ -150,6 +175,8 @@ def delivered(event: dict, event_id: str, received: dict) -> None:
 
 
 def entered_states(aws, execution_arn: str) -> list[str]:
+    if ":express:" in execution_arn:  # an EXPRESS run the engine does not list (AWS, LocalStack): its logs
+        return logged_entered_states(aws, execution_arn)
     history = aws.client("stepfunctions").get_execution_history(executionArn=execution_arn, maxResults=1000)
     return [e["stateEnteredEventDetails"]["name"] for e in history["events"] if "stateEnteredEventDetails" in e]
 

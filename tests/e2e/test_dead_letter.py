@@ -9,6 +9,8 @@ from .helpers import deploy_instance
 
 @pytest.mark.timeout(60)
 def test_an_event_that_cannot_start_the_resume_machine_lands_in_the_dead_letter_queue(emulator):
+    if emulator.mode == "localstack":
+        pytest.skip("LocalStack does not dead-letter an event it failed to deliver (docs/LOCALSTACK.md)")
     instance = deploy_instance(emulator)
     sfn, sqs = instance.aws.client("stepfunctions"), instance.aws.client("sqs")
     # the rule's target is gone (deleted by hand, say): StartExecution fails

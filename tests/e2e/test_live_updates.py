@@ -24,6 +24,13 @@ def test_a_resume_workflow_type_change_keeps_a_paused_workflow(emulator):
     machine = sfn.describe_state_machine(stateMachineArn=express.deployment.resume_state_machine)
     assert (machine["type"], machine["name"]) == ("EXPRESS", f"SfnResume-E2e{name}-Express")
     assert standard not in {m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]}
+    if emulator.mode == "localstack":
+        # LocalStack's update replaces the machine but leaves the rule's target on the old, deleted one (and then
+        # drops every event: docs/LOCALSTACK.md). On AWS the target follows the new machine's ARN.
+        events = emulator.client("events")
+        rule = standard.rpartition(":")[2]
+        assert [t["Arn"] for t in events.list_targets_by_rule(Rule=rule)["Targets"]] == [standard]
+        pytest.skip("LocalStack leaves the rule's target on the replaced machine: no event reaches the new one")
     [event_id] = express.put(event := express.event("across-types"))
     done = express.deployment.wait(run)
     assert done["status"] == "SUCCEEDED", (done.get("error"), done.get("cause"))

@@ -8,11 +8,10 @@ import json
 
 import pytest
 
-from sfn_resume.local.harness import WORKFLOW_ROLE_ARN
 from sfn_resume.local.stacks import expect_execution
 from sfn_resume.splice import splice
 
-from .helpers import TRANSLATE, delivered, deploy_instance, entered_states, paths
+from .helpers import TRANSLATE, delivered, deploy_instance, entered_states, pause_machine_input, paths
 
 JOB_FAILED_CATCH = {"ErrorEquals": ["SfnResume.JobFailed"], "Next": "HandleJobFailure"}
 
@@ -33,7 +32,7 @@ def _jsonata_workflow(instance, name: str) -> str:
         },
     }
     return instance.aws.client("stepfunctions").create_state_machine(
-        name=name, definition=json.dumps(definition), roleArn=WORKFLOW_ROLE_ARN)["stateMachineArn"]
+        name=name, definition=json.dumps(definition), roleArn=instance.deployment.workflow_role_arn)["stateMachineArn"]
 
 
 @pytest.mark.timeout(90)
@@ -79,7 +78,7 @@ def test_a_spliced_workflow_finds_its_pause_machine_and_resumes(emulator, langua
     assert "123456789012" not in pasted and "us-east-1" not in pasted
     arn = emulator.client("stepfunctions").create_state_machine(
         name=f"spliced-{language}-{instance.source[4:]}", definition=json.dumps(spliced),
-        roleArn=WORKFLOW_ROLE_ARN)["stateMachineArn"]
+        roleArn=instance.deployment.workflow_role_arn)["stateMachineArn"]
     run, _ = instance.paused("spliced", arn)
     event = instance.event("spliced")
     [event_id] = instance.put(event)
@@ -93,12 +92,13 @@ def test_a_repeated_pause_machine_run_is_harmless(emulator):
     sfn = emulator.client("stepfunctions")
     pause_machine = instance.deployment.pause_state_machine
     run, item = instance.paused("twice")
-    [first] = instance.deployment.executions(pause_machine)
+    first_input = pause_machine_input(emulator, run)
 
     def repeat() -> list[str]:
         """Run the pause machine again with the first run's input, as an at-least-once delivery would."""
-        again = sfn.start_execution(stateMachineArn=pause_machine, input=first["input"])["executionArn"]
-        instance.deployment.ended(again)
+        again = sfn.start_execution(stateMachineArn=pause_machine, input=first_input)["executionArn"]
+        done = instance.deployment.wait(again)
+        assert done["status"] == "SUCCEEDED", done
         return entered_states(emulator, again)
 
     # while the pause waits: its own token is written again as it was, no JobIdInUse against itself

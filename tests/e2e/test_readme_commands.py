@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -21,7 +22,8 @@ from sfn_resume.local.stacks import stack_outputs
 from sfn_resume.nested import generic_parameters
 
 from ..helpers import EXAMPLES, ROOT, TEMPLATES
-from .conftest import running_server
+from .conftest import REGION, _free_port, running_server
+from .localstack import LOCALSTACK_PYTHON, running_localstack
 
 README = ROOT / "README.md"
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -50,7 +52,8 @@ PYTHON_BLOCKS = readme_blocks("python")
 #: Sections whose commands this module runs; the others are `make` targets (checked below).
 RUN_HERE = ["Start from the catalogue", "Synthesize a template", "Splice the pause into your workflow", "Deploy",
             "Upgrading from 0.2", "Upgrading from 0.1", "Use as a nested stack", "Publish as a Service Catalog product",
-            "Check a config before you deploy", "Operating it", "A workflow is stuck", "Tear down"]
+            "Check a config before you deploy", "Operating it", "A workflow is stuck", "Tear down",
+            "On LocalStack"]
 
 
 #: Sections whose commands another module runs.
@@ -331,3 +334,28 @@ def test_service_catalog_commands(workdir, server):
                              dict(generic_parameters(translate), NameSuffix="Retained"))
     cfn.delete_stack(StackName="SC-123456789012-pp-retained")
     assert kept.table_name in server.client("dynamodb").list_tables()["TableNames"]
+
+
+@pytest.mark.localstack
+@pytest.mark.timeout(300)
+def test_localstack_commands(workdir, tmp_path):
+    """The section's commands, as shown, against LocalStack started as the test suite starts it
+    (tests/e2e/localstack.py): that replaces the first command, `localstack start -d` (Docker), and its endpoint
+    replaces `http://localhost:4566`. `awslocal` is awscli-local's, run by the AWS CLI of this virtualenv."""
+    first, commands = BLOCKS["On LocalStack"].split("\n", 1)
+    assert first == "localstack start -d"
+    with running_localstack(_free_port(), tmp_path / "localstack.log") as endpoint:
+        env = {"PATH": f"{BIN}:{LOCALSTACK_PYTHON.parent}:/usr/bin:/bin", "HOME": str(tmp_path),
+               "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": REGION,
+               "LOCALSTACK_HOST": endpoint.removeprefix("http://"), "DISABLE_DEPRECATION_NOTICE": "1"}
+        result = subprocess.run(["bash", "-euo", "pipefail", "-c", commands.replace("http://localhost:4566", endpoint)],
+                                cwd=workdir, env=env, capture_output=True, text=True, timeout=240)
+        assert result.returncode == 0, f"README section 'On LocalStack' failed:\n{result.stdout}\n{result.stderr}"
+        lines = result.stdout.splitlines()
+        assert lines[-2] == '"SUCCEEDED"'
+        assert lines[-1].startswith("job-1: handed over: event ")
+        sfn = boto3.client("stepfunctions", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="test",
+                           aws_secret_access_key="test")
+        done = sfn.describe_execution(executionArn="arn:aws:states:us-east-1:000000000000:execution:translate:job-1")
+        assert json.loads(done["output"])["translation"]["event"]["detail"] == {"jobId": "job-1",
+                                                                                "jobStatus": "COMPLETED"}

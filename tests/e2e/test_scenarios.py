@@ -145,7 +145,12 @@ def test_failure_event_fails_the_pause(emulator):
     deployment = instance.deployment
     # the sample workflow catches SfnResume.JobFailed
     caught, _ = instance.paused("caught")
-    failure = instance.event("caught", "FAILED", reason="bad input: \"quoted\"")
+    reason = "bad input: \"quoted\""
+    if emulator.mode == "localstack":
+        # LocalStack drops an event whose strings hold a double quote: its InputTransformer unescapes them into
+        # invalid JSON (docs/LOCALSTACK.md). The quotes are the step it cannot show.
+        reason = "bad input"
+    failure = instance.event("caught", "FAILED", reason=reason)
     [caught_id] = instance.put(failure)
     done = deployment.ended(caught)
     output = json.loads(done["output"])
@@ -417,11 +422,14 @@ SLOW = 60
     "ジ" * 45_000,  # 45,000 characters, but 135,000 bytes: over the limit, which counts bytes
 ])
 def test_oversized_event_is_delivered_with_its_detail_trimmed(emulator, report):
+    if emulator.mode == "localstack" and not report.isascii():
+        pytest.skip("LocalStack measures a state's data with non-ASCII escaped (6 bytes a character), not in UTF-8 "
+                    "bytes: this 135 KB event fails its resume run with States.DataLimitExceeded (docs/LOCALSTACK.md)")
     # the emulator's JSONata (a Python port) re-reads the whole event for each field: seconds a state here
     instance = deploy_instance(emulator)
     run, _ = instance.paused("big")
     big, big_early = instance.event("big", report=report), instance.event("big-early", report=report)
-    [big_id, early_id] = instance.put(big, big_early)
+    [big_id], [early_id] = instance.put(big), instance.put(big_early)  # PutEvents: 256 KB a request, not an entry
     instance.deployment.wait_for_resume_executions(2, timeout=SLOW)
     stored = instance.deployment.item("big-early")["event"]["S"]
     assert len(stored.encode()) < MAX_EVENT_BYTES

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from sfn_resume.local.harness import sample_workflow
+from sfn_resume.local.stacks import StackDeployError
 
 from .helpers import GENERIC_TEMPLATE, delivered, deploy_instance, entered_states, uid
 
@@ -30,6 +31,12 @@ VERSIONS = {
 @pytest.mark.parametrize("version", sorted(VERSIONS))
 def test_an_update_keeps_every_waiting_pause_and_early_event(emulator, version):
     name = uid()
+    if emulator.mode == "localstack":
+        # 0.1 and 0.2 passed a Number Parameter to DefinitionSubstitutions, which LocalStack hands on as an int
+        # (docs/LOCALSTACK.md): those stacks cannot be created there, so there is nothing to update
+        with pytest.raises(StackDeployError, match=r"replace\(\) argument 2 must be str, not int"):
+            deploy_instance(emulator, FIXTURES / f"sfn-resume-{version}.yaml", name=name)
+        pytest.skip(f"LocalStack cannot create a {version} stack (a Number in DefinitionSubstitutions)")
     old = deploy_instance(emulator, FIXTURES / f"sfn-resume-{version}.yaml", name=name)
     sfn, dynamodb = emulator.client("stepfunctions"), emulator.client("dynamodb")
     waiting, waiting_item = old.paused("waiting")
@@ -79,7 +86,7 @@ def test_an_update_keeps_every_waiting_pause_and_early_event(emulator, version):
     # a workflow still on the old pause state, started after the update, still pauses and resumes
     definition = sample_workflow(old.deployment.pause_state, "$.startTextTranslationJob.JobId")
     still_old = sfn.create_state_machine(name=f"still-old-{name}", definition=json.dumps(definition),
-                                         roleArn="arn:aws:iam::123456789012:role/sfn-resume-sample-workflow")
+                                         roleArn=new.deployment.workflow_role_arn)
     run, item = new.paused("late-old", still_old["stateMachineArn"])
     if version == "0.1.0":
         assert set(item) == VERSIONS[version]["pause_item"]  # 0.1's item shape, read by today's machines
