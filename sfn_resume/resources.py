@@ -53,6 +53,7 @@ SUPPRESSION_CASES = {
     "no key or key parameter": lambda spec: not isinstance(spec.kms_key_arn, str),
     "retention parameter": lambda spec: not isinstance(spec.log_retention_days, int),
     "log level parameter": lambda spec: not isinstance(spec.log_level, str),
+    "event retention parameter": lambda spec: not isinstance(spec.event_retention_seconds, str),
 }
 #: Every scanner finding this pattern accepts, by logical-ID kind (names.*), each with its reason. The one place to
 #: review them: they land in each resource's Metadata (checkov: `checkov.skip`, cfn-lint: `cfn-lint.config.ignore_checks`,
@@ -76,6 +77,9 @@ SCANNER_SUPPRESSIONS = {
     **{machine: (
         Suppression("cfn-guard", "step_functions_state_machine_logging_enabled_check", "CT.STEPFUNCTIONS.PR.1: the "
                     "level is the LogLevel parameter, ERROR or ALL only.", when="log level parameter"),
+        Suppression("cfn-lint", "I1022", "The EventRetentionSeconds substitution is an Fn::Join, not the Fn::Sub "
+                    "this informational rule prefers: LocalStack turns an Fn::Sub that gives only digits into a number, "
+                    "and fails the state machine on it.", when="event retention parameter"),
     ) for machine in (names.PAUSE_STATE_MACHINE, names.RESUME_STATE_MACHINE)},
     names.DEAD_LETTER_QUEUE: (
         Suppression("checkov", "CKV_AWS_27", "Encrypted with SSE-SQS (SqsManagedSseEnabled), which the check does not "

@@ -332,7 +332,7 @@ def build_generic_template(removal_policy: str = "DESTROY") -> Template:
         text = _sub_text(state, raw=("${TimeoutSeconds}", "${ResultPathJson}"))[:-1] + "${HeartbeatField}}"
         pause_states[language] = Sub(text, **{name: value for name, value in variables.items()
                                               if "${" + name + "}" in text})
-    _add_outputs(template, instance, "", pause_states, spec.event_retention_seconds)
+    _add_outputs(template, instance, "", pause_states, Ref(params["EventRetentionSeconds"]))
     alarms.add_alarms(template, spec, instance)
     alarms.add_dashboard(template, spec, instance)
     return template

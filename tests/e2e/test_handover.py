@@ -44,7 +44,7 @@ def cli(emulator, monkeypatch, capsys):
     for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_REGION", "AWS_ENDPOINT_URL"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    if emulator.mode == "server":
+    if emulator.mode != "in_process":  # the server, or LocalStack
         for key, value in {"AWS_ENDPOINT_URL": emulator.endpoint, "AWS_ACCESS_KEY_ID": "testing",
                            "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true"}.items():
             monkeypatch.setenv(key, value)

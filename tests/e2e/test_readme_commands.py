@@ -353,7 +353,7 @@ def test_localstack_commands(workdir, tmp_path):
         assert result.returncode == 0, f"README section 'On LocalStack' failed:\n{result.stdout}\n{result.stderr}"
         lines = result.stdout.splitlines()
         assert lines[-2] == '"SUCCEEDED"'
-        assert lines[-1].startswith("job-1: handed over: event ")
+        assert lines[-1].startswith("job-1: handed over: success event ")
         sfn = boto3.client("stepfunctions", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="test",
                            aws_secret_access_key="test")
         done = sfn.describe_execution(executionArn="arn:aws:states:us-east-1:000000000000:execution:translate:job-1")

@@ -19,6 +19,13 @@ from .helpers import GENERIC_TEMPLATE, deploy_instance, sample_event, uid
 pytestmark = pytest.mark.timeout(120)
 
 
+@pytest.fixture
+def emulator(embedded_emulator):
+    """What this file shows are the embedded emulator's bridges: it fails where AWS fails (LocalStack has failures
+    of its own, docs/LOCALSTACK.md)."""
+    return embedded_emulator
+
+
 def failed_deploy(emulator, name: str, template="generic", **parameters: str) -> str:
     """Deploy (create or update) the instance `name` expecting the stack operation (or the call) to fail; returns
     what the deployer said (the AWS CLI's message in server mode)."""
@@ -113,7 +120,7 @@ def test_a_new_name_suffix_is_refused_by_the_emulator_which_cannot_replace_resou
 
 def test_an_update_of_the_log_level_reaches_both_machines(emulator):
     name = uid()
-    instance = deploy_instance(emulator, name=name)
+    instance = deploy_instance(emulator, name=name, LogLevel="ERROR")
     sfn = emulator.client("stepfunctions")
     machines = [instance.deployment.outputs[f"{kind}StateMachineArn"] for kind in ("Pause", "Resume")]
 
