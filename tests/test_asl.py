@@ -249,6 +249,19 @@ def test_a_large_event_is_delivered_with_its_detail_trimmed(report):
     assert json.loads(jsonata(output, input={"jobId": "j", "event": small})) == small
 
 
+@pytest.mark.parametrize("report", [
+    "x" * (asl.MAX_EVENT_BYTES // 3 - 100),  # measured by the cheap bound alone: under a third of the limit
+    "x" * (asl.MAX_EVENT_BYTES - 100),  # past the bound, measured: under the limit
+    "\u30b8" * (asl.MAX_EVENT_BYTES // 3 - 100),  # near the limit in bytes
+    "😀" * (asl.MAX_EVENT_BYTES // 4 - 100),  # 4 bytes each, 2 UTF-16 units
+])
+def test_an_event_under_the_limit_is_delivered_whole(report):
+    output = asl.resume_definition()["States"]["SendTaskSuccess"]["Arguments"]["Output"]
+    event = {"id": "e", "detail": {"report": report}}
+    assert asl.event_bytes(event) <= asl.MAX_EVENT_BYTES
+    assert json.loads(jsonata(output, input={"jobId": "j", "event": event})) == event
+
+
 @pytest.mark.parametrize("value", [
     "abc", "é", "ジ", "😀", 'a "quoted" \\ back', "", [], {}, [1, "x", None, True], {"a": {"b": [1.5, "ジ😀"]}},
     {"id": "e", "detail": {"jobId": "j-1", "text": "日本語のテキスト" * 3, "n": 12, "ok": False}},
