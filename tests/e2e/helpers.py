@@ -24,6 +24,7 @@ from sfn_resume.local.stacks import EXECUTION_TERMINAL, ExecutionTimedOut, execu
 from sfn_resume.nested import generic_parameters
 
 from ..helpers import load_yaml
+from .conftest import REGION
 
 REPO = Path(__file__).resolve().parents[2]
 GENERIC_TEMPLATE = REPO / "templates" / "sfn-resume.yaml"
@@ -221,3 +222,57 @@ def wait_all(instance: Instance, executions: list[str], timeout: float = 60.0, s
             time.sleep(0.05)
     described = [sfn.describe_execution(executionArn=arn) for arn in executions]
     return described if status is None else [expect_execution(sfn, run, status, error) for run in described]
+
+
+@dataclass
+class CliResult:
+    """What `sfn-resume ARGS` exited with and printed."""
+
+    code: int
+    out: str
+    err: str
+
+    @property
+    def lines(self) -> list[str]:
+        return self.out.splitlines()
+
+    @property
+    def line(self) -> str:
+        (line,) = self.lines
+        return line
+
+    @property
+    def json(self) -> dict:
+        return json.loads(self.out)
+
+
+class _Stdin:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def read(self) -> str:
+        return self.text
+
+
+def cli_runner(emulator, monkeypatch, capsys):
+    """`run(*args, stdin=None) -> CliResult`: `sfn-resume ARGS` in this process against the engine: in process,
+    moto intercepts boto3; for the server and LocalStack, the environment `sfn-resume local` prints."""
+    from sfn_resume.cli import main
+
+    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_REGION", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    if emulator.mode != "in_process":
+        for key, value in {"AWS_ENDPOINT_URL": emulator.endpoint, "AWS_ACCESS_KEY_ID": "testing",
+                           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true"}.items():
+            monkeypatch.setenv(key, value)
+    capsys.readouterr()
+
+    def run(*args: str, stdin: str | None = None) -> CliResult:
+        if stdin is not None:
+            monkeypatch.setattr("sys.stdin", _Stdin(stdin))
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run

@@ -8,64 +8,21 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 
 import pytest
 
 from sfn_resume.cli import main
 
 from .conftest import REGION
-from .helpers import delivered, deploy_instance, paths
+from .helpers import cli_runner, delivered, deploy_instance, paths
 
 pytestmark = [pytest.mark.timeout(120),
               pytest.mark.filterwarnings("ignore:Tried to parse AWS..SQS..QueuePolicy:UserWarning")]
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def line(self) -> str:
-        (line,) = self.out.splitlines()
-        return line
-
-    @property
-    def json(self) -> dict:
-        return json.loads(self.out)
-
-
 @pytest.fixture
 def cli(emulator, monkeypatch, capsys):
-    """`sfn-resume ARGS` against the emulator: in process, moto intercepts boto3; for the server, the environment
-    `sfn-resume local` prints."""
-    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_REGION", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    if emulator.mode != "in_process":  # the server, or LocalStack
-        for key, value in {"AWS_ENDPOINT_URL": emulator.endpoint, "AWS_ACCESS_KEY_ID": "testing",
-                           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true"}.items():
-            monkeypatch.setenv(key, value)
-    capsys.readouterr()
-
-    def run(*args: str, stdin: str | None = None) -> Result:
-        if stdin is not None:
-            monkeypatch.setattr("sys.stdin", _Text(stdin))
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
-
-
-class _Text:
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def read(self) -> str:
-        return self.text
+    return cli_runner(emulator, monkeypatch, capsys)
 
 
 def _event_file(tmp_path, event: dict, name: str = "event.json") -> str:

@@ -10,15 +10,13 @@ from __future__ import annotations
 import copy
 import json
 import time
-from dataclasses import dataclass
 
 import pytest
 
-from sfn_resume.cli import main
 from sfn_resume.local.stacks import expect_execution
 
-from .conftest import REGION, _free_port
-from .helpers import delivered, deploy_instance, paths
+from .conftest import _free_port
+from .helpers import cli_runner, delivered, deploy_instance, paths
 
 pytestmark = [pytest.mark.timeout(120),
               pytest.mark.filterwarnings("ignore:Tried to parse AWS..SQS..QueuePolicy:UserWarning")]
@@ -28,43 +26,14 @@ HANDED_OVER = ["ClaimToken", "SendTaskSuccess"]
 REDELIVERED = ["ClaimToken", "SendTaskSuccess", "PauseAlreadyClosed"]
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def lines(self) -> list[str]:
-        return self.out.splitlines()
-
-
-def _cli(emulator, monkeypatch, capsys):
-    """`sfn-resume ARGS` with the environment `sfn-resume local` prints (AWS_ENDPOINT_URL and test credentials)."""
-    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_REGION"):
-        monkeypatch.delenv(key, raising=False)
-    for key, value in {"AWS_ENDPOINT_URL": emulator.endpoint, "AWS_ACCESS_KEY_ID": "testing",
-                       "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION,
-                       "AWS_EC2_METADATA_DISABLED": "true"}.items():
-        monkeypatch.setenv(key, value)
-    capsys.readouterr()
-
-    def run(*args: str) -> Result:
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
-
-
 @pytest.fixture
 def cli(remote_emulator, monkeypatch, capsys):
-    return _cli(remote_emulator, monkeypatch, capsys)
+    return cli_runner(remote_emulator, monkeypatch, capsys)
 
 
 @pytest.fixture
 def server_cli(server_emulator, monkeypatch, capsys):
-    return _cli(server_emulator, monkeypatch, capsys)
+    return cli_runner(server_emulator, monkeypatch, capsys)
 
 
 def _depth(instance) -> tuple[int, int]:
