@@ -225,15 +225,21 @@ def test_tear_down_commands(workdir, server):
     assert table not in server.client("dynamodb").list_tables()["TableNames"]
 
 
+def deploy_an_earlier_version(workdir, server, version: str) -> None:
+    """The Deploy section's command, run with `version`'s generic template (tests/fixtures) in place of today's."""
+    shipped = workdir / "templates" / "sfn-resume.yaml"
+    current = shipped.read_text()
+    shutil.copy(FIXTURES / f"sfn-resume-{version}.yaml", shipped)
+    run_block("Deploy", workdir, aws_env(server))
+    shipped.write_text(current)
+
+
 @pytest.mark.timeout(240)
 def test_upgrade_commands(workdir, server):
     """0.1's stack, deployed with the Deploy section's command, then updated with the upgrade section's."""
-    current = (workdir / "templates" / "sfn-resume.yaml").read_text()
-    shutil.copy(FIXTURES / "sfn-resume-0.1.0.yaml", workdir / "templates" / "sfn-resume.yaml")
-    run_block("Deploy", workdir, aws_env(server))
+    deploy_an_earlier_version(workdir, server, "0.1.0")
     cfn = server.client("cloudformation")
     assert "PauseStateMachineArn" not in stack_outputs(cfn, "translate-resume")  # 0.1 had none
-    (workdir / "templates" / "sfn-resume.yaml").write_text(current)
     run_block("Upgrading from 0.1", workdir, aws_env(server))
     (stack,) = cfn.describe_stacks(StackName="translate-resume")["Stacks"]
     assert stack["StackStatus"] == "UPDATE_COMPLETE"
@@ -247,13 +253,10 @@ def test_upgrade_commands(workdir, server):
 @pytest.mark.timeout(240)
 def test_upgrade_from_0_2_commands(workdir, server):
     """0.2's stack, deployed with the Deploy section's command, then updated with the 0.2 upgrade section's."""
-    current = (workdir / "templates" / "sfn-resume.yaml").read_text()
-    shutil.copy(FIXTURES / "sfn-resume-0.2.0.yaml", workdir / "templates" / "sfn-resume.yaml")
-    run_block("Deploy", workdir, aws_env(server))
+    deploy_an_earlier_version(workdir, server, "0.2.0")
     cfn = server.client("cloudformation")
     (stack,) = cfn.describe_stacks(StackName="translate-resume")["Stacks"]
     assert stack["Description"].startswith("sfn-resume 0.2.0")
-    (workdir / "templates" / "sfn-resume.yaml").write_text(current)
     run_block("Upgrading from 0.2", workdir, aws_env(server))
     (stack,) = cfn.describe_stacks(StackName="translate-resume")["Stacks"]
     assert stack["StackStatus"] == "UPDATE_COMPLETE" and stack["Description"].startswith(f"sfn-resume {__version__}")
