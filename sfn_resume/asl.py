@@ -96,10 +96,11 @@ _SIZE_FUNCTIONS = (
     "($count($keys($v)) = 0 ? 2 : 1 + $count($keys($v)) + $sum($each($v, function($x, $k) { $quoted($k) + 1 + "
     "$jsonBytes($x) }))) : $length($string($v)) }"
 )
-#: Whether the event may be too large, cheaply: a character of `$string`'s text is at most 3 UTF-8 bytes (a
-#: `\uXXXX` escape stands for at most 3, a UTF-16 unit of an emoji for 2), so an event whose text is shorter than a
-#: third of the limit is under it, and only a larger one is measured (the emulator's JSONata walks it slowly).
-_MAY_BE_TOO_LARGE = f"$length($string($event)) * 3 > {MAX_EVENT_BYTES}"
+#: Whether the event may be too large, cheaply: a character of `$string`'s text is at most 4 UTF-8 bytes (a code
+#: point; a UTF-16 unit is at most 3, a `\uXXXX` escape stands for at most 3 in 6), so an event whose text is
+#: shorter than a quarter of the limit is under it, and only a larger one is measured (the emulator's JSONata walks
+#: it slowly).
+_MAY_BE_TOO_LARGE = f"$length($string($event)) * 4 > {MAX_EVENT_BYTES}"
 #: The event the workflow receives: as it came, or with its detail trimmed when its JSON text is too large.
 _DELIVERED_EVENT = (
     f"($event := $states.input.event; {_SIZE_FUNCTIONS}; $size := {_MAY_BE_TOO_LARGE} ? $jsonBytes($event) : 0; "

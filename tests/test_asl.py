@@ -250,7 +250,7 @@ def test_a_large_event_is_delivered_with_its_detail_trimmed(report):
 
 
 @pytest.mark.parametrize("report", [
-    "x" * (asl.MAX_EVENT_BYTES // 3 - 100),  # measured by the cheap bound alone: under a third of the limit
+    "x" * (asl.MAX_EVENT_BYTES // 4 - 100),  # measured by the cheap bound alone: under a quarter of the limit
     "x" * (asl.MAX_EVENT_BYTES - 100),  # past the bound, measured: under the limit
     "\u30b8" * (asl.MAX_EVENT_BYTES // 3 - 100),  # near the limit in bytes
     "😀" * (asl.MAX_EVENT_BYTES // 4 - 100),  # 4 bytes each, 2 UTF-16 units
