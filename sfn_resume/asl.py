@@ -372,8 +372,9 @@ HANDED_OVER = "handed over"
 def item_shape(item: dict) -> str:
     """Which shape a table item (DynamoDB JSON, as GetItem returns it) is in: a 0.3 hand-over keeps its token and
     its event, so only `handedOverAtMs` tells it from a waiting pause or an early event; a 0.2 tombstone holds
-    neither a token nor an event."""
-    if "handedOverAtMs" in item or ("token" not in item and "event" not in item):
+    neither a token nor an event. An early event always carries its `outcome` too, so an item read without its
+    (possibly large) `event` is still told apart."""
+    if "handedOverAtMs" in item or not {"token", "event", "outcome"} & set(item):
         return HANDED_OVER
     return WAITING_PAUSE if "token" in item else EARLY_EVENT
 

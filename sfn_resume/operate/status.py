@@ -30,10 +30,8 @@ _PROJECTION = {"ProjectionExpression": "id, #token, outcome, eventId, executionI
 
 
 def item_state(item: dict) -> str:
-    """The shape of an item, as status names it (`waiting-pause`, `early-event`, `handed-over`). An item the
-    summary read without its event still has the `outcome` stored with it."""
-    if "outcome" in item and "event" not in item and "handedOverAtMs" not in item and "token" not in item:
-        item = dict(item, event={"S": ""})
+    """The shape of an item, as status names it (`waiting-pause`, `early-event`, `handed-over`); the summary reads
+    items without their event (`asl.item_shape` tells them apart by the `outcome` stored with it)."""
     return _STATES[asl.item_shape(item)]
 
 
