@@ -1,5 +1,7 @@
 """Paths and data shared by the tests."""
 
+import functools
+import json
 from pathlib import Path
 
 import yaml
@@ -35,10 +37,15 @@ def parameters_set_by(key: str, value) -> list[str]:
 
 
 def load_yaml(path: Path) -> dict:
-    """A CloudFormation YAML file as data (short-form intrinsics become their long form)."""
-    from cfn_flip import to_json
-    import json
+    """A CloudFormation YAML file as data (short-form intrinsics become their long form); a new copy each time."""
+    return json.loads(_as_json(path.read_text()))
 
-    return json.loads(to_json(path.read_text()))
+
+@functools.lru_cache(maxsize=64)
+def _as_json(text: str) -> str:
+    """cfn-flip's pure-Python YAML takes a tenth of a second per template, and the suite reads each many times."""
+    from cfn_flip import to_json
+
+    return to_json(text)
 
 

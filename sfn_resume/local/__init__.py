@@ -94,6 +94,28 @@ def isolate_environment(region: str) -> None:
                       AWS_SHARED_CREDENTIALS_FILE=os.devnull)
 
 
+_data_loader: Any = None
+
+
+def share_data_loader() -> None:
+    """Give the default boto3 session (new in each `mock_aws`, which sets `boto3.DEFAULT_SESSION` aside) the one
+    botocore data loader of this process, which keeps every service model it has read.
+
+    A new session's loader reads each service's model, endpoint rules and paginators from disk again and lists
+    botocore's data directory for each kind: about half a second of CPU in every `local_aws()`, more than many a
+    test's own work. The models are botocore's files, the same in every session; credentials, region and
+    endpoint stay each session's own.
+    """
+    import boto3
+    from botocore.loaders import create_loader
+
+    global _data_loader
+    if _data_loader is None:
+        _data_loader = create_loader()
+    boto3.setup_default_session()
+    boto3.DEFAULT_SESSION._session.register_component("data_loader", _data_loader)
+
+
 @contextlib.contextmanager
 def local_aws(region: str = "us-east-1") -> Iterator[LocalAws]:
     """moto's `mock_aws` with state machine execution on, all bridges installed, and an environment that reaches
@@ -108,6 +130,7 @@ def local_aws(region: str = "us-east-1") -> Iterator[LocalAws]:
     with mock.patch.dict(os.environ):
         isolate_environment(region)
         with mock_aws(config=EXECUTE_STATE_MACHINES):
+            share_data_loader()
             undo = install_bridges()
             try:
                 yield LocalAws(region=region)

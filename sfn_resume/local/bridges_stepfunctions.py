@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 from sfn_resume.local.patching import Patches, bridge
 
@@ -270,6 +270,11 @@ def bridge_payload_size_in_utf8(patches: Patches) -> None:
 #: Parse trees kept, by definition text: a state machine version's definition never changes, and a long server
 #: session (every test of a run) creates many machines.
 PARSE_TREES_KEPT = 256
+#: The parse trees, kept across installs: every `local_aws()` installs the bridges again, and its stacks create the
+#: same definitions as the last one's.
+_parse_tree: Callable[[str], Any] | None = None
+#: Executions of one machine start together: one parses, the others wait for it.
+_parsing = threading.Lock()
 
 
 @bridge("parse-once-per-definition", gap="32: every execution parses its state machine's definition again")
@@ -290,16 +295,14 @@ def bridge_parse_once_per_definition(patches: Patches) -> None:
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
     from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 
+    global _parse_tree
     original = AmazonStateLanguageParser.parse
-    parsing = threading.Lock()  # executions of one machine start together: one parses, the others wait for it
-
-    @lru_cache(maxsize=PARSE_TREES_KEPT)
-    def parse_tree(definition: str):
-        return original(definition)[1]  # moto's parse, so a bad definition raises as it did (never cached)
+    if _parse_tree is None:  # moto's parse, so a bad definition raises as it did (never cached)
+        _parse_tree = lru_cache(maxsize=PARSE_TREES_KEPT)(lambda definition: original(definition)[1])
 
     def parse(definition: str):
-        with parsing:
-            tree = parse_tree(definition)
+        with _parsing:
+            tree = _parse_tree(definition)
         return Preprocessor().visit(tree), tree
 
     patches.set(AmazonStateLanguageParser, "parse", staticmethod(parse))

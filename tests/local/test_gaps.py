@@ -63,6 +63,7 @@ GAP_TESTS = {
     "cfn-resource-events": "test_gap_38_resource_events",
     "events-test-event-pattern": "test_gap_39_test_event_pattern",
     "cfn-update-every-change": "test_gap_40_update_every_change",
+    "cfn-templates-parsed-by-libyaml": "test_gap_41_templates_parsed_by_libyaml",
 }
 
 
@@ -611,6 +612,29 @@ def test_gap_20_yaml_short_forms(aws, cfn):
 
     assert deploy_stack(cfn, "bridged", _SHORT_FORMS_YAML)["QueueArn"].startswith("arn:aws:sqs:")
     assert "Conditional" in _created(cfn, "bridged")
+
+
+def test_gap_41_templates_parsed_by_libyaml(aws, cfn, monkeypatch):
+    """The same data from libyaml as from moto's pure-Python parse, for every template the project ships or tests
+    an upgrade from; and a stack deployed without a pure-Python parse."""
+    from pathlib import Path
+
+    import yaml
+    from moto.cloudformation.models import Stack
+
+    root = Path(__file__).resolve().parents[2]
+    texts = [path.read_text() for path in sorted([*root.glob("templates/**/*.yaml"), *root.glob("tests/fixtures/*.yaml")])]
+    pure = _count_calls(monkeypatch, yaml.Loader, "__init__")
+    with without(["cfn-templates-parsed-by-libyaml"]):
+        parsed = [Stack.parse_template(text) for text in texts]
+        assert len(pure) == len(texts)
+        deploy_stack(cfn, "plain", _SHORT_FORMS_YAML)
+        assert len(pure) > len(texts)
+
+    pure.clear()
+    assert [Stack.parse_template(text) for text in texts] == parsed
+    assert deploy_stack(cfn, "bridged", _SHORT_FORMS_YAML)["QueueArn"].startswith("arn:aws:sqs:")
+    assert "Conditional" in _created(cfn, "bridged") and pure == []
 
 
 def _created(cfn, stack: str) -> set[str]:

@@ -51,3 +51,23 @@ def test_demo_runs_in_process_in_a_shell_set_for_sfn_resume_local(foreign_shell)
                           env=dict(os.environ), capture_output=True, text=True, timeout=110)
     assert demo.returncode == 0, demo.stderr[-2000:]
     assert "demo OK: the workflow paused and was resumed with the event's data." in demo.stdout
+
+
+def test_local_aws_shares_only_the_service_models_it_read_once(foreign_shell, monkeypatch):
+    """Each `local_aws()` gets a new boto3 session (its credentials, region, endpoint) on the one data loader of the
+    process: a service model read in one context is not read from disk again in the next."""
+    import boto3
+    from botocore.loaders import JSONFileLoader
+
+    with local_aws() as aws:
+        aws.client("cloudformation").list_stacks()
+        first = boto3.DEFAULT_SESSION
+    reads = []
+    original = JSONFileLoader.load_file
+    monkeypatch.setattr(JSONFileLoader, "load_file", lambda self, path: reads.append(path) or original(self, path))
+    with local_aws() as aws:
+        assert boto3.DEFAULT_SESSION is not first
+        aws.client("cloudformation").list_stacks()
+        assert reads == []
+        boto3.Session().client("cloudformation")  # a session of its own reads the models again
+        assert any("cloudformation" in str(path) for path in reads)
