@@ -11,11 +11,10 @@ from pathlib import Path
 
 import cfnlint
 import pytest
-from cfnlint.api import ManualArgs, lint
 
 from sfn_resume.service_catalog import build_portfolio_template
 
-from .helpers import TEMPLATES
+from .helpers import TEMPLATES, cfn_lint
 
 SCHEMAS = Path(cfnlint.__file__).parent / "data" / "schemas" / "resources"
 #: Handler permissions for features the generic template does not use: action → the property (or feature).
@@ -157,6 +156,5 @@ def test_portfolio_shape(portfolio):
 def test_committed_portfolio_is_fresh_and_lint_clean():
     path = TEMPLATES / "service-catalog" / "portfolio.yaml"
     assert path.read_text() == build_portfolio_template().to_yaml(), "stale: run `make templates`"
-    matches = lint(path.read_text(), config=ManualArgs(regions=["us-east-1", "cn-north-1", "us-gov-west-1"],
-                                                       include_checks=["I"]))
+    matches = cfn_lint(path.read_text(), regions=("us-east-1", "cn-north-1", "us-gov-west-1"), include_checks=("I",))
     assert [str(m) for m in matches] == []

@@ -1,11 +1,12 @@
 """The engines the end-to-end scenarios run on: the embedded emulator in both modes, and LocalStack.
 
-`emulator` is parametrized: `in_process` (a fresh `local_aws()` per test, stacks deployed with `create_stack`),
-`server` (one `python -m sfn_resume.local.server PORT` subprocess per session, stacks deployed with
-`aws cloudformation deploy`, boto3 clients pointed at it) and `localstack` (one LocalStack per session, on the
-host, offline: tests/e2e/localstack.py; stacks deployed with CreateStack/UpdateStack). All deploy the committed
-templates under templates/. In server mode and on LocalStack every test shares one account, so each test names its
-stacks, machines and event sources uniquely. `pytest -m localstack` (`make test-localstack`) runs LocalStack's lane.
+`emulator` is parametrized: `in_process` (a fresh `local_aws()` per test), `server` (one `sfn-resume local`
+subprocess per session, boto3 clients pointed at it) and `localstack` (one LocalStack per session, on the host,
+offline: tests/e2e/localstack.py). All deploy the committed templates under templates/, with CreateStack and
+UpdateStack; in server mode, a test marked `deploys_with_aws_cli` (about deploying and updating: what users meet
+with `aws cloudformation deploy`, change sets included) deploys with that command instead. In server mode and on
+LocalStack every test shares one account, so each test names its stacks, machines and event sources uniquely.
+`pytest -m localstack` (`make test-localstack`) runs LocalStack's lane.
 """
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ class InProcess(_CachedClients):
 
 
 class Server(_CachedClients):
-    """The emulator's HTTP server in another process, driven by the AWS CLI and boto3."""
+    """The emulator's HTTP server in another process, driven by boto3 and the AWS CLI."""
 
     mode = "server"
 
@@ -72,6 +73,8 @@ class Server(_CachedClients):
         super().__init__()
         self.endpoint = endpoint
         self.env = env
+        #: set per test (the `emulator` fixtures): deploy with `aws cloudformation deploy`, not CreateStack
+        self.deploys_with_aws_cli = False
         self._session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
                                       region_name=REGION)
 
@@ -85,6 +88,8 @@ class Server(_CachedClients):
         return result.stdout
 
     def deploy(self, stack_name: str, template: Path, parameters: dict | None = None, prefix: str = "") -> Deployment:
+        if not self.deploys_with_aws_cli:
+            return Deployment.deploy(self, stack_name, template.read_text(), parameters, prefix)
         overrides = [f"{key}={value}" for key, value in (parameters or {}).items()]
         self.cli("cloudformation", "deploy", "--stack-name", stack_name, "--template-file", str(template),
                  "--capabilities", "CAPABILITY_IAM",
@@ -96,8 +101,8 @@ class Server(_CachedClients):
 class LocalStack(Server):
     """LocalStack in another process, driven by boto3 (and the AWS CLI where a test shows a user's command).
 
-    Stacks are deployed with CreateStack/UpdateStack and polled every 50 ms: `aws cloudformation deploy` waits 30 s
-    before its first look at a stack LocalStack deploys asynchronously, about a second's work.
+    Stacks are always deployed with CreateStack/UpdateStack and polled every 50 ms: `aws cloudformation deploy`
+    waits 30 s before its first look at a stack LocalStack deploys asynchronously, about a second's work.
     """
 
     mode = "localstack"
@@ -169,19 +174,27 @@ def in_process_emulator():
 LOCALSTACK = pytest.param("localstack", marks=pytest.mark.localstack)
 
 
+def _engine(request):
+    """The engine `request.param` names, set to deploy as the test's module says (`deploys_with_aws_cli`)."""
+    engine = request.getfixturevalue(f"{request.param}_emulator")
+    if isinstance(engine, Server):
+        engine.deploys_with_aws_cli = request.node.get_closest_marker("deploys_with_aws_cli") is not None
+    return engine
+
+
 @pytest.fixture(params=["in_process", "server", LOCALSTACK])
 def emulator(request):
     """One engine: an object with `.mode`, `.client(service)` and `.deploy(...)`."""
-    return request.getfixturevalue(f"{request.param}_emulator")
+    return _engine(request)
 
 
 @pytest.fixture(params=["in_process", "server"])
 def embedded_emulator(request):
     """The embedded emulator in either mode: for what only its bridges can do (e.g. cut a run off after a call)."""
-    return request.getfixturevalue(f"{request.param}_emulator")
+    return _engine(request)
 
 
 @pytest.fixture(params=["server", LOCALSTACK])
 def remote_emulator(request):
     """An engine in another process, which a program reaches as it reaches AWS (an endpoint URL): a `Server`."""
-    return request.getfixturevalue(f"{request.param}_emulator")
+    return _engine(request)

@@ -9,6 +9,8 @@ import pytest
 
 from .helpers import delivered, deploy_instance, uid
 
+pytestmark = pytest.mark.deploys_with_aws_cli
+
 
 @pytest.mark.timeout(120)
 def test_a_resume_workflow_type_change_keeps_a_paused_workflow(emulator):

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import pytest
-from cfnlint.api import ManualArgs, lint
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from sfn_resume import build_template, names, parse_config
@@ -26,7 +25,7 @@ from sfn_resume.local.harness import Deployment, event_entry
 from sfn_resume.nested import generic_parameters
 from sfn_resume.template import GENERIC_PARAMETERS
 
-from ..helpers import MINIMAL, parameters_set_by
+from ..helpers import MINIMAL, cfn_lint, parameters_set_by
 from ..resolve import Resolved
 from .helpers import sample_event
 
@@ -301,7 +300,7 @@ PARAMETER_KEYS = {parameter: key for key in KEYS for parameter in parameters_set
 @functools.lru_cache(maxsize=None)
 def lint_findings(template_text: str) -> list[str]:
     return [f"{m.rule.id} {m.message} (line {m.linenumber})"
-            for m in lint(template_text, config=ManualArgs(regions=["us-east-1"]))]
+            for m in cfn_lint(template_text)]
 
 
 def deployed(aws, template, parameters: dict | None, prefix: str) -> Deployed:

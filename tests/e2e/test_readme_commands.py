@@ -160,32 +160,27 @@ def sample_event(service: str) -> dict:
     return json.loads((EXAMPLES / service / "events" / "success.json").read_text())
 
 
-@pytest.mark.timeout(180)
-def test_deploy_command(workdir, server):
+@pytest.mark.timeout(240)
+def test_deploy_operate_unstick_and_tear_down_commands(workdir, server):
+    """One stack through the README's sections in their order: Deploy, and a workflow resumed; Operating it; A
+    workflow is stuck (status, check and redrive say why, resume hands it the event, the other job's failure waits
+    for its pause); Tear down, drained as the section says (status names the waiting job, `fail` fails it)."""
     run_block("Deploy", workdir, aws_env(server))
+    outputs = stack_outputs(server.client("cloudformation"), "translate-resume")
+    deployment, table = Deployment(server, "translate-resume", outputs), outputs["TableName"]
     (translate,) = load_config(EXAMPLES / "translate" / "config.yaml").instances
-    deployment = Deployment(server, "translate-resume", stack_outputs(server.client("cloudformation"), "translate-resume"))
     pause_and_resume(deployment, translate, sample_event("translate"), "deploy-1")
 
-    # and the operating commands, on that stack: one hand-over remembered, the README's job unknown, nothing to redrive
+    # one hand-over remembered, the README's job unknown, nothing to redrive
     lines = run_block("Operating it", workdir, aws_env(server)).splitlines()
     assert "  hand-overs remembered (duplicates of their events are ignored): 1" in lines
     assert lines[-3].startswith("8c3a5e1f0b7d4c29a6e2f9d1b4c7a035: nothing known: ")
     assert lines[-2:] == ["the dead-letter queue is empty: nothing to redrive"] * 2
 
-
-@pytest.mark.timeout(180)
-def test_stuck_workflow_commands(workdir, server):
-    """The README's job waits in its pause: status, check and redrive say why, resume hands it the event; the other
-    job has no pause yet, and its failure waits for it."""
-    run_block("Deploy", workdir, aws_env(server))
-    (translate,) = load_config(EXAMPLES / "translate" / "config.yaml").instances
-    deployment = Deployment(server, "translate-resume", stack_outputs(server.client("cloudformation"), "translate-resume"))
     event = sample_event("translate")
     job = event["detail"]["jobId"]
     run = deployment.start(deployment.create_workflow("wf-stuck", translate.pathToIdPauseTask), job)
     deployment.wait_until_paused(run, job)
-
     lines = run_block("A workflow is stuck", workdir, aws_env(server)).splitlines()
     assert lines[0].startswith(f"{job}: a pause is waiting, since ") and lines[0].endswith(f"for execution {run}")
     assert "  eventPattern: matches: this event would resume the paused workflow" in lines
@@ -198,14 +193,6 @@ def test_stuck_workflow_commands(workdir, server):
     assert json.loads(deployment.item("0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e")["event"]["S"])["detail"]["cause"] == \
         "job cancelled"
 
-
-@pytest.mark.timeout(180)
-def test_tear_down_commands(workdir, server):
-    """Drained as the section says (status names the waiting job, `fail` fails it), then deleted."""
-    run_block("Deploy", workdir, aws_env(server))
-    outputs = stack_outputs(server.client("cloudformation"), "translate-resume")
-    deployment, table = Deployment(server, "translate-resume", outputs), outputs["TableName"]
-    (translate,) = load_config(EXAMPLES / "translate" / "config.yaml").instances
     run = deployment.start(deployment.create_workflow("wf-drained", translate.pathToIdPauseTask), "drain-1")
     deployment.wait_until_paused(run, "drain-1")
     status = subprocess.run([str(BIN / "sfn-resume"), "status", "--stack", "translate-resume"], env=aws_env(server),

@@ -63,6 +63,7 @@ def _resumed_by_one_copy(done: dict, event: dict, event_ids: list[str]) -> str:
 
 
 @pytest.mark.timeout(60)
+@pytest.mark.deploys_with_aws_cli  # in server mode, the AWS CLI all along, as a user would
 @pytest.mark.parametrize("template", [
     "generic",  # templates/sfn-resume.yaml with the Translate example's values as parameter overrides
     "config_built",  # templates/examples/translate.yaml, the sample events as they are

@@ -16,7 +16,7 @@ from sfn_resume.local.stacks import StackDeployError
 from ..helpers import load_yaml
 from .helpers import GENERIC_TEMPLATE, deploy_instance, sample_event, uid
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(120), pytest.mark.deploys_with_aws_cli]
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ VERSIONS = {
     "0.2.0": {"update": {}, "pause_item": {"id", "token", "tokenHash", "executionId", "pausedAtMs", "expiresAt",
                                            "expiresAtMs"}},
 }
+pytestmark = pytest.mark.deploys_with_aws_cli
 
 
 @pytest.mark.timeout(180)
