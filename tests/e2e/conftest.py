@@ -11,11 +11,13 @@ LocalStack every test shares one account, so each test names its stacks, machine
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import socket
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,10 @@ class _CachedClients:
     def __init__(self) -> None:
         self._clients: dict[str, Any] = {}
 
+    def new_name(self) -> str:
+        """A name for a new instance: unique in the account, which every test of the session shares."""
+        return uuid.uuid4().hex[:10]
+
     def _new_client(self, service: str) -> Any:
         raise NotImplementedError
 
@@ -56,6 +62,12 @@ class InProcess(_CachedClients):
     def __init__(self, local) -> None:
         super().__init__()
         self._local = local
+        self._names = itertools.count(1)
+
+    def new_name(self) -> str:
+        """Counted: every test has an account of its own, so the first instance of each test has the same names,
+        and the same state machine definitions, whose parse the emulator keeps (docs/EMULATOR.md, gap 32)."""
+        return f"n{next(self._names)}"
 
     def _new_client(self, service: str) -> Any:
         return self._local.client(service)

@@ -1,9 +1,9 @@
 """What the scenarios share: an instance deployed from a committed template, events in EventBridge's delivered
 shape, and views of what happened (executions per machine and status, the states a run entered, table items).
 
-The instance reproduces examples/translate/config.yaml. Deployed from the generic template, its event source is
-unique per test (`e2e.<uid>`), so that in server mode, where every test shares one account and one default
-bus, no test's events reach another test's rules.
+The instance reproduces examples/translate/config.yaml. Deployed from the generic template, its names and event
+source (`e2e.<name>`) come from `emulator.new_name()`: unique in the session where every test shares one account
+and one default bus (server mode, LocalStack), so that no test's events reach another test's rules.
 """
 from __future__ import annotations
 
@@ -130,7 +130,7 @@ def deploy_instance(emulator, template: str | Path = "generic", name: str | None
     """Deploy the generic template (the Translate example's values, `parameters` overriding them), another
     generic template given by its path (e.g. 0.1's, with the Parameters it declares), or the committed
     config-built `templates/examples/translate.yaml` (template="config_built"). `name`: the stack's, to update it."""
-    name = name or uid()
+    name = name or emulator.new_name()
     if template == "config_built":
         # its names are built in (SfnResume-TranslationTranslateResume): one such stack per emulator
         deployment = emulator.deploy(f"e2e-translate-{name}", TRANSLATE_TEMPLATE, prefix=TRANSLATE.nameSuffix)

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from .helpers import delivered, deploy_instance, uid
+from .helpers import delivered, deploy_instance
 
 pytestmark = pytest.mark.deploys_with_aws_cli
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.deploys_with_aws_cli
 def test_a_resume_workflow_type_change_keeps_a_paused_workflow(emulator):
     """STANDARD → EXPRESS → STANDARD: each update creates the machine of the new type under its own name, the rule
     follows it, the old one is deleted; the workflow paused before the change resumes on an event after it."""
-    name = uid()
+    name = emulator.new_name()
     instance = deploy_instance(emulator, name=name)
     sfn = emulator.client("stepfunctions")
     standard = instance.deployment.resume_state_machine

@@ -14,7 +14,7 @@ from sfn_resume.local.bridges_stack_failures import RENAME_NOT_EMULATED, REPLACE
 from sfn_resume.local.stacks import StackDeployError
 
 from ..helpers import load_yaml
-from .helpers import GENERIC_TEMPLATE, deploy_instance, sample_event, uid
+from .helpers import GENERIC_TEMPLATE, deploy_instance, sample_event
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.deploys_with_aws_cli]
 
@@ -59,7 +59,7 @@ def hand_over(instance, job_id: str) -> None:
 
 
 def test_a_second_stack_with_a_name_suffix_in_use_rolls_back_and_leaves_the_first_working(emulator):
-    first_name, second_name = uid(), uid()
+    first_name, second_name = emulator.new_name(), emulator.new_name()
     first = deploy_instance(emulator, name=first_name)
     resources_before = stack_resources(emulator, f"e2e-{first_name}")
 
@@ -87,7 +87,7 @@ def test_a_second_stack_with_a_name_suffix_in_use_rolls_back_and_leaves_the_firs
 def test_an_update_that_would_replace_the_custom_named_resume_machine_rolls_back(emulator, tmp_path):
     # No Parameter of ours does this any more (a machine name per type: tests/test_updates.py proves every change
     # safe); a template edited by hand to change the machine's type under its name is what AWS refuses.
-    name = uid()
+    name = emulator.new_name()
     instance = deploy_instance(emulator, name=name)
     sfn = emulator.client("stepfunctions")
     resume_machine = instance.deployment.outputs["ResumeStateMachineArn"]
@@ -109,7 +109,7 @@ def test_an_update_that_would_replace_the_custom_named_resume_machine_rolls_back
 
 
 def test_a_new_name_suffix_is_refused_by_the_emulator_which_cannot_replace_resources(emulator):
-    name = uid()
+    name = emulator.new_name()
     instance = deploy_instance(emulator, name=name)
     failed_deploy(emulator, name, NameSuffix=f"Renamed{name}")
     assert stack(emulator, f"e2e-{name}")["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
@@ -119,7 +119,7 @@ def test_a_new_name_suffix_is_refused_by_the_emulator_which_cannot_replace_resou
 
 
 def test_an_update_of_the_log_level_reaches_both_machines(emulator):
-    name = uid()
+    name = emulator.new_name()
     instance = deploy_instance(emulator, name=name, LogLevel="ERROR")
     sfn = emulator.client("stepfunctions")
     machines = [instance.deployment.outputs[f"{kind}StateMachineArn"] for kind in ("Pause", "Resume")]
@@ -138,7 +138,7 @@ def test_an_update_of_the_log_level_reaches_both_machines(emulator):
 
 
 def test_stack_events_tell_each_resource_created(emulator):
-    name = uid()
+    name = emulator.new_name()
     deploy_instance(emulator, name=name)
     resources = stack_resources(emulator, f"e2e-{name}")
     events = stack_events(emulator, f"e2e-{name}")[::-1]  # oldest first
@@ -155,7 +155,7 @@ def test_stack_events_tell_each_resource_created(emulator):
 
 
 def test_test_event_pattern_answers_with_the_instance_pattern(emulator):
-    name = uid()
+    name = emulator.new_name()
     instance = deploy_instance(emulator, name=name)
     parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack(emulator, f"e2e-{name}")["Parameters"]}
     success, failure = (dict(sample_event(kind), source=instance.source) for kind in ("success", "failure"))
@@ -173,7 +173,7 @@ def test_test_event_pattern_answers_with_the_instance_pattern(emulator):
 
 
 def test_an_update_turning_the_alarms_off_and_the_dashboard_on_is_applied(emulator):
-    name = uid()
+    name = emulator.new_name()
     deploy_instance(emulator, name=name)
     cloudwatch, sns = emulator.client("cloudwatch"), emulator.client("sns")
 

@@ -14,7 +14,7 @@ import pytest
 from sfn_resume.local.harness import sample_workflow
 from sfn_resume.local.stacks import StackDeployError
 
-from .helpers import GENERIC_TEMPLATE, delivered, deploy_instance, entered_states, uid
+from .helpers import GENERIC_TEMPLATE, delivered, deploy_instance, entered_states
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 EARLY_EVENT = {"id", "event", "outcome", "eventId", "expiresAt", "expiresAtMs"}
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.deploys_with_aws_cli
 @pytest.mark.timeout(180)
 @pytest.mark.parametrize("version", sorted(VERSIONS))
 def test_an_update_keeps_every_waiting_pause_and_early_event(emulator, version):
-    name = uid()
+    name = emulator.new_name()
     if emulator.mode == "localstack":
         # 0.1 and 0.2 passed a Number Parameter to DefinitionSubstitutions, which LocalStack hands on as an int
         # (docs/LOCALSTACK.md): those stacks cannot be created there, so there is nothing to update
