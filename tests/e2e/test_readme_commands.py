@@ -132,10 +132,27 @@ def test_check_command(workdir):
     assert "pairs with the event" in run_block("Check a config before you deploy", workdir)
 
 
-@pytest.fixture
-def server(tmp_path):
-    with running_server(tmp_path) as emulator:
+@pytest.fixture(scope="module")
+def module_server(tmp_path_factory):
+    with running_server(tmp_path_factory.mktemp("readme-server")) as emulator:
         yield emulator
+
+
+@pytest.fixture
+def server(module_server):
+    """`sfn-resume local`, one for the module (each start costs a second or two), where each test finds no stack:
+    the README's commands use the same stack names, so every stack a test leaves is deleted after it."""
+    cfn = module_server.client("cloudformation")
+    assert _live_stacks(cfn) == []
+    yield module_server
+    for name in _live_stacks(cfn):
+        cfn.delete_stack(StackName=name)
+    assert _live_stacks(cfn) == []
+
+
+def _live_stacks(cfn) -> list[str]:
+    return [s["StackName"] for s in cfn.list_stacks()["StackSummaries"] if s["StackStatus"] != "DELETE_COMPLETE"
+            and "ParentId" not in s]
 
 
 def aws_env(server) -> dict:
