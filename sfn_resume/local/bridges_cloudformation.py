@@ -313,7 +313,7 @@ def bridge_cfn_cloudwatch_alarm(patches: Patches) -> None:
                           dimensions=[Dimension(d["Name"], d["Value"]) for d in stat["Metric"].get("Dimensions", [])]),
             period=str(stat["Period"]), stat=stat["Stat"], unit=stat.get("Unit"))
         return MetricDataQuery(query_id=item["Id"], label=item.get("Label"), period=item.get("Period"),
-                               return_data=str(item.get("ReturnData", True)).lower(),
+                               return_data=str(item.get("ReturnData", True)).lower() == "true",  # a bool, as the API keeps it
                                expression=item.get("Expression"), metric_stat=metric_stat)
 
     class CloudFormationAlarm:

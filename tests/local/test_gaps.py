@@ -730,7 +730,7 @@ def test_gap_24_cloudwatch_alarm(aws, cfn):
     [alarm] = cloudwatch.describe_alarms()["MetricAlarms"]
     assert outputs == {"AlarmArn": alarm["AlarmArn"], "AlarmName": "queue-not-empty"}
     assert alarm["TreatMissingData"] == "notBreaching" and alarm["AlarmActions"] == ["arn:aws:sns:us-east-1:123456789012:t"]
-    assert [m["Id"] for m in alarm["Metrics"]] == ["m0", "total"]
+    assert [(m["Id"], m["ReturnData"]) for m in alarm["Metrics"]] == [("m0", False), ("total", True)]
     [dimension] = alarm["Metrics"][0]["MetricStat"]["Metric"]["Dimensions"]
     assert dimension["Name"] == "QueueName" and dimension["Value"].startswith("bridged-Queue-")
     cfn.delete_stack(StackName="bridged")
