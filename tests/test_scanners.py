@@ -136,10 +136,36 @@ def test_committed_templates_are_all_scanned():
     assert {t.name for t in (ROOT / "templates" / "examples").glob("*.yaml")} <= {t.name for t in templates}
 
 
+#: The templates scanned with their suppressions taken out: the generic one and two config-built ones.
+STRIPPED = ["sfn-resume.yaml", "examples/translate.yaml", "examples/batch.yaml"]
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory):
+    """`scanned(tool)`: the tool's findings in every committed template as shipped, and in each STRIPPED template
+    without its suppressions (by template name, with the template as shipped). Each scanner runs once, on all of
+    them: checkov alone takes seconds to start."""
+    folder = tmp_path_factory.mktemp("stripped")
+    targets = {name: folder / Path(name).with_suffix(".json").name for name in STRIPPED}
+    shipped = {name: _without_suppressions(ROOT / "templates" / name, target) for name, target in targets.items()}
+    committed = scan.committed_templates()
+    scans = {}
+
+    def scan_with(tool: str) -> tuple[list, dict[str, tuple[list, dict]]]:
+        if tool not in scans:
+            findings = scan.RUNNERS[tool]([*committed, *targets.values()])
+            stripped = {name: ([f for f in findings if f.template == str(target)], shipped[name])
+                        for name, target in targets.items()}
+            scans[tool] = [f for f in findings if f.template not in {str(t) for t in targets.values()}], stripped
+        return scans[tool]
+
+    return scan_with
+
+
 @pytest.mark.parametrize("tool", scan.TOOLS_NAMES)
-def test_committed_templates_have_no_findings(tool):
+def test_committed_templates_have_no_findings(tool, scanned):
     _require(tool)
-    findings = scan.RUNNERS[tool](scan.committed_templates())
+    findings, _ = scanned(tool)
     assert [str(f) for f in findings] == []
 
 
@@ -175,35 +201,12 @@ def _without_suppressions(source: Path, target: Path) -> dict:
     return template
 
 
-#: The templates scanned with their suppressions taken out: the generic one and two config-built ones.
-STRIPPED = ["sfn-resume.yaml", "examples/translate.yaml", "examples/batch.yaml"]
-
-
-@pytest.fixture(scope="module")
-def stripped_scan(tmp_path_factory):
-    """`scan(tool)`: the tool's findings in each STRIPPED template without its suppressions, by template name, and
-    the template as shipped; each scanner runs once, on all three (checkov alone takes seconds to start)."""
-    folder = tmp_path_factory.mktemp("stripped")
-    targets = {name: folder / Path(name).with_suffix(".json").name for name in STRIPPED}
-    shipped = {name: _without_suppressions(ROOT / "templates" / name, target) for name, target in targets.items()}
-    scans = {}
-
-    def scan_with(tool: str) -> dict[str, tuple[list, dict]]:
-        if tool not in scans:
-            findings = scan.RUNNERS[tool](list(targets.values()))
-            scans[tool] = {name: ([f for f in findings if Path(f.template).name == target.name], shipped[name])
-                           for name, target in targets.items()}
-        return scans[tool]
-
-    return scan_with
-
-
 @pytest.mark.parametrize("template_name", STRIPPED)
 @pytest.mark.parametrize("tool", scan.TOOLS_NAMES)
-def test_every_suppression_is_still_needed(tool, template_name, stripped_scan):
+def test_every_suppression_is_still_needed(tool, template_name, scanned):
     """With the suppressions taken out, each scanner finds exactly what they suppress: none is stale, and the
     scanners do see these templates (a scan that finds nothing anywhere would pass the zero-findings test)."""
     _require(tool)
-    findings, template = stripped_scan(tool)[template_name]
+    findings, template = scanned(tool)[1][template_name]
     expected = {(logical_id, rule) for logical_id, t, rule in suppressions_in(template) if t == tool}
     assert {(f.resource, f.rule) for f in findings} == expected
