@@ -8,7 +8,8 @@ done already.
 What happened is read where the protocol records it. A STANDARD run is awaited (DescribeExecution) and its last
 state says what it did. An EXPRESS run (the pause machine always; the resume machine with
 `ResumeWorkflowType=EXPRESS`) keeps no history that AWS lets one read: the job's item, read before the start and
-until the run's write shows, tells instead.
+until the run's write shows, tells instead; and since a pause whose workflow ended (stopped, failed, or past its
+heartbeat) still looks waiting in the table until its timeout, the paused execution is described first.
 """
 
 from __future__ import annotations
@@ -116,6 +117,7 @@ def _hand_over(aws: Any, instance: Instance, command: str, machine: str, machine
                generated: bool, wait_seconds: float) -> HandOver:
     event_id, job_id = machine_input["id"], machine_input["jobId"]
     before = read_item(aws, instance, job_id)
+    pause_ended = machine_type == "EXPRESS" and _workflow_ended(aws, read_job(job_id, before, now_ms()))
     started_ms = now_ms()
     execution = aws.client("stepfunctions").start_execution(
         stateMachineArn=machine, name=execution_name(event_id, command), input=json.dumps(machine_input))["executionArn"]
@@ -127,7 +129,7 @@ def _hand_over(aws: Any, instance: Instance, command: str, machine: str, machine
         outcome = _standard_outcome(outcome, read_job(job_id, before, started_ms), read_job(job_id, after, now_ms()),
                                     event_id)
     else:
-        outcome, after = _express_run(aws, instance, job_id, event_id, before, started_ms, deadline)
+        outcome, after = _express_run(aws, instance, job_id, event_id, before, started_ms, deadline, pause_ended)
     if outcome == RESUMED and command == "fail":
         outcome = FAILED
     return HandOver(instance, command, job_id, event_id, generated, machine, execution, outcome,
@@ -164,10 +166,24 @@ def _standard_outcome(outcome: str, held: Job, now: Job, event_id: str) -> str:
     return outcome
 
 
+def _workflow_ended(aws: Any, held: Job) -> bool:
+    """Whether the workflow of a pause that looks waiting has ended already, so that its token is closed: stopped,
+    failed, timed out as a whole or past its `HeartbeatSeconds`. Unknown (an EXPRESS workflow, which AWS does not
+    describe; no right to describe it) counts as not ended."""
+    from botocore.exceptions import ClientError
+
+    if held.state != WAITING_PAUSE or not held.execution_id:
+        return False
+    try:
+        return aws.client("stepfunctions").describe_execution(executionArn=held.execution_id)["status"] != "RUNNING"
+    except ClientError:  # any refusal leaves the question open
+        return False
+
+
 def _express_run(aws: Any, instance: Instance, job_id: str, event_id: str, before: dict | None, started_ms: int,
-                 deadline: float) -> tuple[str, dict | None]:
+                 deadline: float, pause_ended: bool) -> tuple[str, dict | None]:
     """The outcome of an EXPRESS run, from the job's item: what the protocol's conditions let this event do, and
-    the write that shows it did it."""
+    the write that shows it did it. `pause_ended`: the waiting pause's workflow had ended before the run."""
     held = read_job(job_id, before, started_ms)
     if held.state in (EARLY_EVENT, HANDED_OVER) and held.event_id != event_id:
         return ALREADY_HANDED_OVER, before  # the protocol ignores another event of a job it holds: nothing to see
@@ -186,7 +202,7 @@ def _express_run(aws: Any, instance: Instance, job_id: str, event_id: str, befor
     if now.state == EARLY_EVENT:
         return STORED, after
     if held.state == WAITING_PAUSE or held.was == WAITING_PAUSE:
-        return (PAUSE_CLOSED if held.state != WAITING_PAUSE else RESUMED), after
+        return (RESUMED if held.state == WAITING_PAUSE and not pause_ended else PAUSE_CLOSED), after
     return RESUMED, after  # stored, and a pause that came meanwhile took it at once
 
 
@@ -220,8 +236,8 @@ def hand_over_line(report: HandOver) -> str:
         return (f"{report.job_id}: sent again: {what} had claimed {pause} already; its answer was sent again "
                 f"(a pause answered already ignores it) {ran}")
     if report.outcome == PAUSE_CLOSED:
-        return (f"{report.job_id}: pause already closed: {pause} had timed out or was stopped; {what} was taken for "
-                f"its late event and answered nothing {ran}")
+        return (f"{report.job_id}: pause already closed: {pause} had timed out or ended; {what} was taken for its "
+                f"late event and answered nothing {ran}")
     if report.outcome == RUN_FAILED:
         return f"{report.job_id}: the run failed: {report.error}: {report.cause} {ran}"
     return (f"{report.job_id}: no answer within {WAIT_SECONDS:.0f} s: the run has not ended or left no trace in the "

@@ -127,8 +127,8 @@ def test_resume_after_the_pause_timed_out_is_a_late_event(emulator, cli, tmp_pat
 
     late = cli("resume", "--stack", stack, "late-1", "--event", _event_file(tmp_path, event))
     assert late.code == 0
-    assert late.line.startswith(f"late-1: pause already closed: the pause of execution {run} had timed out or was "
-                                "stopped; event late-event-1 was taken for its late event and answered nothing")
+    assert late.line.startswith(f"late-1: pause already closed: the pause of execution {run} had timed out or "
+                                "ended; event late-event-1 was taken for its late event and answered nothing")
     report = json.loads(cli("status", "--stack", stack, "late-1", "--json").out)
     (job,) = report["jobs"]
     assert (job["state"], job["eventId"], job["late"]) == ("handed-over", "late-event-1", True)
@@ -179,6 +179,34 @@ def test_resume_through_an_express_resume_machine(emulator, cli, tmp_path):
     again = cli("resume", "--stack", stack, "express-2", "--event", _event_file(tmp_path, event), "--json")
     assert (again.code, again.json["outcome"]) == (0, "already-handed-over")
     delivered(event, "express-event-1", json.loads(instance.deployment.item("express-2")["event"]["S"]))
+
+
+#: A workflow that gives up on its pause after HEARTBEAT_SECONDS, long before TIMEOUT_SECONDS (half of it is the
+#: wait's margin: 29 s for a timer that fires at 1 s): the table, which knows only the timeout, still shows a
+#: waiting pause meanwhile.
+HEARTBEAT_SECONDS, TIMEOUT_SECONDS = 1, 60
+
+
+def test_a_pause_whose_workflow_ended_is_closed_to_an_express_run(emulator, cli, tmp_path):
+    """An EXPRESS run is read from the item, which looks the same whether its answer reached a waiting workflow or
+    one that had ended: `resume` and `fail` describe the paused execution first, and report the pause closed."""
+    instance = deploy_instance(emulator, ResumeWorkflowType="EXPRESS", HeartbeatSeconds=str(HEARTBEAT_SECONDS),
+                               TimeoutSeconds=str(TIMEOUT_SECONDS))
+    stack = instance.deployment.stack_name
+    runs = [instance.paused(job)[0] for job in ("quiet-1", "quiet-2")]
+    for run in runs:  # the emulator and LocalStack say States.Timeout where AWS says States.HeartbeatTimeout
+        instance.deployment.ended(run, "FAILED", "States.Timeout", timeout=TIMEOUT_SECONDS / 2)
+    [waiting] = cli("status", "--stack", stack, "quiet-1", "--json").json["jobs"]
+    assert waiting["state"] == "waiting-pause"  # as far as the table knows
+
+    event = dict(instance.event("quiet-1"), id="after-the-heartbeat")
+    resumed = cli("resume", "--stack", stack, "quiet-1", "--event", _event_file(tmp_path, event))
+    assert resumed.code == 0 and resumed.line.startswith(
+        f"quiet-1: pause already closed: the pause of execution {runs[0]} had timed out or ended; event "
+        "after-the-heartbeat was taken for its late event and answered nothing"), resumed.out
+    failed = cli("fail", "--stack", stack, "quiet-2", "--json")
+    assert (failed.code, failed.json["outcome"]) == (0, "pause-closed")
+    assert instance.runs()["pause"].get("FAILED", 0) == 0  # both runs ended as the protocol says, in PauseAlreadyClosed
 
 
 @pytest.mark.parametrize("args, message", [
