@@ -24,7 +24,8 @@ from typing import Any
 from .. import asl
 from .redrive import execution_name
 from .stack import Instance, OperateError
-from .status import EARLY_EVENT, HANDED_OVER, WAITING_PAUSE, Job, instance_json, job_json, read_item, read_job
+from .status import (EARLY_EVENT, HANDED_OVER, WAITING_PAUSE, Job, instance_json, job_json, read_item, read_job,
+                     workflow_status)
 from .times import at, now_ms
 
 RESUMED, FAILED, STORED = "resumed", "failed", "stored"
@@ -117,7 +118,9 @@ def _hand_over(aws: Any, instance: Instance, command: str, machine: str, machine
                generated: bool, wait_seconds: float) -> HandOver:
     event_id, job_id = machine_input["id"], machine_input["jobId"]
     before = read_item(aws, instance, job_id)
-    pause_ended = machine_type == "EXPRESS" and _workflow_ended(aws, read_job(job_id, before, now_ms()))
+    # an ended workflow's pause looks waiting in the table: what the EXPRESS path reads (unknown counts as waiting)
+    pause_ended = machine_type == "EXPRESS" and workflow_status(aws, read_job(job_id, before, now_ms())) not in (
+        None, "RUNNING")
     started_ms = now_ms()
     execution = aws.client("stepfunctions").start_execution(
         stateMachineArn=machine, name=execution_name(event_id, command), input=json.dumps(machine_input))["executionArn"]
@@ -164,20 +167,6 @@ def _standard_outcome(outcome: str, held: Job, now: Job, event_id: str) -> str:
     if outcome == STORED and now.state == HANDED_OVER:
         return RESUMED
     return outcome
-
-
-def _workflow_ended(aws: Any, held: Job) -> bool:
-    """Whether the workflow of a pause that looks waiting has ended already, so that its token is closed: stopped,
-    failed, timed out as a whole or past its `HeartbeatSeconds`. Unknown (an EXPRESS workflow, which AWS does not
-    describe; no right to describe it) counts as not ended."""
-    from botocore.exceptions import ClientError
-
-    if held.state != WAITING_PAUSE or not held.execution_id:
-        return False
-    try:
-        return aws.client("stepfunctions").describe_execution(executionArn=held.execution_id)["status"] != "RUNNING"
-    except ClientError:  # any refusal leaves the question open
-        return False
 
 
 def _express_run(aws: Any, instance: Instance, job_id: str, event_id: str, before: dict | None, started_ms: int,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import asl
@@ -52,6 +52,9 @@ class Job:
     handed_over_at_ms: int | None = None
     event_came_first: bool | None = None  # a hand-over: the event was stored early and claimed by the pause
     late: bool | None = None  # a hand-over: the pause had timed out when its event came (it answered nothing)
+    #: a waiting pause, read by `status JOB_ID`: its workflow's execution status (RUNNING, or how it ended); None
+    #: where not read, or where AWS does not tell (an EXPRESS workflow, no right to describe it)
+    workflow_status: str | None = None
 
 
 def _attribute(item: dict, name: str) -> Any:
@@ -108,12 +111,28 @@ def read_item(aws: Any, instance: Instance, job_id: str) -> dict | None:
 
 
 def job_states(aws: Any, instance: Instance, job_ids: list[str]) -> Jobs:
-    """Each job's item, and the number of events waiting in the dead-letter queue (where an event that could not
-    start its machine is)."""
+    """Each job's item (with, for a waiting pause, its workflow's status), and the number of events waiting in the
+    dead-letter queue (where an event that could not start its machine is)."""
     items = [read_item(aws, instance, job_id) for job_id in job_ids]
     now = now_ms()
     jobs = [read_job(job_id, item, now) for job_id, item in zip(job_ids, items, strict=True)]
+    jobs = [replace(job, workflow_status=workflow_status(aws, job)) for job in jobs]
     return Jobs(instance, jobs, dead_letter_queue(aws, instance).messages, now)
+
+
+def workflow_status(aws: Any, job: Job) -> str | None:
+    """The status of the execution that a waiting pause belongs to: a workflow that has ended (stopped, failed,
+    timed out as a whole or past its `HeartbeatSeconds`) has closed the pause's token, though its item waits until
+    the pause's timeout. None for another state, or where AWS does not tell (an EXPRESS workflow, which it does not
+    describe; no right to describe it)."""
+    from botocore.exceptions import ClientError
+
+    if job.state != WAITING_PAUSE or not job.execution_id:
+        return None
+    try:
+        return aws.client("stepfunctions").describe_execution(executionArn=job.execution_id)["status"]
+    except ClientError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -252,6 +271,10 @@ def job_line(job: Job, now: int, dead_letter_messages: int = 0, stack: str = "ST
     def when(ms: int | None) -> str:
         return at(ms, now)
 
+    if job.state == WAITING_PAUSE and job.workflow_status not in (None, "RUNNING"):
+        return (f"{job.job_id}: a pause looks waiting, since {when(job.paused_at_ms)}, until "
+                f"{when(job.expires_at_ms)}, but {_execution(job)} has ended ({job.workflow_status}): the pause is "
+                "closed, and an event of this job would be taken for its late event")
     if job.state == WAITING_PAUSE:
         return (f"{job.job_id}: a pause is waiting, since {when(job.paused_at_ms)}, until {when(job.expires_at_ms)}, "
                 f"for {_execution(job)}")
@@ -289,7 +312,7 @@ def job_json(job: Job) -> dict:
             "executionId": job.execution_id, "outcome": job.outcome, "late": job.late, "eventId": job.event_id,
             "eventTime": job.event_time, "storedAt": iso(job.stored_at_ms),
             "handedOverAt": iso(job.handed_over_at_ms), "eventCameFirst": job.event_came_first,
-            "expiresAt": iso(job.expires_at_ms)}
+            "expiresAt": iso(job.expires_at_ms), "workflowStatus": job.workflow_status}
 
 
 def jobs_json(report: Jobs) -> dict:

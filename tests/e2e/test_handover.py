@@ -197,7 +197,11 @@ def test_a_pause_whose_workflow_ended_is_closed_to_an_express_run(emulator, cli,
     for run in runs:  # the emulator and LocalStack say States.Timeout where AWS says States.HeartbeatTimeout
         instance.deployment.ended(run, "FAILED", "States.Timeout", timeout=TIMEOUT_SECONDS / 2)
     [waiting] = cli("status", "--stack", stack, "quiet-1", "--json").json["jobs"]
-    assert waiting["state"] == "waiting-pause"  # as far as the table knows
+    assert (waiting["state"], waiting["workflowStatus"]) == ("waiting-pause", "FAILED")  # the table still waits
+    assert cli("status", "--stack", stack, "quiet-1").line.startswith("quiet-1: a pause looks waiting, since ")
+    assert cli("status", "--stack", stack, "quiet-1").line.endswith(
+        f"but execution {runs[0]} has ended (FAILED): the pause is closed, and an event of this job would be taken "
+        "for its late event")
 
     event = dict(instance.event("quiet-1"), id="after-the-heartbeat")
     resumed = cli("resume", "--stack", stack, "quiet-1", "--event", _event_file(tmp_path, event))

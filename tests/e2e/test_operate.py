@@ -244,6 +244,7 @@ def test_status_says_where_each_hand_over_is(remote_emulator, cli):
     assert [states[job]["state"] for job in jobs] == ["waiting-pause", "early-event", "early-event", "handed-over",
                                                       "expired", "unknown"]
     assert (states["waiting"]["executionId"], states["handed"]["executionId"]) == (waiting, handed)
+    assert [states[job]["workflowStatus"] for job in jobs] == ["RUNNING", None, None, None, None, None]
     assert (states["early-ok"]["outcome"], states["early-failed"]["outcome"]) == ("SUCCEEDED", "FAILED")
     assert (states["handed"]["outcome"], states["handed"]["late"], states["handed"]["eventCameFirst"]) == (
         "SUCCEEDED", False, False)
