@@ -30,6 +30,8 @@ from moto.stepfunctions.parser.asl.eval.states import States
 from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
 
 from sfn_resume.local import bridges, bridges_jsonata
+from sfn_resume.local.bridges_cloudformation import substitute
+from sfn_resume.local.bridges_stepfunctions import definition_from_properties
 from tests.helpers import COMMITTED_TEMPLATES, ROOT, TEMPLATES, load_yaml
 
 REFERENCE_SCRIPT = ROOT / "tools" / "jsonata-reference.js"
@@ -113,7 +115,8 @@ class Deployment:
             return ".".join(argument) if isinstance(argument, list) else argument
         if function == "Fn::Sub":
             text, variables = (argument, {}) if isinstance(argument, str) else argument
-            return self._sub(text, self.value(variables))
+            # CloudFormation's Fn::Sub, as the emulator's bridge does it; a `${Logical.Attr}` stays its name here
+            return substitute(text, self.value(variables), lambda name: self.ref(name) if "." not in name else name)
         argument = self.value(argument)
         if function == "Fn::Join":
             return argument[0].join(argument[1])
@@ -123,16 +126,6 @@ class Deployment:
             return argument[1][int(argument[0])]
         raise AssertionError(f"intrinsic function {function} is not evaluated here")
 
-    def _sub(self, text: str, variables: dict) -> str:
-        def replace(match: re.Match) -> str:
-            name = match.group(1)
-            if name.startswith("!"):
-                return "${" + name[1:] + "}"
-            if name in variables:
-                return str(variables[name])
-            return str(self.ref(name) if "." not in name else name)
-
-        return re.sub(r"\$\{([^}]+)\}", replace, text)
 
 
 def _jsonata_strings(node: Any, where: str) -> Iterator[tuple[str, str]]:
@@ -145,14 +138,6 @@ def _jsonata_strings(node: Any, where: str) -> Iterator[tuple[str, str]]:
             yield from _jsonata_strings(item, f"{where}[{index}]")
     elif isinstance(node, str) and node.startswith("{%") and node.endswith("%}"):
         yield node[2:-2].strip(), where
-
-
-def _definition_substituted(definition: Any, substitutions: dict[str, str]) -> Any:
-    """A definition with its `${Name}` substitutions made, as Step Functions makes them when it is created."""
-    text = json.dumps(definition)
-    for name, value in substitutions.items():
-        text = text.replace("${" + name + "}", json.dumps(str(value))[1:-1])
-    return json.loads(text)
 
 
 @functools.cache
@@ -172,7 +157,8 @@ def shipped_expressions() -> tuple[dict[str, str], set[str]]:
                 properties = resource["Properties"]
                 definition = properties.get("Definition") or json.loads(deployment.value(properties["DefinitionString"]))
                 substitutions = deployment.value(properties.get("DefinitionSubstitutions", {}))
-                found += _jsonata_strings(_definition_substituted(definition, substitutions), name)
+                deployed = definition_from_properties({"Definition": definition, "DefinitionSubstitutions": substitutions})
+                found += _jsonata_strings(json.loads(deployed), name)
             for name, output in template.get("Outputs", {}).items():
                 value = deployment.value(output["Value"])
                 if isinstance(value, str) and value.startswith("{") and '"Type": "Task"' in value:
