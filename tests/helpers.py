@@ -51,18 +51,20 @@ def _as_json(text: str) -> str:
 
 
 
+def load_scan():
+    """tools/scan.py, which is a script and not part of the package (loaded once)."""
+    import importlib.util
+    import sys
+
+    if "tools_scan" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("tools_scan", ROOT / "tools" / "scan.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses look their module up there
+        spec.loader.exec_module(module)
+    return sys.modules["tools_scan"]
+
+
 def cfn_lint(text: str, regions: tuple[str, ...] = ("us-east-1",), include_checks: tuple[str, ...] = ()) -> list:
-    """cfn-lint's matches for a template's text (as `cfnlint.api.lint` gives them), with its rules loaded once per
-    configuration: `lint` loads them at every call, 0.4 s each."""
-    from cfnlint.decode.decode import decode_str
-
-    template, errors = decode_str(text)
-    return errors or list(_cfn_lint_runner(regions, include_checks).validate_template(template))
-
-
-@functools.lru_cache(maxsize=None)
-def _cfn_lint_runner(regions: tuple[str, ...], include_checks: tuple[str, ...]):
-    from cfnlint.config import ConfigMixIn
-    from cfnlint.runner import Runner
-
-    return Runner(ConfigMixIn(regions=list(regions), include_checks=list(include_checks)))
+    """cfn-lint's matches for a template's text, with the core rules only (tools/scan.py's `cfn_lint_matches`, which
+    loads the rules once per configuration)."""
+    return load_scan().cfn_lint_matches(text, regions, include_checks, rule_packs=())

@@ -6,11 +6,9 @@ tools/install-scanners.sh; without it they skip, except under CI (env CI set), w
 """
 
 import copy
-import importlib.util
 import json
 import os
 import re
-import sys
 from pathlib import Path
 
 import cfn_flip
@@ -20,7 +18,7 @@ from sfn_resume import build_template, parse_config
 from sfn_resume import names
 from sfn_resume.resources import SCANNER_SUPPRESSIONS, SUPPRESSION_CASES
 
-from .helpers import MINIMAL
+from .helpers import MINIMAL, load_scan
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -43,16 +41,7 @@ EXPECTED_SUPPRESSIONS = [
 ]
 
 
-def _load_scan():
-    """tools/scan.py, which is a script and not part of the package."""
-    spec = importlib.util.spec_from_file_location("tools_scan", ROOT / "tools" / "scan.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-scan = _load_scan()
+scan = load_scan()
 
 
 def suppressions_in(template: dict) -> set:

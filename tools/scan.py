@@ -144,17 +144,31 @@ def run_cfn_guard(templates: list[Path]) -> list[Finding]:
     return sorted(set(findings))
 
 
-def run_cfn_lint(templates: list[Path]) -> list[Finding]:
-    from cfnlint.config import ConfigMixIn
+def cfn_lint_matches(text: str, regions: tuple[str, ...] = tuple(CFN_LINT_REGIONS), include_checks: tuple[str, ...] = ("I",),
+                     rule_packs: tuple[str, ...] = tuple(CFN_LINT_RULE_PACKS)) -> list:
+    """cfn-lint's matches for a template's text, as `cfnlint.api.lint` gives them; by default with this script's
+    configuration (every partition, informational rules, cfn-lint-serverless)."""
     from cfnlint.decode.decode import decode_str
+
+    template, errors = decode_str(text)
+    return errors or list(_cfn_lint_runner(regions, include_checks, rule_packs).validate_template(template))
+
+
+@functools.lru_cache(maxsize=None)
+def _cfn_lint_runner(regions: tuple[str, ...], include_checks: tuple[str, ...], rule_packs: tuple[str, ...]):
+    """One runner per configuration, so its rules are loaded once (`cfnlint.api.lint` loads them at every call,
+    0.4 s each)."""
+    from cfnlint.config import ConfigMixIn
     from cfnlint.runner import Runner
 
-    # One runner, so its rules are loaded once (cfnlint.api.lint loads them for every template: 0.4 s each).
-    runner = Runner(ConfigMixIn(regions=CFN_LINT_REGIONS, include_checks=["I"], append_rules=CFN_LINT_RULE_PACKS))
+    return Runner(ConfigMixIn(regions=list(regions), include_checks=list(include_checks),
+                              append_rules=list(rule_packs)))
+
+
+def run_cfn_lint(templates: list[Path]) -> list[Finding]:
     findings = []
     for template in templates:
-        data, errors = decode_str(template.read_text())
-        for match in errors or runner.validate_template(data):
+        for match in cfn_lint_matches(template.read_text()):
             path = list(match.path or [])
             logical_id = path[1] if len(path) > 1 and path[0] == "Resources" else ""
             findings.append(Finding(_name(template), "cfn-lint", match.rule.id, logical_id,

@@ -35,6 +35,11 @@ AWS_CLI = str(Path(sys.executable).with_name("aws"))
 REGION = "us-east-1"
 
 
+def uid() -> str:
+    """A name unique in the session."""
+    return uuid.uuid4().hex[:10]
+
+
 class _CachedClients:
     """boto3 clients are thread-safe and slow to create: one per service."""
 
@@ -43,7 +48,7 @@ class _CachedClients:
 
     def new_name(self) -> str:
         """A name for a new instance: unique in the account, which every test of the session shares."""
-        return uuid.uuid4().hex[:10]
+        return uid()
 
     def _new_client(self, service: str) -> Any:
         raise NotImplementedError
@@ -119,9 +124,6 @@ class LocalStack(Server):
 
     mode = "localstack"
 
-    def deploy(self, stack_name: str, template: Path, parameters: dict | None = None, prefix: str = "") -> Deployment:
-        return Deployment.deploy(self, stack_name, template.read_text(), parameters, prefix)
-
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -189,7 +191,7 @@ LOCALSTACK = pytest.param("localstack", marks=pytest.mark.localstack)
 def _engine(request):
     """The engine `request.param` names, set to deploy as the test's module says (`deploys_with_aws_cli`)."""
     engine = request.getfixturevalue(f"{request.param}_emulator")
-    if isinstance(engine, Server):
+    if engine.mode == "server":  # LocalStack's stacks are always deployed with CreateStack (LocalStack's docstring)
         engine.deploys_with_aws_cli = request.node.get_closest_marker("deploys_with_aws_cli") is not None
     return engine
 

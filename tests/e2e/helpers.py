@@ -11,7 +11,6 @@ import copy
 import json
 import re
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from sfn_resume.local.stacks import EXECUTION_TERMINAL, ExecutionTimedOut, execu
 from sfn_resume.nested import generic_parameters
 
 from ..helpers import load_yaml
-from .conftest import REGION
+from .conftest import REGION, uid
 
 REPO = Path(__file__).resolve().parents[2]
 GENERIC_TEMPLATE = REPO / "templates" / "sfn-resume.yaml"
@@ -38,10 +37,6 @@ ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 def sample_event(name: str) -> dict:
     return json.loads((SAMPLE_EVENTS / f"{name}.json").read_text())
-
-
-def uid() -> str:
-    return uuid.uuid4().hex[:10]
 
 
 @dataclass

@@ -198,8 +198,8 @@ def test_a_pause_whose_workflow_ended_is_closed_to_an_express_run(emulator, cli,
         instance.deployment.ended(run, "FAILED", "States.Timeout", timeout=TIMEOUT_SECONDS / 2)
     [waiting] = cli("status", "--stack", stack, "quiet-1", "--json").json["jobs"]
     assert (waiting["state"], waiting["workflowStatus"]) == ("waiting-pause", "FAILED")  # the table still waits
-    assert cli("status", "--stack", stack, "quiet-1").line.startswith("quiet-1: a pause looks waiting, since ")
-    assert cli("status", "--stack", stack, "quiet-1").line.endswith(
+    line = cli("status", "--stack", stack, "quiet-1").line
+    assert line.startswith("quiet-1: a pause looks waiting, since ") and line.endswith(
         f"but execution {runs[0]} has ended (FAILED): the pause is closed, and an event of this job would be taken "
         "for its late event")
 
