@@ -222,7 +222,7 @@ def _set_value(tag: str, inner: object, where: str) -> dict:
             raise _invalid("Input collection contains duplicates")
         return {"NS": inner} if canonical == inner else {"NS": canonical}
     if len(set(inner)) != len(inner):
-        suffix = "of type BS contains duplicates." if tag == "BS" else "contains duplicates."
+        suffix = "of type BS contains duplicates." if tag == "BS" else " contains duplicates."
         raise _invalid(f"One or more parameter values were invalid: Input collection {_show(inner)}{suffix}")
     return {tag: inner}
 
@@ -1181,10 +1181,17 @@ def _apply(update: _Bound, item: dict, values: dict) -> dict:
             changes.append((path, _add(values[operand])))
         elif section == "DELETE":
             changes.append((path, _delete(values[operand])))
+    # Then the REMOVEs, of what the item held before the update: an index past the end of the list then removes
+    # nothing, not an element a SET just appended.
     removals = sorted((path for section, path, _ in update.actions if section == "REMOVE"), key=_index_order)
-    changes.extend((path, _remove) for path in removals)
+    original = item
     for path, change in changes:
         item = _write(item, path, change)
+    for path in removals:
+        if len(path) == 1 or _get(original, path) is not None:
+            item = _write(item, path, _remove)
+        else:
+            _write(original, path, _remove)  # the parent must still be a document path
     return item
 
 
