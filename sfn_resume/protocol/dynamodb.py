@@ -1184,15 +1184,28 @@ def _apply(update: _Bound, item: dict, values: dict) -> dict:
     # Then the REMOVEs, of what the item held before the update: an index past the end of the list then removes
     # nothing, not an element a SET just appended.
     removals = sorted((path for section, path, _ in update.actions if section == "REMOVE"), key=_index_order)
-    original = item
+    updated = dict(item)  # the one top-level copy, changed in place; below it, each change copies what it changes
     for path, change in changes:
-        item = _write(item, path, change)
+        _write_top(updated, path, change)
     for path in removals:
-        if len(path) == 1 or _get(original, path) is not None:
-            item = _write(item, path, _remove)
+        if len(path) == 1 or _get(item, path) is not None:
+            _write_top(updated, path, _remove)
         else:
-            _write(original, path, _remove)  # the parent must still be a document path
-    return item
+            _write(item, path, _remove)  # the parent must still be a document path
+    return updated
+
+
+def _write_top(item: dict, path: tuple, change) -> None:
+    """`_write` on an item that is the caller's own copy: changed in place at the top, copied below."""
+    name = path[0]
+    if len(path) == 1:
+        new = change(item.get(name))
+        if new is _ABSENT:
+            item.pop(name, None)
+        else:
+            item[name] = new
+    else:
+        item[name] = _write_in(item.get(name), path[1:], change)
 
 
 def _remove(old: dict | None):
@@ -1401,13 +1414,17 @@ def _item_values(item: dict) -> dict:
     return item if all(checked[name] is item[name] for name in item) else checked
 
 
+_NAME_PLACEHOLDER = re.compile(r"#[0-9A-Za-z_]+")
+_VALUE_PLACEHOLDER = re.compile(r":[0-9A-Za-z_]+")
+
+
 def _expression_attributes(params: dict) -> tuple[dict, dict]:
     names = params.get("ExpressionAttributeNames")
     if names is not None:
         if not names:
             raise _invalid("ExpressionAttributeNames must not be empty")
         for placeholder, name in names.items():
-            if not re.fullmatch(r"#[0-9A-Za-z_]+", placeholder):
+            if not _NAME_PLACEHOLDER.fullmatch(placeholder):
                 raise _invalid(f'ExpressionAttributeNames contains invalid key: Syntax error; key: "{placeholder}"')
             if type(name) is not str:
                 raise _bad_parameter(f"Invalid type for parameter ExpressionAttributeNames.{placeholder}, value: "
@@ -1420,7 +1437,7 @@ def _expression_attributes(params: dict) -> tuple[dict, dict]:
         if not values:
             raise _invalid("ExpressionAttributeValues must not be empty")
         for placeholder in values:
-            if not re.fullmatch(r":[0-9A-Za-z_]+", placeholder):
+            if not _VALUE_PLACEHOLDER.fullmatch(placeholder):
                 raise _invalid(f'ExpressionAttributeValues contains invalid key: Syntax error; key: "{placeholder}"')
         checked = {}
         for placeholder, value in values.items():

@@ -174,7 +174,7 @@ def test_template_call_matches_moto(moto_table, where, action, arguments):
     those cases are skipped, and most must be compared.)"""
     rng = random.Random(where)
     compared, outcomes = 0, set()
-    for _ in range(60):
+    for _ in range(30):
         params = concrete(arguments, rng)
         item = random_item(rng, attribute_names(arguments))
         try:
@@ -191,7 +191,7 @@ def test_template_call_matches_moto(moto_table, where, action, arguments):
         assert (code, canonical_item(after)) == (their_code, canonical_item(their_after)), (params, item)
         assert {k: canonical_item(v) for k, v in response.items()} == \
                {k: canonical_item(v) for k, v in their_response.items()}, (params, item)
-    assert compared >= 40, f"{where}: only {compared} of 60 cases compared"
+    assert compared >= 20, f"{where}: only {compared} of 30 cases compared"
     if "ConditionExpression" in arguments:
         assert {None, "ConditionalCheckFailedException"} <= outcomes, f"{where}: only {outcomes} reached"
 

@@ -36,7 +36,7 @@ from sfn_resume.protocol.dynamodb_reserved_words import RESERVED_WORDS
 
 from .dynamodb_moto import KEY, TABLE, MotoCrashed, MotoTable, canonical, canonical_item
 
-CASES = int(os.environ.get("DYNAMODB_DIFFERENTIAL_CASES", "400"))
+CASES = int(os.environ.get("DYNAMODB_DIFFERENTIAL_CASES", "150"))
 #: At most this share of cases may be skipped because moto crashed.
 MAX_SKIPPED = 0.25
 
