@@ -182,7 +182,7 @@ def _attribute_value(value: object, where: str) -> dict:
             raise _bad_parameter(f"Invalid type for parameter {where}.L, value: {inner!r}, type: {type(inner)}, "
                                  "valid types: <class 'list'>")
         checked = [_attribute_value(element, f"{where}.L[{index}]") for index, element in enumerate(inner)]
-        return value if all(new is old for new, old in zip(checked, inner)) else {"L": checked}
+        return value if all(new is old for new, old in zip(checked, inner, strict=True)) else {"L": checked}
     if tag == "M":
         if type(inner) is not dict:
             raise _bad_parameter(f"Invalid type for parameter {where}.M, value: {inner!r}, type: {type(inner)}, "
@@ -250,7 +250,7 @@ def _equal(left: dict | None, right: dict | None) -> bool:
     if tag == "BS":
         return {_bytes(x) for x in a} == {_bytes(x) for x in b}
     if tag == "L":
-        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
     return a.keys() == b.keys() and all(_equal(a[name], b[name]) for name in a)
 
 
@@ -342,7 +342,7 @@ def _overlap_error(paths: tuple, label: str) -> str | None:
     conflict = None
     for index, second in enumerate(paths):
         for first in paths[:index]:
-            for a, b in zip(first, second):
+            for a, b in zip(first, second, strict=False):  # a prefix is an overlap
                 if type(a) is not type(b):
                     conflict = conflict or (first, second)
                     break
@@ -396,6 +396,8 @@ class _Parser:
     """Recursive descent over DynamoDB's expression grammars; dynalite's grammar (checked against AWS) decides the
     corners the Developer Guide leaves open."""
 
+    #: Whether a path's names may start with "_" (dynalite: in update expressions only).
+    LEADING_UNDERSCORE = False
     # Error categories in the order AWS reports them, if several are present.
     EARLY = ("parens", "function_name", "misused", "reserved", "section")
     LATE = ("operands", "function")
@@ -522,6 +524,15 @@ class _Parser:
         token = self.peek()
         return token.kind == "word" and token.text.upper() not in self.keywords and self.is_op("(", 1)
 
+    def operand(self):
+        """A value, a function call, or a document path."""
+        token = self.peek()
+        if token.kind == ":":
+            return self.value()
+        if self.is_call():
+            return self.call()
+        return self.path(self.LEADING_UNDERSCORE)
+
     def check_arity(self, name: str, arguments: list, wanted: int) -> None:
         if len(arguments) != wanted:
             self.flag("operands", "Incorrect number of operands for operator or function; operator or function: "
@@ -635,14 +646,6 @@ class _ConditionParser(_Parser):
             return operand
         return self.operand()
 
-    def operand(self):
-        token = self.peek()
-        if token.kind == ":":
-            return self.value()
-        if self.is_call():
-            return self.call()
-        return self.path(leading_underscore=False)
-
     def call(self):
         name = self.take().text
         arguments = self.arguments(self.operand_in_parentheses)
@@ -672,6 +675,7 @@ class _ConditionParser(_Parser):
 
 class _UpdateParser(_Parser):
     KEYWORDS = ("SET", "REMOVE", "ADD", "DELETE")
+    LEADING_UNDERSCORE = True
 
     def __init__(self, text: str):
         super().__init__(text, self.KEYWORDS)
@@ -696,7 +700,7 @@ class _UpdateParser(_Parser):
                 return self.parsed(tuple(actions))
 
     def action(self, section: str) -> tuple:
-        path = self.path(leading_underscore=True)
+        path = self.path(self.LEADING_UNDERSCORE)
         if section == "SET":
             self.expect_op("=")
             return ("SET", path, self.set_value())
@@ -736,14 +740,6 @@ class _UpdateParser(_Parser):
             return operand
         return self.operand()
 
-    def operand(self):
-        token = self.peek()
-        if token.kind == ":":
-            return self.value()
-        if self.is_call():
-            return self.call()
-        return self.path(leading_underscore=True)
-
     def call(self):
         name = self.take().text
         arguments = self.arguments(self.operand_in_parentheses)
@@ -763,10 +759,10 @@ class _ProjectionParser(_Parser):
         super().__init__(text, ())
 
     def parse(self) -> _Parsed:
-        paths = [self.path(leading_underscore=False)]
+        paths = [self.path(self.LEADING_UNDERSCORE)]
         while self.is_op(","):
             self.take()
-            paths.append(self.path(leading_underscore=False))
+            paths.append(self.path(self.LEADING_UNDERSCORE))
         if self.peek().kind != "eof":
             self._fail()
         return self.parsed(tuple(paths))
@@ -1058,7 +1054,7 @@ def _bind(label: str, text: str, names: tuple) -> _Bound:
     """The expression `text` bound to the names its placeholders resolve to (`names`, in the order of the parsed
     placeholders; None where undefined). Keyed by strings, so a cache hit costs a few hashes."""
     parsed = _parse(label, text)
-    resolved = {placeholder: name for placeholder, name in zip(parsed.names, names) if name is not None}
+    resolved = {placeholder: name for placeholder, name in zip(parsed.names, names, strict=True) if name is not None}
     if label == "ConditionExpression":
         binder = _ConditionBinder(label, resolved)
         test = binder.condition(parsed.tree)
@@ -1070,7 +1066,7 @@ def _bind(label: str, text: str, names: tuple) -> _Bound:
     binder = _UpdateBinder(label, resolved)
     paths = tuple(binder.resolve(path) for _, path, _ in parsed.tree)
     actions = []
-    for (section, _, operand), path in zip(parsed.tree, paths):
+    for (section, _, operand), path in zip(parsed.tree, paths, strict=True):
         if section == "SET":
             actions.append((section, path, binder.value(operand)))
         elif section == "REMOVE":
@@ -1139,7 +1135,7 @@ def _add(operand: dict):
         if tag == "N":
             return {"N": _number_text(_EXACT.add(Decimal(old["N"]), Decimal(operand["N"])))}
         present = _set_keys(tag, old[tag])
-        return {tag: old[tag] + [x for x, key in zip(operand[tag], _set_keys(tag, operand[tag])) if key not in present]}
+        return {tag: old[tag] + [x for x, key in zip(operand[tag], _set_keys(tag, operand[tag]), strict=True) if key not in present]}
     return change
 
 
@@ -1152,7 +1148,7 @@ def _delete(operand: dict):
         if tag not in old:
             raise _wrong_type()
         removed = _set_keys(tag, operand[tag])
-        kept = [x for x, key in zip(old[tag], _set_keys(tag, old[tag])) if key not in removed]
+        kept = [x for x, key in zip(old[tag], _set_keys(tag, old[tag]), strict=True) if key not in removed]
         return {tag: kept} if kept else _ABSENT
     return change
 
