@@ -183,7 +183,10 @@ def _parser() -> argparse.ArgumentParser:
                      "--instance), to paste into a workflow.", _pause_state)
     pause.add_argument("config", help="config file (YAML or JSON, - for stdin)")
     pause.add_argument("--instance", help="nameSuffix of one instance (default: all, keyed by nameSuffix)")
-    pause.add_argument("--next", dest="next_state", help="the state to continue to (default: End)")
+    transition = pause.add_mutually_exclusive_group()
+    transition.add_argument("--next", dest="next_state", help="the state to continue to (default: End)")
+    transition.add_argument("--no-end", dest="end", action="store_false",
+                            help="print neither Next nor End, for a tool that adds its own (a CDK CustomState)")
     _add_pause_options(pause)
 
     splice = _command(
@@ -367,7 +370,8 @@ def _catalog(args) -> int:
 def _pause_state(args) -> int:
     config = load_config(args.config)
     instances = [config.instance(args.instance)] if args.instance else list(config.instances)
-    states = {i.nameSuffix: pause_state(i, args.next_state, args.partition, args.query_language) for i in instances}
+    states = {i.nameSuffix: pause_state(i, args.next_state, args.partition, args.query_language, args.end)
+              for i in instances}
     result = next(iter(states.values())) if len(states) == 1 else states
     print(json.dumps(result, indent=2))
     return 0

@@ -75,6 +75,24 @@ def test_pause_state_prints_asl(capsys, language, field, result):
     assert not any(part in json.dumps(state) for part in ("123456789012", "us-east-1", "${"))
 
 
+@pytest.mark.parametrize("argv, transition", [
+    ([], {"End": True}),  # the default: a state to paste as the workflow's last
+    (["--next", "Publish"], {"Next": "Publish"}),
+    (["--no-end"], {}),  # for a tool that writes its own transition (a CDK CustomState's .next())
+])
+def test_pause_state_transition(capsys, argv, transition):
+    assert main(["pause-state", TRANSLATE, *argv]) == 0
+    state = json.loads(capsys.readouterr().out)
+    assert {key: state[key] for key in ("Next", "End") if key in state} == transition
+
+
+def test_pause_state_next_and_no_end_exclude_each_other(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["pause-state", TRANSLATE, "--next", "Publish", "--no-end"])
+    assert exit_.value.code == 2
+    assert "argument --no-end: not allowed with argument --next" in capsys.readouterr().err
+
+
 def test_written_files_get_the_umask_permissions(tmp_path):
     import os
 
