@@ -105,7 +105,7 @@ def test_the_readme_install_section(installed, dist):
     offered = set(re.findall(r"^Provides-Extra: (\S+)$", metadata, re.M))
     named = [shlex.split(" ".join(line[2:]))[0] for line in lines]
     assert named[0] == "sfn-resume" and {n.split("[")[1].rstrip("]") for n in named[1:]} <= offered == {
-        "aws", "local", "dev"}
+        "aws", "local", "cdk", "dev"}
 
 
 def test_the_readme_catalogue_commands_as_printed(installed, tmp_path):
