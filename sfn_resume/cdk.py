@@ -15,7 +15,6 @@ and its pause state is `pause_state`'s. Two things are the construct's:
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -36,6 +35,14 @@ CDK_LINT_SUPPRESSIONS = {
     "I1022": "informational: CDK writes ARNs (Stack.format_arn) and definitions holding tokens with Fn::Join, "
              "where the rule prefers Fn::Sub",
     "W3005": "CDK gives a state machine a DependsOn on its role, which its RoleArn's Fn::GetAtt already orders",
+}
+#: What `CfnInclude(parameters=...)` adds to those: it writes each value given in place of its Parameter's every
+#: `Ref` and removes the Parameter, which the generic template's conditions, names and console metadata name.
+CFN_INCLUDE_LINT_SUPPRESSIONS = {
+    **CDK_LINT_SUPPRESSIONS,
+    "W8003": "a condition on a given Parameter compares two literals: always true or always false",
+    "W1020": "an Fn::Sub of a given Parameter (a name, a pattern) has no variable left",
+    "W4001": "the console's parameter groups and labels name the Parameters CfnInclude removed",
 }
 
 
@@ -227,4 +234,4 @@ def _replaced(node, old, new):
     return node
 
 
-__all__ = ["CDK_LINT_SUPPRESSIONS", "SfnResume"]
+__all__ = ["CDK_LINT_SUPPRESSIONS", "CFN_INCLUDE_LINT_SUPPRESSIONS", "SfnResume"]

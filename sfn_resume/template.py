@@ -287,8 +287,10 @@ def build_generic_template(removal_policy: str = "DESTROY") -> Template:
     spec = InstanceSpec(
         name_suffix=Ref(params["NameSuffix"]),
         path_to_id_workflow=Ref(params["PathToIdWorkflow"]),
-        event_pattern=Ref(params["EventPattern"]),
-        failure_event_pattern=Ref(params["FailureEventPattern"]),
+        # the JSON text through Fn::Sub, which gives CloudFormation the same string as a Ref: AWS CDK's CfnInclude
+        # writes a Parameter's value in place of its Ref, and refuses text where a rule's pattern is an object
+        event_pattern=Sub("${EventPattern}"),
+        failure_event_pattern=Sub("${FailureEventPattern}"),
         has_failure=True,
         failure_condition=HAS_FAILURE,
         workflow_type=Ref(params["ResumeWorkflowType"]),

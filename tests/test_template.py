@@ -94,8 +94,8 @@ def test_state_machines_use_definition_with_substitutions_logging_and_tracing(ge
 
 def test_rules_retry_then_dead_letter_and_deliver_the_job_id_and_event(generic_template):
     rules = resources_of_type(generic_template, "Events::Rule")
-    assert rules["ResumeRule"]["Properties"]["EventPattern"] == {"Ref": "EventPattern"}
-    assert rules["FailRule"]["Properties"]["EventPattern"] == {"Ref": "FailureEventPattern"}
+    assert rules["ResumeRule"]["Properties"]["EventPattern"] == {"Fn::Sub": "${EventPattern}"}
+    assert rules["FailRule"]["Properties"]["EventPattern"] == {"Fn::Sub": "${FailureEventPattern}"}
     assert rules["FailRule"]["Condition"] == "HasFailureEventPattern"
     # success events resume the pause; failure events fail it, through the pause machine
     assert rules["ResumeRule"]["Properties"]["Targets"][0]["Arn"] == {"Ref": "ResumeStateMachine"}

@@ -12,8 +12,9 @@ import os
 import pytest
 import yaml
 
-from sfn_resume import ConfigError
+from sfn_resume import ConfigError, load_config, parse_config
 from sfn_resume.local.harness import event_entry
+from sfn_resume.nested import include_parameters
 from sfn_resume.local.stacks import deploy_stack, expect_execution, wait_for_execution, wait_for_state
 
 from ..helpers import EXAMPLES, TEMPLATES, load_scan, load_yaml
@@ -26,7 +27,7 @@ cdk = pytest.importorskip("aws_cdk", reason="the 'cdk' extra is not installed: p
 from aws_cdk import aws_stepfunctions as sfn  # noqa: E402
 from aws_cdk import cloudformation_include  # noqa: E402
 
-from sfn_resume.cdk import CDK_LINT_SUPPRESSIONS, SfnResume  # noqa: E402
+from sfn_resume.cdk import CDK_LINT_SUPPRESSIONS, CFN_INCLUDE_LINT_SUPPRESSIONS, SfnResume  # noqa: E402
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -44,11 +45,11 @@ def synthesized(stack: cdk.Stack) -> dict:
     return stack.node.root.synth().get_stack_by_name(stack.stack_name).template
 
 
-def lint(template: dict) -> list[str]:
+def lint(template: dict, suppressed: dict = CDK_LINT_SUPPRESSIONS) -> list[str]:
     """The project's cfn-lint gate (every partition, informational rules, cfn-lint-serverless), less the rules only
-    CDK's own output breaks (CDK_LINT_SUPPRESSIONS, each with its reason)."""
+    CDK's own output breaks (`suppressed`, each with its reason)."""
     matches = load_scan().cfn_lint_matches(json.dumps(template))
-    return [f"{m.rule.id} {m.path}: {m.message}" for m in matches if m.rule.id not in CDK_LINT_SUPPRESSIONS]
+    return [f"{m.rule.id} {m.path}: {m.message}" for m in matches if m.rule.id not in suppressed]
 
 
 @pytest.fixture(scope="module")
@@ -180,3 +181,32 @@ def test_a_pause_in_an_unknown_query_language_fails():
     resume = SfnResume(new_stack(), "Resume", config=TRANSLATE / "config.yaml")
     with pytest.raises(ConfigError, match="^App/Resume: pause 'Wait': query_language: 'XPath' is not allowed"):
         resume.pause(resume, "Wait", query_language="XPath")
+
+
+#: An instance that sets every Parameter away from its default: each Fn::If of the generic template gets a literal.
+EVERYTHING_SET = {
+    **yaml.safe_load((TRANSLATE / "config.yaml").read_text()),
+    "resumeWorkflowType": "EXPRESS", "eventRetentionSeconds": 3600, "logRetentionDays": 30, "logLevel": "ALL",
+    "kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+    "allowedStateMachineArns": ["arn:aws:states:us-east-1:123456789012:stateMachine:a",
+                                "arn:aws:states:us-east-1:123456789012:stateMachine:b"],
+    "legacyPauseAccess": True, "alarmTopicArn": "arn:aws:sns:us-east-1:123456789012:alarms", "dashboard": True,
+}
+
+
+@pytest.mark.parametrize("instance", [
+    load_config(TRANSLATE / "config.yaml").instances[0],  # a catalogue example: its optional values at defaults
+    parse_config(EVERYTHING_SET).instances[0],
+], ids=["translate", "everything-set"])
+def test_the_generic_template_through_cfn_include_synthesizes_and_lints_clean(instance):
+    """`sfn-resume parameters --format cfn-include` gives CfnInclude the values as it takes them: the event patterns
+    as JSON text, the answerable ARNs as a list, the defaults left out."""
+    stack = new_stack()
+    cloudformation_include.CfnInclude(stack, "Resume", template_file=str(TEMPLATES / "sfn-resume.yaml"),
+                                      parameters=include_parameters(instance))
+    template = synthesized(stack)
+    assert lint(template, CFN_INCLUDE_LINT_SUPPRESSIONS) == []
+    rule = template["Resources"]["ResumeRule"]["Properties"]
+    assert json.loads(rule["EventPattern"]["Fn::Sub"]) == instance.eventPattern
+    assert set(template.get("Parameters", {})) == set(include_parameters(instance)) ^ set(
+        load_yaml(TEMPLATES / "sfn-resume.yaml")["Parameters"])
