@@ -39,7 +39,7 @@ $(LOCALSTACK): tools/install-localstack.sh setup.cfg
 
 localstack: $(LOCALSTACK) ## install LocalStack (offline, on the host) for the end-to-end scenarios' third engine
 
-templates: $(STAMP) ## rewrite templates/ from the code and examples/
+templates: $(STAMP) ## rewrite templates/ (and examples/iac/sam/workflow.asl.json) from the code and examples/
 	$(BIN)/sfn-resume synth --force -o templates/sfn-resume.yaml
 	$(BIN)/sfn-resume synth --removal-policy RETAIN --force -o templates/sfn-resume-retain.yaml
 	@mkdir -p templates/examples
@@ -48,6 +48,8 @@ templates: $(STAMP) ## rewrite templates/ from the code and examples/
 	  $(BIN)/sfn-resume synth $$config --force -o templates/examples/$$name.yaml || exit 1; \
 	done
 	$(BIN)/sfn-resume synth examples/two-services/config.yaml --nested --force -o templates/nested-two-services.yaml
+	$(BIN)/sfn-resume splice examples/translate/config.yaml --workflow examples/translate/workflow.json \
+	  --after StartTranslation --force -o examples/iac/sam/workflow.asl.json 2>/dev/null
 	@mkdir -p templates/service-catalog
 	$(BIN)/sfn-resume catalog --force -o templates/service-catalog/portfolio.yaml
 
