@@ -174,3 +174,12 @@ def test_every_definition_substitution_is_a_string(path):
         for name, value in machine["Properties"]["DefinitionSubstitutions"].items():
             assert isinstance(value, str) or set(value) <= {"Ref", "Fn::Sub", "Fn::GetAtt", "Fn::Join"}, (name, value)
             assert value not in number_alone, (name, value)
+
+
+def test_the_dashboard_is_named_per_region(minimal):
+    """Dashboards are global: one instance deployed to several regions of an account (a StackSet) needs one each."""
+    from sfn_resume import build_template, parse_config
+
+    config_built = build_template(parse_config({**minimal, "dashboard": True})).to_dict()
+    (dashboard,) = [r for r in config_built["Resources"].values() if r["Type"] == "AWS::CloudWatch::Dashboard"]
+    assert dashboard["Properties"]["DashboardName"] == {"Fn::Sub": f"SfnResume-{minimal['nameSuffix']}-${{AWS::Region}}"}

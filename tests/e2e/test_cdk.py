@@ -17,7 +17,7 @@ from sfn_resume.local.harness import event_entry
 from sfn_resume.nested import include_parameters
 from sfn_resume.local.stacks import deploy_stack, expect_execution, wait_for_execution, wait_for_state
 
-from ..helpers import EXAMPLES, TEMPLATES, load_scan, load_yaml
+from ..helpers import EXAMPLES, ROOT, TEMPLATES, doc_blocks, load_scan, load_yaml
 
 # what jsii (CDK's bridge to Node) reads: no notice that Node 20 is past its end of life, no runtime type checks
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
@@ -210,3 +210,35 @@ def test_the_generic_template_through_cfn_include_synthesizes_and_lints_clean(in
     assert json.loads(rule["EventPattern"]["Fn::Sub"]) == instance.eventPattern
     assert set(template.get("Parameters", {})) == set(include_parameters(instance)) ^ set(
         load_yaml(TEMPLATES / "sfn-resume.yaml")["Parameters"])
+
+
+def _doc_python(section: str) -> str:
+    return doc_blocks(ROOT / "docs" / "IAC.md", "python")[section]
+
+
+def test_the_docs_construct_recipe(tmp_path, monkeypatch):
+    """docs/IAC.md's construct recipe, as printed, in a folder holding the config `sfn-resume init` writes."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "translate.yaml").write_text((TRANSLATE / "config.yaml").read_text())
+    scope: dict = {}
+    exec(_doc_python("AWS CDK (Python): the `SfnResume` construct"), scope)  # noqa: S102 (the docs' own code)
+    template = synthesized(scope["stack"])
+    assert lint(template) == []
+    assert answering_statements(template) == {
+        "TranslationTranslateResumeResumeStateMachineRole": [{"Ref": scope["stack"].get_logical_id(
+            scope["workflow"].node.default_child)}]}
+
+
+def test_the_docs_cfn_include_recipe(tmp_path, monkeypatch):
+    """docs/IAC.md's Python CfnInclude recipe, as printed, with the files its commands write."""
+    from sfn_resume.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "translate.yaml").write_text((TRANSLATE / "config.yaml").read_text())
+    assert main(["synth", "-o", "sfn-resume.yaml"]) == 0
+    assert main(["parameters", "translate.yaml", "--format", "cfn-include", "-o", "parameters.json"]) == 0
+    scope: dict = {}
+    exec(_doc_python("AWS CDK (any language): the generic template through `CfnInclude`"), scope)  # noqa: S102
+    template = synthesized(scope["stack"])
+    assert lint(template, CFN_INCLUDE_LINT_SUPPRESSIONS) == []
+    assert "PauseStatePolicyArn" in template["Outputs"]
