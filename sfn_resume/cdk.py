@@ -80,30 +80,14 @@ class SfnResume(Construct):
         own_arn = {"Ref": built.resources.pause_state_machine.title}
         self._workflow_statements = [_workflow_statement(_replaced(statement, own_arn, self._pause_machine_arn), prefix)
                                      for statement in policy["Properties"]["PolicyDocument"]["Statement"]]
-        self._logical_ids = {"table": built.resources.table.title,
-                             "pause": built.resources.pause_state_machine.title,
-                             "resume": built.resources.resume_state_machine.title,
-                             "queue": built.resources.dead_letter_queue.title}
-
-    @property
-    def table_name(self) -> str:
-        return self.resources[self._logical_ids["table"]].ref
-
-    @property
-    def table_arn(self) -> str:
-        return self.resources[self._logical_ids["table"]].get_att("Arn").to_string()
-
-    @property
-    def pause_state_machine_arn(self) -> str:
-        return self.resources[self._logical_ids["pause"]].get_att("Arn").to_string()
-
-    @property
-    def resume_state_machine_arn(self) -> str:
-        return self.resources[self._logical_ids["resume"]].get_att("Arn").to_string()
-
-    @property
-    def dead_letter_queue_url(self) -> str:
-        return self.resources[self._logical_ids["queue"]].ref
+        created = {role: self.resources[resource.title] for role, resource in vars(built.resources).items()
+                   if resource is not None}
+        #: The instance's names and ARNs, as tokens.
+        self.table_name: str = created["table"].ref
+        self.table_arn: str = created["table"].get_att("Arn").to_string()
+        self.pause_state_machine_arn: str = created["pause_state_machine"].get_att("Arn").to_string()
+        self.resume_state_machine_arn: str = created["resume_state_machine"].get_att("Arn").to_string()
+        self.dead_letter_queue_url: str = created["dead_letter_queue"].ref
 
     def pause(self, scope: Construct, id: str, *, query_language: str | sfn.QueryLanguage = asl.JSONPATH,
               comment: str | None = None) -> sfn.CustomState:
