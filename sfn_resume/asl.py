@@ -12,6 +12,7 @@ import json
 import re
 
 from .jsonpath import path_segments
+from .protocol import conditions, item
 
 #: Errors the pause state raises besides `States.Timeout` / `States.HeartbeatTimeout`.
 JOB_FAILED_ERROR = "SfnResume.JobFailed"
@@ -40,12 +41,6 @@ def event_bytes(event: dict) -> int:
 #: SendTaskFailure's `cause` limit.
 MAX_CAUSE_CHARS = 32_768
 
-#: Table attributes that are DynamoDB reserved words: expressions name them `#token` (ExpressionAttributeNames).
-RESERVED_ATTRIBUTES = ("token",)
-#: DynamoDB's TTL wants whole epoch seconds; conditions compare `expiresAtMs`, exact to the millisecond, so a
-#: pause that just timed out is replaceable at once and one in its last second is not.
-TTL_ATTRIBUTE = "expiresAt"
-
 CONDITION_FAILED = "DynamoDb.ConditionalCheckFailedException"
 #: A token that can no longer be used: the pause timed out, was stopped, or was already answered.
 TOKEN_CLOSED_ERRORS = [
@@ -53,6 +48,11 @@ TOKEN_CLOSED_ERRORS = [
     "Sfn.InvalidTokenException",
     "Sfn.TaskDoesNotExistException",
 ]
+#: The paused workflow's customer-managed KMS key refuses to encrypt what the answer carries (its output, or the
+#: error and cause): retries cannot help. An answer without error and cause needs no key.
+KMS_KEY_UNUSABLE_ERRORS = ["Sfn.KmsAccessDeniedException", "Sfn.KmsInvalidStateException"]
+#: The error of a run whose answer the workflow's KMS key refused (the workflow was failed without a cause).
+KMS_KEY_UNUSABLE_ERROR = "SfnResume.KmsKeyUnusable"
 
 
 def _retry(*errors: str) -> list[dict]:
@@ -61,11 +61,13 @@ def _retry(*errors: str) -> list[dict]:
     return [{"ErrorEquals": list(errors), "MaxAttempts": 6, "JitterStrategy": "FULL"}]
 
 
-#: Transient errors of each service, retried with backoff and jitter.
+#: Transient errors of each service, retried with backoff and jitter. Errors the SDK does not model (a throttling
+#: `ThrottlingException`, a 503 `ServiceUnavailable`) reach a state as the service's base exception
+#: (`DynamoDb.DynamoDbException`, `Sfn.SfnException`), which a validation error is too: retrying one costs a minute.
 RETRY_DYNAMODB = _retry("DynamoDb.ProvisionedThroughputExceededException", "DynamoDb.RequestLimitExceededException",
                         "DynamoDb.InternalServerErrorException", "DynamoDb.ThrottlingException",
-                        "DynamoDb.SdkClientException")
-RETRY_SFN = _retry("Sfn.SfnException", "Sfn.SdkClientException")
+                        "DynamoDb.DynamoDbException", "DynamoDb.SdkClientException")
+RETRY_SFN = _retry("Sfn.SfnException", "Sfn.SdkClientException", "Sfn.KmsThrottlingException")
 
 
 def _jsonata(expression: str) -> str:
@@ -101,12 +103,22 @@ _SIZE_FUNCTIONS = (
 #: shorter than a quarter of the limit is under it, and only a larger one is measured (the emulator's JSONata walks
 #: it slowly).
 _MAY_BE_TOO_LARGE = f"$length($string($event)) * 4 > {MAX_EVENT_BYTES}"
-#: The event the workflow receives: as it came, or with its detail trimmed when its JSON text is too large.
-_DELIVERED_EVENT = (
-    f"($event := $states.input.event; {_SIZE_FUNCTIONS}; $size := {_MAY_BE_TOO_LARGE} ? $jsonBytes($event) : 0; "
-    f"$size > {MAX_EVENT_BYTES} ? "
-    f"$merge([$event, {{'detail': {{'sfnResumeTruncated': true, 'length': $size, 'jobId': {_JOB_ID}}}}}]) : $event)"
+#: The event as JSON text, as it is kept in the table and given to the workflow: as it came, or with its detail
+#: trimmed when its JSON text is too large (docs/DESIGN.md, "Large events"). Success and failure events alike.
+_DELIVERED_EVENT_TEXT = (
+    f"$string(($event := $states.input.event; {_SIZE_FUNCTIONS}; $size := {_MAY_BE_TOO_LARGE} ? $jsonBytes($event) "
+    f": 0; $size > {MAX_EVENT_BYTES} ? "
+    f"$merge([$event, {{'detail': {{'sfnResumeTruncated': true, 'length': $size, 'jobId': {_JOB_ID}}}}}]) : $event))"
 )
+#: Until when the event may answer a pause: its own `time` (when the service emitted it; an event made by hand may
+#: have none: then now) plus EventRetentionSeconds. Job ids are not reused within that time of a job's last event.
+_USABLE_UNTIL_MS = ("(($exists($states.input.event.time) ? $toMillis($states.input.event.time) : $millis()) "
+                    "+ ${EventRetentionSeconds} * 1000)")
+#: The oldest a timed-out pause may be for this event to be its late one: EventRetentionSeconds before the event.
+_OLDEST_PAUSE_MS = ("(($exists($states.input.event.time) ? $toMillis($states.input.event.time) : $millis()) "
+                    "- ${EventRetentionSeconds} * 1000)")
+#: The event's own id: who the event is (a redelivery keeps it).
+_EVENT_ID = "$string($states.input.event.id)"
 
 
 #: When the pause began: its state's EnteredTime, so that its item expires with the Task's own timeout; a retried
@@ -114,11 +126,9 @@ _DELIVERED_EVENT = (
 _PAUSED_AT_MS = "($states.input.retryCount = 0 ? $toMillis($states.input.enteredTime) : $millis())"
 
 
-def _expiry(seconds: str, since_ms: str = _NOW_MS) -> dict:
-    """`expiresAt` (TTL: seconds, rounded up so TTL never deletes early) and `expiresAtMs`, `seconds` after
-    `since_ms` (now)."""
-    at_ms = f"{since_ms} + {seconds} * 1000"
-    return {"expiresAt": _number(f"$ceil(({at_ms}) / 1000)"), "expiresAtMs": _number(at_ms)}
+def _ttl_seconds(at_ms: str) -> str:
+    """`expiresAt` (TTL: whole seconds, rounded up so TTL never deletes early) for the instant `at_ms`."""
+    return f"$ceil(({at_ms}) / 1000)"
 
 
 def _number(expression: str) -> dict:
@@ -137,7 +147,7 @@ def _names(expression: str) -> dict:
     """ExpressionAttributeNames for the reserved words an expression names as `#word` (DynamoDB refuses unused
     ones, and reserved words anywhere else)."""
     used = set(re.findall(r"#(\w+)", expression))
-    return {f"#{name}": name for name in RESERVED_ATTRIBUTES if name in used}
+    return {f"#{name}": name for name in item.RESERVED_ATTRIBUTES if name in used}
 
 
 def _sdk(partition: str, action: str) -> str:
@@ -148,10 +158,13 @@ def _sdk(partition: str, action: str) -> str:
 #: The machines' task resources, as `DefinitionSubstitutions` placeholders: cfn-lint checks a Resource against
 #: the `aws` partition only, so the partition-aware ARN must enter whole.
 RESOURCES = {
+    "DynamoDbGetItem": "dynamodb:getItem",
     "DynamoDbUpdateItem": "dynamodb:updateItem",
     "DynamoDbPutItem": "dynamodb:putItem",
+    "DynamoDbDeleteItem": "dynamodb:deleteItem",
     "SfnSendTaskSuccess": "sfn:sendTaskSuccess",
     "SfnSendTaskFailure": "sfn:sendTaskFailure",
+    "SfnSendTaskHeartbeat": "sfn:sendTaskHeartbeat",
 }
 
 
@@ -175,9 +188,9 @@ def _write(key: str, condition: str, values: dict, **arguments) -> dict:
     expressions = condition + " " + arguments.get("UpdateExpression", "")
     written = {"TableName": "${TableName}"}
     if "Item" in arguments:
-        written["Item"] = {"id": _string(key), **arguments.pop("Item")}
+        written["Item"] = {item.ID: _string(key), **arguments.pop("Item")}
     else:
-        written["Key"] = {"id": _string(key)}
+        written["Key"] = {item.ID: _string(key)}
     names = _names(expressions)
     return {**written, **arguments, "ConditionExpression": condition,
             **({"ExpressionAttributeNames": names} if names else {}), "ExpressionAttributeValues": values}
@@ -187,68 +200,82 @@ def _on(errors: list[str], next_state: str, output: str = "$states.input") -> di
     return {"ErrorEquals": errors, "Next": next_state, "Output": _jsonata(output)}
 
 
-# The item's shapes (docs/DESIGN.md, "The item"), as the conditions read them. A claim keeps what it claims
-# (the token, the event) and records who claimed it (`eventId`, `token`) with `handedOverAtMs`, so that the
-# same claimant, run again, claims again and answers again, and no other claimant can.
-#: No item, or a 0.2 tombstone (neither a token nor an event): nothing a pause must respect.
-_NOTHING_HELD = "attribute_not_exists(#token) AND attribute_not_exists(event)"
-_EXPIRED = "expiresAtMs < :nowMs"
-#: A finished hand-over of another pause: the job id may be reused.
-_ANOTHER_PAUSES_HAND_OVER = "attribute_exists(handedOverAtMs) AND #token <> :token"
-#: This pause's own token, still waiting: a repeated run writes the same item again.
-_OWN_WAITING_TOKEN = "attribute_not_exists(handedOverAtMs) AND #token = :token"
-_OWN_TOKEN = "#token = :token"
-_LIVE_EARLY_EVENT = "attribute_exists(event) AND attribute_not_exists(handedOverAtMs) AND expiresAtMs >= :nowMs"
-#: A waiting pause (live, or timed out: then the event is that pause's late one), or a token this very event
-#: claimed already (a repeated run, or a redelivery, sends again).
-_CLAIMABLE_TOKEN = "attribute_exists(#token) AND (attribute_not_exists(handedOverAtMs) OR eventId = :eventId)"
-_FREE_FOR_AN_EARLY_EVENT = "attribute_not_exists(id) OR expiresAtMs < :nowMs"
-#: Set by both claims; a repeated claim keeps the first time.
-_HANDED_OVER_NOW = "handedOverAtMs = if_not_exists(handedOverAtMs, :nowMs)"
-#: A claimed pause's own expiry, before the claim replaces it with the event retention's: a hand-over after it
-#: was a late event. (Operands are the item's values before the update; a repeated claim keeps the first.)
-_PAUSE_EXPIRY_KEPT = "pauseExpiresAtMs = if_not_exists(pauseExpiresAtMs, expiresAtMs)"
-
-_EVENT_ID = _string("$string($states.input.event.id)")
+def _failing(error: str, cause: str, token: str = "$states.input.token") -> str:
+    """What reaches FailThePause: the token to answer, the error and its cause (JSONata expressions)."""
+    return f"{{'token': {token}, 'error': {error}, 'cause': {cause}}}"
 
 
-def _hand_over(send_state: str, outcome: str, sent: str, stored_event: str) -> dict:
-    """The states that hand an event to the pause waiting on its job id (docs/DESIGN.md): ClaimToken, then
-    `send_state`; no token yet: StoreEarlyEvent (`outcome`) for the pause to find, ClaimTokenAgain should the pause
-    have stored its token meanwhile; any other event of a job already handed over ends in AlreadyHandled. `sent`:
-    what reaches `send_state`, with the claimed token at `$states.result.Attributes.token.S`."""
-    def claim_token(key: str, on_no_token: str) -> dict:
-        # what the claim was (a success or a failure), and when the pause would have timed out (kept by a repeated
-        # claim), so that a reader tells a success, a failure and a late event apart: no extra write
-        return _task(
-            "dynamodb:updateItem",
-            _write(key, _CLAIMABLE_TOKEN,
-                   _values(eventId=_EVENT_ID, outcome={"S": outcome}, nowMs=_number(_NOW_MS),
-                           **_expiry("${EventRetentionSeconds}")),
-                   UpdateExpression=f"SET eventId = :eventId, outcome = :outcome, {_PAUSE_EXPIRY_KEPT}, "
-                                    f"{_HANDED_OVER_NOW}, expiresAt = :expiresAt, expiresAtMs = :expiresAtMs",
-                   ReturnValues="ALL_NEW"),
-            Catch=[_on([CONDITION_FAILED], on_no_token)], Output=_jsonata(sent), Next=send_state)
-
-    return {
-        "ClaimToken": claim_token(_CHECKED_JOB_ID, "StoreEarlyEvent"),
-        "StoreEarlyEvent": _task(
-            "dynamodb:putItem",
-            _write(_JOB_ID, _FREE_FOR_AN_EARLY_EVENT, _values(nowMs=_number(_NOW_MS)),
-                   Item={"event": _string(f"$string({stored_event})"), "outcome": {"S": outcome},
-                         "eventId": _EVENT_ID, "storedAtMs": _number(_NOW_MS),
-                         **_expiry("${EventRetentionSeconds}")}),
-            Catch=[_on([CONDITION_FAILED], "ClaimTokenAgain")], End=True),
-        "ClaimTokenAgain": claim_token(_JOB_ID, "AlreadyHandled"),
-        # this event is stored already, or another event of this job was handed over (a duplicate, or a job id
-        # reused before its pause: docs/DESIGN.md, "Job ids reused")
-        "AlreadyHandled": {"Type": "Succeed"},
-    }
+def _given_or(name: str, default: str) -> str:
+    """The input's `name` when the run was given one, else `default`."""
+    return f"($exists($states.input.{name}) ? $states.input.{name} : {default})"
 
 
 #: The pause had timed out or was stopped: its token is no longer valid.
 _PAUSE_ALREADY_CLOSED = {"Type": "Succeed"}
 _TOKEN_CLOSED = _on(TOKEN_CLOSED_ERRORS, "PauseAlreadyClosed")
+#: The workflow's KMS key refused the answer: fail the workflow without a cause (which would need the key), so that it
+#: does not wait until its timeout, and fail the run so that the alarm tells the operator.
+_KMS_KEY_UNUSABLE = _on(KMS_KEY_UNUSABLE_ERRORS, "FailWithoutCause")
+
+
+def _answer_states() -> dict:
+    """The states every machine ends its answers with."""
+    return {
+        "FailWithoutCause": _task("sfn:sendTaskFailure", {"TaskToken": _jsonata("$states.input.token")},
+                                  Catch=[_on(["States.ALL"], "KmsKeyUnusable")], Next="KmsKeyUnusable"),
+        "KmsKeyUnusable": {"Type": "Fail", "Error": KMS_KEY_UNUSABLE_ERROR,
+                           "Cause": "The paused workflow's KMS key refused the answer: the workflow was failed "
+                                    "without a cause. Give the resume role the use of that key."},
+        "PauseAlreadyClosed": _PAUSE_ALREADY_CLOSED,
+    }
+
+
+def _fail_the_pause() -> dict:
+    return _task("sfn:sendTaskFailure",
+                 {"TaskToken": _jsonata("$states.input.token"), "Error": _jsonata("$states.input.error"),
+                  "Cause": _jsonata(f"$substring($states.input.cause, 0, {MAX_CAUSE_CHARS})")},
+                 Catch=[_TOKEN_CLOSED, _KMS_KEY_UNUSABLE], End=True)
+
+
+def _hand_over(outcome: str, send_state: str, sent: str) -> dict:
+    """The states that hand an event to the pause waiting on its job id (docs/DESIGN.md): ClaimToken, then
+    `send_state`; no token to claim: StoreEarlyEvent (`outcome`) for the pause to come, ClaimTokenAgain should the pause
+    have stored its token meanwhile; the job id held otherwise (this event stored already, or another event of a job
+    handed over): AlreadyHandled. `sent`: what reaches `send_state`, from the claimed item at `$states.result`."""
+    def claim_token(key: str, on_no_token: str) -> dict:
+        return _task(
+            "dynamodb:updateItem",
+            _write(key, conditions.CLAIM_TOKEN,
+                   _values(eventId=_string(_EVENT_ID), outcome={"S": outcome}, event=_string(_DELIVERED_EVENT_TEXT),
+                           nowMs=_number(_NOW_MS), usableUntilMs=_number(_USABLE_UNTIL_MS),
+                           oldestPauseMs=_number(_OLDEST_PAUSE_MS)),
+                   UpdateExpression=conditions.CLAIM_TOKEN_UPDATE, ReturnValues="ALL_NEW"),
+            Catch=[_on([CONDITION_FAILED], on_no_token)], Output=_jsonata(sent), Next=send_state)
+
+    usable_until = "$usableUntilMs"
+    return {
+        "ClaimToken": claim_token(_CHECKED_JOB_ID, "StoreEarlyEvent"),
+        "StoreEarlyEvent": _task(
+            "dynamodb:putItem",
+            _write(_JOB_ID, conditions.STORE_EARLY_EVENT, _values(nowMs=_number(_NOW_MS)),
+                   Item={item.EVENT: _string(_DELIVERED_EVENT_TEXT), item.OUTCOME: {"S": outcome},
+                         item.EVENT_ID: _string(_EVENT_ID), item.STORED_AT_MS: _number(_NOW_MS),
+                         # an event past its retention is refused visibly (the run fails), not kept for nobody
+                         item.EXPIRES_AT: _number(_ttl_seconds(_USABLE_UNTIL_MS)),
+                         item.EXPIRES_AT_MS: _number(
+                             f"({usable_until} := {_USABLE_UNTIL_MS}; {usable_until} <= $millis() ? "
+                             "$error('sfn-resume: the event is older than EventRetentionSeconds') : "
+                             f"{usable_until})")}),
+            Catch=[_on([CONDITION_FAILED], "ClaimTokenAgain")], End=True),
+        "ClaimTokenAgain": claim_token(_JOB_ID, "AlreadyHandled"),
+        # this event is stored already, or another event of this job was handed over (a duplicate, or a job id
+        # reused too soon: docs/DESIGN.md, "Job ids reused")
+        "AlreadyHandled": {"Type": "Succeed"},
+    }
+
+
+#: What the claimed item gives the send: the claimed token, and the event as it was kept.
+_CLAIMED = "$states.result.Attributes"
 
 
 def resume_definition() -> dict:
@@ -262,121 +289,148 @@ def resume_definition() -> dict:
         "QueryLanguage": "JSONata",
         "StartAt": "ClaimToken",
         "States": {
-            **_hand_over("SendTaskSuccess", SUCCEEDED, stored_event=_DELIVERED_EVENT,
-                         sent="$merge([$states.input, {'token': $states.result.Attributes.token.S}])"),
+            **_hand_over(SUCCEEDED, "SendTaskSuccess",
+                         sent=f"{{'token': {_CLAIMED}.token.S, 'event': {_CLAIMED}.event.S}}"),
             "SendTaskSuccess": _task(
                 "sfn:sendTaskSuccess",
-                {"TaskToken": _jsonata("$states.input.token"), "Output": _jsonata(f"$string({_DELIVERED_EVENT})")},
-                Catch=[_TOKEN_CLOSED], End=True),
-            "PauseAlreadyClosed": _PAUSE_ALREADY_CLOSED,
+                {"TaskToken": _jsonata("$states.input.token"), "Output": _jsonata("$states.input.event")},
+                Catch=[_TOKEN_CLOSED, _KMS_KEY_UNUSABLE], End=True),
+            **_answer_states(),
         },
     }
 
 
-def _failing(error: str, cause: str, token: str = "$states.input.token") -> str:
-    """What reaches FailThePause: the token to answer, the error and its cause (JSONata expressions)."""
-    return f"{{'token': {token}, 'error': {error}, 'cause': {cause}}}"
+def _job_failed_cause(event_text: str) -> str:
+    """The cause a failure event fails the pause with: its detail as JSON text (cut to the limit by FailThePause)."""
+    return f"$string($parse({event_text}).detail)"
 
 
-def _given_or(name: str, default: str) -> str:
-    """The input's `name` when the run was given one, else `default`."""
-    return f"($exists($states.input.{name}) ? $states.input.{name} : {default})"
+def fail_definition() -> dict:
+    """The EXPRESS fail state machine, which failure events start (and `sfn-resume fail`, which may add `error` and
+    `cause`): it fails the pause waiting on the job id with `SfnResume.JobFailed`, or keeps the event for it. Workflow
+    roles cannot start it: a workflow cannot fail another's pause."""
+    return {
+        "Comment": "sfn-resume: fail a pause (docs/DESIGN.md)",
+        "QueryLanguage": "JSONata",
+        "StartAt": "ClaimToken",
+        "States": {
+            **_hand_over(FAILED, "FailThePause", sent=_failing(
+                _given_or("error", f"'{JOB_FAILED_ERROR}'"),
+                _given_or("cause", _job_failed_cause(f"{_CLAIMED}.event.S")), token=f"{_CLAIMED}.token.S")),
+            "FailThePause": _fail_the_pause(),
+            **_answer_states(),
+        },
+    }
 
 
 #: Any error the pause machine cannot handle fails the pause at once, with the error as cause.
-_PAUSE_FAILED = _on(["States.ALL"], "FailThePause",
-                    _failing(f"'{PAUSE_FAILED_ERROR}'", "$states.errorOutput.Error & ': ' & $states.errorOutput.Cause"))
+_PAUSE_FAILURE = f"{{'error': '{PAUSE_FAILED_ERROR}', 'cause': $states.errorOutput.Error & ': ' & $states.errorOutput.Cause}}"
+_PAUSE_FAILED = _on(["States.ALL"], "FailThePause", f"$merge([$states.input, {_PAUSE_FAILURE}])")
+
+
+def _claim_event(condition: str, values: dict, on_refused: str) -> dict:
+    """The pause takes an event from the item (ClaimEvent: an early event, or its own hand-over; TakeBack: its
+    execution's), and goes on to answer its own token with it."""
+    token = _values(token=_string("$states.input.token"))
+    claimed_event = f"{_CLAIMED}.event.S"
+    return _task(
+        "dynamodb:updateItem",
+        _write(_JOB_ID, condition,
+               {**_values(nowMs=_number(_NOW_MS),
+                          executionId=_string("$states.input.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"),
+                          zero={"N": "0"}, timeoutSeconds=_number("$states.input.timeoutSeconds"),
+                          pauseExpiresAtMs=_number(f"{_PAUSED_AT_MS} + $states.input.timeoutSeconds * 1000")),
+                **token, **values},
+               UpdateExpression=conditions.CLAIM_EVENT_UPDATE, ReturnValues="ALL_NEW"),
+        Catch=[_on([CONDITION_FAILED], on_refused), _PAUSE_FAILED],
+        # the claimed event fails the pause (a failure event) or resumes it; a hand-over of this token that keeps no
+        # event (0.3's, when the pause came first) was answered by its event's own run
+        Output=_jsonata(f"$exists({claimed_event}) and {_CLAIMED}.outcome.S = '{FAILED}' ? "
+                        + _failing(f"'{JOB_FAILED_ERROR}'", _job_failed_cause(claimed_event)) +
+                        f" : {{'token': $states.input.token, 'event': {claimed_event}}}"),
+        Next="EventOutcome")
 
 
 def pause_definition() -> dict:
-    """The EXPRESS pause machine (docs/DESIGN.md), started for two things that answer a pause:
-
-    - by the pause state, with `{"jobId", "token", "timeoutSeconds", "enteredTime", "retryCount",
-      "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"}`:
-      it stores the token, or, when an event came first, claims that event and answers the token itself;
-    - by the failure rule, with `{"id", "jobId", "event"}`, or by `sfn-resume fail` (which may add `error` and
-      `cause`): it fails the pause waiting on the job id (or keeps the event for it), as the resume machine
-      resumes one.
-    Every error it cannot handle ends in SendTaskFailure with `SfnResume.PauseFailed`: no workflow waits for nothing.
+    """The EXPRESS pause machine (docs/DESIGN.md), which the pause state starts with `{"jobId", "token",
+    "timeoutSeconds", "enteredTime", "retryCount", "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"}`: it stores the token;
+    or, when an event came first (or this pause's own execution was handed its event before), claims that event and
+    answers the token itself. It answers no token but the one it is given. Every error it cannot handle ends in
+    SendTaskFailure with `SfnResume.PauseFailed`: no workflow waits for nothing.
     """
     token = _values(token=_string("$states.input.token"))
     execution_id = _string("$states.input.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID")
-    claimed_event = "$states.result.Attributes.event.S"
     return {
         "Comment": "sfn-resume: store or answer a pause (docs/DESIGN.md)",
         "QueryLanguage": "JSONata",
-        "StartAt": "PauseOrFailureEvent",
+        "StartAt": "StoreToken",
         "States": {
-            "PauseOrFailureEvent": {
-                "Type": "Choice",
-                "Choices": [{"Condition": _jsonata("$exists($states.input.event)"), "Next": "ClaimToken"}],
-                "Default": "StoreToken",
-            },
             "StoreToken": _task(
                 "dynamodb:putItem",
-                _write(_CHECKED_JOB_ID,
-                       f"{_NOTHING_HELD} OR {_EXPIRED} OR ({_ANOTHER_PAUSES_HAND_OVER}) OR ({_OWN_WAITING_TOKEN})",
-                       {**_values(nowMs=_number(_NOW_MS)), **token},
-                       Item={"token": _string("$states.input.token"), "executionId": execution_id,
-                             "pausedAtMs": _number(_PAUSED_AT_MS),
-                             **_expiry("$states.input.timeoutSeconds", _PAUSED_AT_MS)}),
-                Catch=[_on([CONDITION_FAILED], "ClaimEarlyEvent"), _PAUSE_FAILED], End=True),
-            "ClaimEarlyEvent": _task(
-                "dynamodb:updateItem",
-                _write(_JOB_ID, f"{_OWN_TOKEN} OR ({_LIVE_EARLY_EVENT})",
-                       {**_values(nowMs=_number(_NOW_MS), executionId=execution_id), **token},
-                       UpdateExpression=f"SET #token = :token, executionId = :executionId, {_HANDED_OVER_NOW}",
-                       ReturnValues="ALL_NEW"),
-                Catch=[_on([CONDITION_FAILED], "FailThePause", _failing(
-                    f"'{JOB_ID_IN_USE_ERROR}'", f"'Another pause is waiting on job id ' & {_JOB_ID}")),
-                    _PAUSE_FAILED],
-                # a token of this pause that a failure event claimed records outcome FAILED but holds no event: a
-                # repeated run ends in Repeated, as for a success
-                Output=_jsonata(f"$exists({claimed_event}) and $states.result.Attributes.outcome.S = '{FAILED}' ? "
-                                + _failing(
-                    f"'{JOB_FAILED_ERROR}'", f"$string($parse({claimed_event}).detail)") +
-                    f" : {{'token': $states.input.token, 'event': {claimed_event}}}"),
-                Next="EarlyEventOutcome"),
-            "EarlyEventOutcome": {
+                _write(_CHECKED_JOB_ID, conditions.STORE_TOKEN, {**_values(nowMs=_number(_NOW_MS)), **token},
+                       Item={item.TOKEN: _string("$states.input.token"), item.EXECUTION_ID: execution_id,
+                             item.PAUSED_AT_MS: _number(_PAUSED_AT_MS),
+                             # TTL keeps a waiting pause twice EventRetentionSeconds past its timeout: as long as a
+                             # late event may claim it and a pause of the same execution take that event back
+                             item.EXPIRES_AT: _number(_ttl_seconds(f"{_PAUSED_AT_MS} + $states.input.timeoutSeconds "
+                                                                   "* 1000 + 2 * ${EventRetentionSeconds} * 1000")),
+                             item.EXPIRES_AT_MS: _number(f"{_PAUSED_AT_MS} + $states.input.timeoutSeconds * 1000")}),
+                Catch=[_on([CONDITION_FAILED], "ClaimEvent"),
+                       _on(["States.ALL"], "ReleaseToken", f"$merge([$states.input, {_PAUSE_FAILURE}])")],
+                End=True),
+            "ClaimEvent": _claim_event(conditions.CLAIM_EVENT, {}, on_refused="ReadHandOver"),
+            # the job id is held by someone else, or by a hand-over to an earlier pause of this same execution (it
+            # timed out, or failed, and the workflow paused again): that one takes its event back, once its token is
+            # known to be closed -- which no other workflow can fake
+            "ReadHandOver": _task(
+                "dynamodb:getItem",
+                {"TableName": "${TableName}", "Key": {item.ID: _string(_JOB_ID)}, "ConsistentRead": True,
+                 "ProjectionExpression": f"#token, {item.EXECUTION_ID}, {item.HANDED_OVER_AT_MS}",
+                 "ExpressionAttributeNames": {"#token": item.TOKEN}},
+                Catch=[_PAUSE_FAILED],
+                Output=_jsonata(f"$merge([$states.input, {{'holder': $states.result.Item.token.S, "
+                                f"'holderExecutionId': $states.result.Item.{item.EXECUTION_ID}.S, "
+                                f"'handedOver': $exists($states.result.Item.{item.HANDED_OVER_AT_MS})}}])"),
+                Next="OwnExecutionsHandOver"),
+            "OwnExecutionsHandOver": {
+                "Type": "Choice",
+                "Choices": [{"Condition": _jsonata(
+                    "$states.input.handedOver and $states.input.holderExecutionId = "
+                    "$states.input.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID and $states.input.holder != "
+                    "$states.input.token"), "Next": "HolderClosed"}],
+                "Default": "JobIdInUse",
+            },
+            # a heartbeat to a token that is closed fails: then its pause can no longer take the event
+            "HolderClosed": _task(
+                "sfn:sendTaskHeartbeat", {"TaskToken": _jsonata("$states.input.holder")},
+                Catch=[_on(TOKEN_CLOSED_ERRORS, "TakeBack"), _PAUSE_FAILED], Next="JobIdInUse"),
+            "TakeBack": _claim_event(conditions.TAKE_BACK, _values(holder=_string("$states.input.holder")),
+                                     on_refused="JobIdInUse"),
+            "JobIdInUse": {"Type": "Pass", "Output": _jsonata(_failing(
+                f"'{JOB_ID_IN_USE_ERROR}'", f"'Another pause, or a hand-over of another workflow, holds job id ' & "
+                f"{_JOB_ID}")), "Next": "FailThePause"},
+            "EventOutcome": {
                 "Type": "Choice",
                 "Choices": [{"Condition": _jsonata("$exists($states.input.error)"), "Next": "FailThePause"},
-                            {"Condition": _jsonata("$exists($states.input.event)"), "Next": "SendEarlyEvent"}],
+                            {"Condition": _jsonata("$exists($states.input.event)"), "Next": "SendEvent"}],
                 "Default": "Repeated",
             },
-            "SendEarlyEvent": _task(
+            "SendEvent": _task(
                 "sfn:sendTaskSuccess",
                 {"TaskToken": _jsonata("$states.input.token"), "Output": _jsonata("$states.input.event")},
-                Catch=[_TOKEN_CLOSED, _PAUSE_FAILED], End=True),
+                Catch=[_TOKEN_CLOSED, _KMS_KEY_UNUSABLE, _PAUSE_FAILED], End=True),
             # Express runs at least once: this pause's token was handed over already, by the event's own run
             "Repeated": {"Type": "Succeed"},
-            # a failure event is stored whole: it reaches the workflow as a cause, cut to its limit
-            **_hand_over("FailThePause", FAILED, stored_event="$states.input.event", sent=_failing(
-                _given_or("error", f"'{JOB_FAILED_ERROR}'"), _given_or("cause", "$string($states.input.event.detail)"),
-                token="$states.result.Attributes.token.S")),
-            "FailThePause": _task(
-                "sfn:sendTaskFailure",
-                {"TaskToken": _jsonata("$states.input.token"), "Error": _jsonata("$states.input.error"),
-                 "Cause": _jsonata(f"$substring($states.input.cause, 0, {MAX_CAUSE_CHARS})")},
-                Catch=[_TOKEN_CLOSED], End=True),
-            "PauseAlreadyClosed": _PAUSE_ALREADY_CLOSED,
+            # a pause that cannot be stored fails; its token, should the write have gone through, is taken back so
+            # that the workflow may pause again on the job
+            "ReleaseToken": _task(
+                "dynamodb:deleteItem",
+                _write(_JOB_ID, conditions.RELEASE_TOKEN, token),
+                Catch=[_on(["States.ALL"], "FailThePause")], Next="FailThePause"),
+            "FailThePause": _fail_the_pause(),
+            **_answer_states(),
         },
     }
-
-
-#: The shapes of a table item (docs/DESIGN.md, "The item").
-WAITING_PAUSE = "waiting pause"
-EARLY_EVENT = "early event"
-HANDED_OVER = "handed over"
-
-
-def item_shape(item: dict) -> str:
-    """Which shape a table item (DynamoDB JSON, as GetItem returns it) is in: a 0.3 hand-over keeps its token and
-    its event, so only `handedOverAtMs` tells it from a waiting pause or an early event; a 0.2 tombstone holds
-    neither a token nor an event. An early event always carries its `outcome` too, so an item read without its
-    (possibly large) `event` is still told apart."""
-    if "handedOverAtMs" in item or not {"token", "event", "outcome"} & set(item):
-        return HANDED_OVER
-    return WAITING_PAUSE if "token" in item else EARLY_EVENT
 
 
 def start_pause_resource(partition: str) -> str:

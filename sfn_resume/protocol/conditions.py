@@ -9,13 +9,15 @@ EventRetentionSeconds: until when the event may answer a pause).
 
 from __future__ import annotations
 
-from .item import EVENT, EVENT_ID, EXECUTION_ID, EXPIRES_AT, EXPIRES_AT_MS, HANDED_OVER_AT_MS, ID, PAUSED_AT_MS
+from .item import (CLAIM_EXPIRES_AT_MS, EVENT, EVENT_ID, EXECUTION_ID, EXPIRES_AT, EXPIRES_AT_MS, HANDED_OVER_AT_MS, ID,
+                   PAUSED_AT_MS)
 
 # --- what an item is, as a condition reads it --------------------------------------------------------------------------
 NOTHING = f"attribute_not_exists({ID})"
+#: Live: its own expiry, or its claim's, is ahead (a hand-over lives as long as either party needs it).
+LIVE = f"({EXPIRES_AT_MS} > :nowMs OR {CLAIM_EXPIRES_AT_MS} > :nowMs)"
 #: Expired: absent to everyone (TTL deletes it later, at a moment nobody can rely on).
-EXPIRED = f"{EXPIRES_AT_MS} <= :nowMs"
-LIVE = f"{EXPIRES_AT_MS} > :nowMs"
+EXPIRED = f"NOT {LIVE}"
 OWN_TOKEN = "#token = :token"
 NOT_HANDED_OVER = f"attribute_not_exists({HANDED_OVER_AT_MS})"
 HANDED_OVER = f"attribute_exists({HANDED_OVER_AT_MS})"
@@ -23,16 +25,21 @@ HANDED_OVER = f"attribute_exists({HANDED_OVER_AT_MS})"
 OWN_HAND_OVER = f"{OWN_TOKEN} AND {HANDED_OVER}"
 #: This pause's own token, still waiting: a repeated run writes the same item again.
 OWN_WAITING_TOKEN = f"{OWN_TOKEN} AND {NOT_HANDED_OVER}"
-#: A pause waiting, not expired.
-LIVE_WAITING_PAUSE = f"attribute_exists(#token) AND {NOT_HANDED_OVER} AND {LIVE}"
+#: A pause waiting, or timed out (its token closed) with nobody since.
+WAITING_PAUSE = f"attribute_exists(#token) AND {NOT_HANDED_OVER}"
 #: The pause began before the event's retention ended: an older event is no news of this pause's job (job ids are not
 #: reused within EventRetentionSeconds of a job's last event). 0.1's pauses did not record when they began.
 BEGAN_IN_TIME = f"(attribute_not_exists({PAUSED_AT_MS}) OR {PAUSED_AT_MS} < :usableUntilMs)"
+#: A pause that timed out is still this event's (the event is its late one) if it began less than EventRetentionSeconds
+#: before the event: a job id reused since would have waited longer than that.
+LIVE_OR_LATELY_BEGUN = f"({EXPIRES_AT_MS} > :nowMs OR {PAUSED_AT_MS} > :oldestPauseMs)"
 #: An event nobody claimed yet, still within its retention.
 LIVE_EARLY_EVENT = f"attribute_exists({EVENT}) AND attribute_not_exists(#token) AND {LIVE}"
-#: A hand-over of the same workflow execution, still remembered: a pause that comes again on its job (after
-#: States.Timeout, or SfnResume.PauseFailed) takes its event back.
-OWN_EXECUTIONS_HAND_OVER = f"{EXECUTION_ID} = :executionId AND attribute_exists({EVENT}) AND {HANDED_OVER} AND {LIVE}"
+#: A hand-over of the same workflow execution to a pause whose token is closed (the caller checked, with
+#: SendTaskHeartbeat, that `:holder` is), still remembered: a pause that comes again on its job (after States.Timeout,
+#: or SfnResume.PauseFailed) takes its event back. The execution id is the caller's word; the closed token is not.
+TAKE_BACK = (f"#token = :holder AND {EXECUTION_ID} = :executionId AND attribute_exists({EVENT}) AND {HANDED_OVER} "
+             f"AND {LIVE}")
 #: This event's own claim: a repeated run, or a redelivery of the event, answers again.
 OWN_CLAIM = f"{EVENT_ID} = :eventId AND {HANDED_OVER}"
 
@@ -40,24 +47,25 @@ OWN_CLAIM = f"{EVENT_ID} = :eventId AND {HANDED_OVER}"
 #: StoreToken (the pause): the job id is free (nothing, or an expired item that is not its own hand-over), or it holds
 #: this pause's own waiting token. Anything else is left to ClaimEvent.
 STORE_TOKEN = f"{NOTHING} OR ({OWN_WAITING_TOKEN}) OR ({EXPIRED} AND NOT ({OWN_HAND_OVER}))"
-#: ClaimEvent (the pause, after StoreToken was refused): its own hand-over (any age), a live early event, or its own
-#: execution's live hand-over.
-CLAIM_EVENT = f"{OWN_TOKEN} OR ({LIVE_EARLY_EVENT}) OR ({OWN_EXECUTIONS_HAND_OVER})"
-#: The claim writes the pause's token and execution; TTL keeps the item at least until the pause's own timeout (a
-#: repeated run of this pause must find its hand-over, not store a waiting token again): `:timeoutSeconds` added.
+#: ClaimEvent (the pause, after StoreToken was refused): its own hand-over (any age), or a live early event.
+CLAIM_EVENT = f"{OWN_TOKEN} OR ({LIVE_EARLY_EVENT})"
+#: ClaimEvent and TakeBack write the pause's token and execution; TTL keeps the item at least until the pause's own
+#: timeout (a repeated run of this pause must find its hand-over, not store a waiting token again): `:timeoutSeconds`
+#: added.
 CLAIM_EVENT_UPDATE = (f"SET #token = :token, {EXECUTION_ID} = :executionId, "
                       f"{HANDED_OVER_AT_MS} = if_not_exists({HANDED_OVER_AT_MS}, :nowMs), "
+                      f"{CLAIM_EXPIRES_AT_MS} = :pauseExpiresAtMs, "
                       f"{EXPIRES_AT} = if_not_exists({EXPIRES_AT}, :zero) + :timeoutSeconds")
 #: ReleaseToken (a pause that fails with SfnResume.PauseFailed): its own waiting token, if its write went through.
 RELEASE_TOKEN = OWN_WAITING_TOKEN
-#: ClaimToken (an event): a live waiting pause that began within the event's retention, or this event's own claim.
-CLAIM_TOKEN = f"({LIVE_WAITING_PAUSE} AND {BEGAN_IN_TIME}) OR ({OWN_CLAIM})"
-#: The claim keeps the event (trimmed), so that a pause of the same execution may take it back; the hand-over is
-#: remembered for the event's retention, and TTL keeps it past the pause's timeout too (`:retentionSeconds` added to
-#: the pause's own expiry).
+#: ClaimToken (an event): a pause of its job waiting (live, or timed out: the event is its late one, which a pause of
+#: the same execution takes back), or this event's own claim.
+CLAIM_TOKEN = f"({WAITING_PAUSE} AND {BEGAN_IN_TIME} AND {LIVE_OR_LATELY_BEGUN}) OR ({OWN_CLAIM})"
+#: The claim keeps the event (trimmed), so that a pause of the same execution may take it back, and the hand-over is
+#: remembered for the event's retention as well as until the pause's timeout. TTL is left as the pause set it: past any
+#: instant the item matters at.
 CLAIM_TOKEN_UPDATE = (f"SET {EVENT_ID} = :eventId, outcome = :outcome, {EVENT} = :event, "
                       f"{HANDED_OVER_AT_MS} = if_not_exists({HANDED_OVER_AT_MS}, :nowMs), "
-                      f"{EXPIRES_AT_MS} = :usableUntilMs, "
-                      f"{EXPIRES_AT} = if_not_exists({EXPIRES_AT}, :zero) + :retentionSeconds")
+                      f"{CLAIM_EXPIRES_AT_MS} = :usableUntilMs")
 #: StoreEarlyEvent (an event that found no token to claim): the job id is free.
 STORE_EARLY_EVENT = f"{NOTHING} OR {EXPIRED}"

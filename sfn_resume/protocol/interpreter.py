@@ -165,6 +165,36 @@ class Machine:
             kind = state.get("Type")
             if kind not in ("Task", "Choice", "Pass", "Wait", "Succeed", "Fail"):
                 raise UnsupportedDefinition(f"{name}.{state_name}: a {kind} state is not interpreted")
+        # what a state's evaluation depends on besides its input: the clock, the context object (JSONPath `$$`)
+        # (a step runs its state, then the states that call nothing after it: their reads count too)
+        def reads(*states) -> tuple:
+            text = json.dumps(states)
+            return "$millis" in text or "$now" in text, "$states.context" in text or "$$" in text
+
+        settled = [state for state in self.states.values() if state["Type"] != "Task"]
+        self._reads = {name: reads(state, *settled) for name, state in self.states.items()}
+        #: a machine that never reads the context keeps no entry times in its cursors (fewer distinct worlds)
+        self._times_entries = reads(definition)[1]
+        self._memo: dict = {}
+
+    def _key(self, method: str, cursor: Cursor, context: dict, now_ms: int, *more) -> tuple:
+        """What a step of `cursor`'s state depends on: the runs of a world repeat the same steps in many worlds, and
+        JSONata is what the checker spends its time on."""
+        clock, reads_context = self._reads.get(cursor.state, (True, True))
+        return (method, cursor, now_ms if clock else None, canonical(context) if reads_context else None, *more)
+
+    def _memoized(self, key: tuple, compute):
+        try:
+            return self._memo[key]
+        except KeyError:
+            try:
+                value = compute()
+            except StateError as ex:
+                value = ex
+            if len(self._memo) > 500_000:
+                self._memo.clear()
+            self._memo[key] = value
+            return value
 
     def language(self, state: dict) -> str:
         return state.get("QueryLanguage", self.query_language)
@@ -189,12 +219,12 @@ class Machine:
     # --- moving a run -----------------------------------------------------------------------------------------------
 
     def start(self, run_input: Any, now_ms: int) -> Cursor:
-        return Cursor(self.definition["StartAt"], canonical(run_input), entered_ms=now_ms)
+        return Cursor(self.definition["StartAt"], canonical(run_input), entered_ms=now_ms if self._times_entries else 0)
 
     def _enter(self, cursor: Cursor, next_state: str, data: Any, variables: str, now_ms: int) -> Cursor:
         if next_state not in self.states:
             raise UnsupportedDefinition(f"{self.name}: Next {next_state} names no state")
-        return Cursor(next_state, canonical(data), variables, (), now_ms)
+        return Cursor(next_state, canonical(data), variables, (), now_ms if self._times_entries else 0)
 
     def _leave(self, cursor: Cursor, state: dict, output: Any, variables: str, now_ms: int) -> Cursor:
         if state.get("End"):
@@ -293,6 +323,13 @@ class Machine:
 
     def task_call(self, cursor: Cursor, context: dict, now_ms: int) -> tuple[str, Any]:
         """The Task's resource and arguments, evaluated now (raises StateError when they cannot be)."""
+        value = self._memoized(self._key("call", cursor, context, now_ms),
+                               lambda: self._task_call(cursor, context, now_ms))
+        if isinstance(value, StateError):
+            raise value
+        return value
+
+    def _task_call(self, cursor: Cursor, context: dict, now_ms: int) -> tuple[str, Any]:
         state = self.states[cursor.state]
         data, where = json.loads(cursor.data), f"{self.name}.{cursor.state}"
         context = {**context, "State": {**context["State"], "Name": cursor.state, "EnteredTime": iso(cursor.entered_ms)}}
@@ -307,6 +344,10 @@ class Machine:
 
     def after_call(self, cursor: Cursor, context: dict, now_ms: int, result: Any) -> Cursor:
         """The run after its Task's call returned `result`."""
+        return self._memoized(self._key("after", cursor, context, now_ms, canonical(result)),
+                              lambda: self._after_call(cursor, context, now_ms, result))
+
+    def _after_call(self, cursor: Cursor, context: dict, now_ms: int, result: Any) -> Cursor:
         state = self.states[cursor.state]
         data, where = json.loads(cursor.data), f"{self.name}.{cursor.state}"
         try:
@@ -334,6 +375,11 @@ class Machine:
                     retry: bool = True) -> Cursor:
         """The run after an error in its current state: retried, caught, or the run fails. `retry=False` skips the
         retriers (the checker's "the error persists through every retry")."""
+        return self._memoized(self._key("error", cursor, context, now_ms, error, cause, retry),
+                              lambda: self._after_error(cursor, context, now_ms, error, cause, retry))
+
+    def _after_error(self, cursor: Cursor, context: dict, now_ms: int, error: str, cause: str,
+                     retry: bool = True) -> Cursor:
         state = self.states[cursor.state]
         index = self.retrier(cursor, error) if retry and state["Type"] == "Task" else None
         if index is not None:

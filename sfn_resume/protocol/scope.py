@@ -1,8 +1,9 @@
 """The scenarios `sfn-resume verify` explores, each a bounded world whose every interleaving it visits.
 
-Each scenario names its jobs and workflows; every scenario also lets any one call fail in any way its API documents
-(`faults`) and any one run run again after any of its calls (`restarts`), with the clock passing every boundary.
-`default` holds what issue 22 asks for at least; `large` raises the budgets and the deliveries.
+Each scenario names its jobs and workflows; in every scenario, a trace may also meet a number of adversities (two by
+default): a call failing in any way its API documents, a run running again after any of its calls (or after it
+ended), an event dead-lettered, redelivered, redriven, or followed by a later notice of its job -- with the clock
+passing every boundary at any point. `large` allows three.
 """
 
 from __future__ import annotations
@@ -42,8 +43,7 @@ _DEFAULT = (
         "refused visibly, or gets its own job's event",
         jobs=(JobSpec("J1", "job-1", SUCCEEDED, deliveries=(2,)),
               JobSpec("J2", "job-1", SUCCEEDED, deliveries=(1,))),
-        workflows=(WorkflowSpec("W1", "J1"), WorkflowSpec("W2", "J2", after=("W1", "answered"))),
-        faults=0),
+        workflows=(WorkflowSpec("W1", "J1"), WorkflowSpec("W2", "J2", after=("W1", "answered")))),
     Scenario(
         "two-workflows",
         "two workflows pause on the same job at once",
@@ -55,7 +55,7 @@ _DEFAULT = (
         "victim's execution id, at any moment",
         jobs=(JobSpec("J1", "job-1", SUCCEEDED, deliveries=(2,)),),
         workflows=(WorkflowSpec("W1", "J1", repause_on=(TIMEOUT,), max_pauses=2),
-                   WorkflowSpec("X1", "J1", execution_of="W1"))),
+                   WorkflowSpec("X1", "J1", execution_of="W1", any_time=True))),
 )
 
 
@@ -63,7 +63,7 @@ def scenarios(scope: str) -> tuple:
     if scope == "default":
         return _DEFAULT
     if scope == "large":
-        return tuple(replace(s, faults=s.faults + 1 if s.faults else 0, restarts=s.restarts + 1) for s in _DEFAULT)
+        return tuple(replace(s, adversities=s.adversities + 1) for s in _DEFAULT)
     raise ValueError(f"scope {scope!r}: use default or large")
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from ..transformer import transform_input
 from . import dynamodb
+from .item import CLAIM_EXPIRES_AT_MS, EXPIRES_AT_MS, HANDED_OVER_AT_MS, PAUSE_EXPIRES_AT_MS, TOKEN
 from .instance import PSEUDO, Instance, PauseState
 from .interpreter import Cursor, Machine, StateError, canonical, iso
 
@@ -84,6 +85,7 @@ class WorkflowSpec:
     max_pauses: int = 1
     after: tuple | None = None  # (workflow, "done" | "answered"): it starts only then
     execution_of: str | None = None  # an intruder: it claims this workflow's execution id as its own
+    any_time: bool = False  # it starts at any moment once it may (else as soon as it may)
 
 
 @dataclass(frozen=True)
@@ -92,8 +94,9 @@ class Scenario:
     summary: str
     jobs: tuple
     workflows: tuple
-    faults: int = 1  # injected errors (and dead-lettered deliveries) per trace
-    restarts: int = 1  # runs that run again per trace
+    #: adversities per trace: an injected error, a dead-lettered delivery, a run that runs again, a delivery beyond the
+    #: first of the job's first event (a redelivery, a redrive, a later notice)
+    adversities: int = 2
 
 
 # --- the world ---------------------------------------------------------------------------------------------------------
@@ -108,7 +111,8 @@ class Token:
     deadline: int
     status: str = WAITING
     answer: str | None = None  # canonical JSON of the accepted answer
-    began: int | None = None  # when its pause run made its first call
+    began: int | None = None  # when its pause's (latest) run made its first call
+    claimed: bool = False  # an item recorded a hand-over to it (an event claimed it, or it claimed an event)
 
 
 @dataclass(frozen=True)
@@ -120,10 +124,10 @@ class Run:
     origin: str  # the token (a pause) or the event (a delivery) it was started for
     input: str
     cursor: Cursor
-    started: int
-    first_call: int | None = None
-    ended: int | None = None
-    calls: int = 0
+    #: a delivery's run made its first call before its event's retention ended (None: no call yet); no times are kept in
+    #: a run, so that interleavings that differ only in when a run acted meet in one world
+    arrived: bool | None = None
+    called: bool = False  # it made a call (it may then run again)
     rerun: bool = False  # it ran again already (at most once each)
 
 
@@ -154,8 +158,7 @@ class World:
     runs: tuple = ()
     events: tuple = ()
     workflows: tuple = ()
-    faults: int = 0
-    restarts: int = 0
+    adversities: int = 0
     failed_jobs: frozenset = frozenset()  # job ids with a visible failure: a failed run, a dead-lettered event
 
     def item(self, key: str) -> dict | None:
@@ -180,6 +183,11 @@ def _dynamodb_call(api: str, arguments: str, before: str) -> tuple:
         # the SDK integration's names: modelled exceptions keep theirs, the others are the service's base exception
         error = f"DynamoDb.{ex.code}" if ex.code.endswith("Exception") else "DynamoDb.DynamoDbException"
         return None, StateError(error, ex.message)
+
+
+def _sorted(items: tuple) -> tuple:
+    """Runs and tokens in one order whatever order they were made in: interleavings that made the same ones meet."""
+    return tuple(sorted(items, key=lambda i: getattr(i, "name", None) or i.id))
 
 
 def _set(items: tuple, new) -> tuple:
@@ -240,18 +248,25 @@ class Model:
             for index, deliveries in enumerate(job.deliveries):
                 events.append(Event(f"{job.name}-e{index + 1}", job.name, job.outcome, deliveries))
         return World(EPOCH_MS, events=tuple(events), workflows=tuple(Workflow(wf.name) for wf in self.scenario.workflows),
-                     faults=self.scenario.faults, restarts=self.scenario.restarts)
+                     adversities=self.scenario.adversities)
 
     # --- what can happen next ----------------------------------------------------------------------------------------
 
     def successors(self, world: World):
-        """Every (step, next world) from `world`; raises Violation when a step breaks a property."""
-        for workflow in world.workflows:
-            if workflow.status == "READY" and self._may_start(world, workflow):
-                yield from self._pause(world, workflow, retry_count=0)
-        for token in world.tokens:
-            if token.status == WAITING and world.now >= token.deadline:
-                yield self._time_out(world, token)
+        """Every (step, next world) from `world`; raises Violation when a step breaks a property. Once every workflow
+        is done, nothing can break one any more (the properties are about pauses), and the world is final."""
+        if all(w.status == "DONE" for w in world.workflows):
+            return
+        startable = [w for w in world.workflows if w.status == "READY" and self._may_start(world, w)]
+        eager = [w for w in startable if not self.specs[w.name].any_time]
+        if eager:
+            # a workflow starts as soon as it may (a reused job id: the instant the reuse policy allows, when the old
+            # job's records have only just expired); its start touches nothing another step reads, so nothing is
+            # lost by taking it first
+            yield from self._pause(world, eager[0], retry_count=0)
+            return
+        for workflow in startable:
+            yield from self._pause(world, workflow, retry_count=0)
         for event in world.events:
             if event.time is None and self._may_emit(world, event):
                 yield (Step(f"job {event.job}", "emits", f"event {event.id} ({event.outcome})"),
@@ -261,7 +276,7 @@ class Model:
         for run in world.runs:
             if run.cursor.running:
                 yield from self._call(world, run)
-            if run.calls and not run.rerun and world.restarts > 0:
+            if run.called and not run.rerun and world.adversities > 0:
                 yield self._rerun(world, run)
         for key, text in world.table:
             item = json.loads(text)
@@ -270,8 +285,17 @@ class Model:
                        world.with_item(key, None))
         boundary = self._next_boundary(world)
         if boundary is not None:
-            yield Step("clock", f"passes {iso(boundary)}", f"+{(boundary - world.now) / 1000:g} s"), \
-                replace(world, now=boundary)
+            yield self._tick(world, boundary)
+
+    def _tick(self, world: World, boundary: int):
+        """The clock reaches `boundary`; every pause whose deadline it is times out (States.Timeout) at that instant."""
+        step = Step("clock", f"passes {iso(boundary)}", f"+{(boundary - world.now) / 1000:g} s")
+        world = replace(world, now=boundary)
+        for token in world.tokens:
+            if token.status == WAITING and token.deadline <= boundary:
+                world, detail = self._time_out(world, token)
+                step = replace(step, detail=f"{step.detail}; {token.name} times out (States.Timeout): {detail}")
+        return step, world
 
     # --- workflows and their pauses ----------------------------------------------------------------------------------
 
@@ -316,13 +340,13 @@ class Model:
             raise Violation("model", f"the pause state {pause_state.output} cannot be evaluated: {ex}") from None
         run_input = arguments["Input"]
         timeout = int(pause_state.state.get("TimeoutSeconds", self.timeout_seconds))
-        tokens = world.tokens + (Token(token, workflow.name, job.name, world.now + timeout * 1000),)
+        tokens = _sorted(world.tokens + (Token(token, workflow.name, job.name, world.now + timeout * 1000),))
         run = self._new_run(world, pause_state.machine, token, run_input)
         workflows = _set(world.workflows, replace(workflow, status="PAUSED", pauses=workflow.pauses + 1, token=token,
                                                   answered=False))
         yield (Step(f"workflow {workflow.name}", f"pauses on job {job.job_id} ({job.name})",
                     f"{token}, times out at {iso(world.now + timeout * 1000)}; starts {run.id}"),
-               replace(world, tokens=tokens, runs=world.runs + (run,), workflows=workflows))
+               replace(world, tokens=tokens, runs=_sorted(world.runs + (run,)), workflows=workflows))
 
     def _workflow_input(self, job_id: str) -> dict:
         """A workflow state in which the instance's pause path finds `job_id`."""
@@ -344,12 +368,10 @@ class Model:
         body = text[2:-2].strip().replace("$states.input", "$")
         return re.sub(r"`([^`]*)`", r"\1", body)
 
-    def _time_out(self, world: World, token: Token):
+    def _time_out(self, world: World, token: Token) -> tuple[World, str]:
         self._check_no_silent_loss(world, token)
-        tokens = _set(world.tokens, replace(token, status=TIMED_OUT))
-        world = replace(world, tokens=tokens)
-        world, detail = self._workflow_reacts(world, token, TIMEOUT)
-        return Step(f"workflow {token.workflow}", f"{token.name} times out (States.Timeout)", detail), world
+        world = replace(world, tokens=_set(world.tokens, replace(token, status=TIMED_OUT)))
+        return self._workflow_reacts(world, token, TIMEOUT)
 
     def _workflow_reacts(self, world: World, token: Token, error: str | None) -> tuple[World, str]:
         """The workflow after its pause ended: done, or (per its spec) it pauses again."""
@@ -389,6 +411,11 @@ class Model:
         return body
 
     def _deliver(self, world: World, event: Event):
+        first = event.id.endswith("-e1") and not any(r.origin == event.id for r in world.runs) and not event.dead_lettered
+        if not first:
+            if world.adversities <= 0:
+                return
+            world = replace(world, adversities=world.adversities - 1)
         target = self.instance.success if event.outcome == SUCCEEDED else self.instance.failure
         body = self.event_body(event)
         if target.input_template is None:
@@ -399,13 +426,13 @@ class Model:
         events = _set(world.events, replace(event, deliveries_left=event.deliveries_left - 1))
         run = self._new_run(world, target.machine, event.id, run_input)
         yield (Step("EventBridge", f"delivers {event.id}", f"starts {run.id}"),
-               replace(world, events=events, runs=world.runs + (run,)))
-        if world.faults > 0 and target.has_dead_letter_queue:
+               replace(world, events=events, runs=_sorted(world.runs + (run,))))
+        if world.adversities > 0 and target.has_dead_letter_queue:
             job_id = self.jobs[event.job].job_id
             yield (Step("EventBridge", f"cannot deliver {event.id}: dead-lettered", "the alarm sees it"),
                    replace(world, events=_set(events, replace(event, deliveries_left=event.deliveries_left - 1,
                                                                 dead_lettered=True)),
-                           faults=world.faults - 1, failed_jobs=world.failed_jobs | {job_id}))
+                           adversities=world.adversities - 1, failed_jobs=world.failed_jobs | {job_id}))
 
     # --- runs --------------------------------------------------------------------------------------------------------
 
@@ -415,21 +442,29 @@ class Model:
         kind = "pause" if machine == self.instance.pause_machine else "hand-over"
         run_id = f"{kind}({origin})#{number}"
         cursor = self.machines[machine].start(run_input, world.now)
-        run = Run(run_id, machine, origin, canonical(run_input), cursor, world.now)
+        run = Run(run_id, machine, origin, canonical(run_input), cursor)
         return replace(run, cursor=self.machines[machine].settle(cursor, self._context(run), world.now))
 
+    def _arrives(self, world: World, run: Run) -> bool:
+        """Whether a run making its first call now arrives within its event's retention (a pause run: True)."""
+        event = next((e for e in world.events if e.id == run.origin), None)
+        return event is None or world.now < event.time + self.retention_ms
+
     def _context(self, run: Run) -> dict:
-        return self.machines[run.machine].context(run.id, json.loads(run.input), run.cursor, run.started)
+        return self.machines[run.machine].context(run.id, json.loads(run.input), run.cursor, EPOCH_MS)
 
     def _rerun(self, world: World, run: Run):
         machine = self.machines[run.machine]
         cursor = machine.start(json.loads(run.input), world.now)
-        fresh = replace(run, cursor=cursor, started=world.now, rerun=True, calls=0, ended=None)
+        fresh = replace(run, cursor=cursor, rerun=True, called=False)
         fresh = replace(fresh, cursor=machine.settle(cursor, self._context(fresh), world.now))
+        token = next((t for t in world.tokens if t.name == run.origin), None)
+        if token is not None:
+            world = replace(world, tokens=_set(world.tokens, replace(token, began=None)))
         how = "stops after its last call and runs again from its first state" if run.cursor.running \
             else "runs again from its first state (at least once)"
         return (Step(run.id, how),
-                replace(world, runs=_set(world.runs, fresh), restarts=world.restarts - 1))
+                replace(world, runs=_set(world.runs, fresh), adversities=world.adversities - 1))
 
     def _call(self, world: World, run: Run):
         """The run's next Task: its call, and every outcome the call may have."""
@@ -453,14 +488,14 @@ class Model:
                 step = replace(outcome[2], detail=outcome[2].detail.replace(TOKEN_CLOSED[0], error) + f" ({error})")
                 yield self._after(world, run, action, arguments,
                                   (outcome[0], StateError(error, refused.cause), step), context)
-        if world.faults <= 0:
+        if world.adversities <= 0:
             return
         for error in INJECTED[action]:
             if action.startswith("sfn:sendTaskFailure") and error.startswith("Sfn.Kms") and \
                     not (arguments.get("Error") or arguments.get("Cause")):
                 continue  # a failure without error and cause is not encrypted: no KMS call
             cursor = machine.after_error(run.cursor, context, world.now, error, "injected", retry=False)
-            yield self._moved(replace(world, faults=world.faults - 1), run, cursor,
+            yield self._moved(replace(world, adversities=world.adversities - 1), run, cursor,
                               Step(run.id, f"{run.cursor.state}: {action} fails with {error} on every attempt"),
                               calls=1)
         if action in APPLIED_THEN:
@@ -469,13 +504,15 @@ class Model:
                 return  # not applied: nothing to report twice
             error = APPLIED_THEN[action]
             cursor = machine.after_error(run.cursor, context, world.now, error, "injected after the call was applied")
-            yield self._moved(replace(applied_world, faults=world.faults - 1), run, cursor,
+            yield self._moved(replace(applied_world, adversities=world.adversities - 1), run, cursor,
                               replace(step, action=step.action + f", then reports {error}"), calls=1)
 
     def _moved(self, world: World, run: Run, cursor: Cursor, step: Step, calls: int = 0):
-        run = replace(run, cursor=cursor, calls=run.calls + calls,
-                      first_call=run.first_call if run.first_call is not None else world.now,
-                      ended=None if cursor.running else world.now)
+        if not cursor.running:
+            # what an ended run said last matters to nobody: only how it ended
+            cursor = Cursor(None, "null", status=cursor.status, error=cursor.error)
+        run = replace(run, cursor=cursor, called=run.called or bool(calls),
+                      arrived=run.arrived if run.arrived is not None else self._arrives(world, run))
         world = replace(world, runs=_set(world.runs, run))
         if cursor.status == "FAILED":
             job_id = json.loads(run.input).get("jobId")
@@ -518,7 +555,13 @@ class Model:
         after, response = _dynamodb_call(api, canonical(arguments), canonical(before))
         if isinstance(response, StateError):
             return world, response, Step(run.id, label, response.error, key, before, before)
-        return world.with_item(key, after), response, Step(run.id, label, "", key, before, after)
+        world = world.with_item(key, after)
+        holder = (after or {}).get(TOKEN, {}).get("S")
+        if holder and HANDED_OVER_AT_MS in after:
+            token = next((t for t in world.tokens if t.name == holder), None)
+            if token and not token.claimed:
+                world = replace(world, tokens=_set(world.tokens, replace(token, claimed=True)))
+        return world, response, Step(run.id, label, "", key, before, after)
 
     def _token_service(self, world: World, run: Run, action: str, arguments: dict):
         label = f"{run.cursor.state}: {action.split(':')[1]}"
@@ -564,7 +607,7 @@ class Model:
     def _check_sender(self, run: Run, action: str, arguments: dict) -> None:
         """A pause machine run answers only the token it was started with: what a workflow may start cannot answer
         (or fail) another workflow's pause."""
-        if run.machine == self.instance.pause_machine and action.startswith("sfn:send"):
+        if run.machine == self.instance.pause_machine and action in ("sfn:sendTaskSuccess", "sfn:sendTaskFailure"):
             own = json.loads(run.input).get("token")
             if arguments.get("TaskToken") != own:
                 raise Violation("only its own token", f"{run.id} (started by {run.origin}) sends {action} to "
@@ -593,23 +636,27 @@ class Model:
                                 f"{JOB_FAILED} and cause {str(answer['cause'])[:200]}, not a failure event of its job")
 
     def _check_no_silent_loss(self, world: World, token: Token) -> None:
-        """A pause that times out although an event of its own job had arrived in time is a silent loss, unless
-        something visible happened to that job (a failed run, a dead-lettered event). In time: a delivery of the event
-        made its first call before EventRetentionSeconds from the event's time had passed, and ended before the
-        pause's deadline; the pause's run began before that retention passed, and ended before the deadline (a
-        hand-over still under way when the deadline passes is not owed)."""
+        """A pause that times out although it was handed an event of its own job, or although an event of its job
+        arrived in time, is a silent loss, unless something visible happened to that job (a failed run, a
+        dead-lettered event) or a hand-over was still under way at the deadline (a run of this pause, or of an event
+        of its job, in flight). Handed: an item recorded the hand-over (an event claimed its token, or it claimed an
+        event). In time: a delivery of the event made its first call before EventRetentionSeconds from the event's
+        time had passed, and ended; the pause's latest run had made its first call before that retention passed."""
         job_id = self.jobs[token.job].job_id
         if token.began is None or job_id in world.failed_jobs:
             return
-        pause_runs = [r for r in world.runs if r.origin == token.name]
-        if any(r.ended is None or r.ended >= token.deadline for r in pause_runs):
+        job_events = {e.id for e in world.events if e.job == token.job}
+        if any(r.cursor.running for r in world.runs if r.origin == token.name or r.origin in job_events):
             return
+        if token.claimed:
+            raise Violation("no silent loss", f"{token.name} (a pause on job {token.job}) times out, but an item "
+                            "recorded a hand-over to it, and no run failed, no event was dead-lettered")
         for event in world.events:
             if event.job != token.job or event.time is None:
                 continue
             usable_until = event.time + self.retention_ms
-            delivered = [r for r in world.runs if r.origin == event.id and r.first_call is not None
-                         and r.first_call < usable_until and r.ended is not None and r.ended < token.deadline]
+            # (the check runs as the clock reaches the deadline: a run that ended, ended before it)
+            delivered = [r for r in world.runs if r.origin == event.id and r.arrived and not r.cursor.running]
             if delivered and token.began < usable_until:
                 raise Violation("no silent loss", f"{token.name} (a pause on job {token.job}) times out, but event "
                                 f"{event.id} of its job arrived in time ({delivered[0].id} ended "
@@ -621,7 +668,7 @@ class Model:
         """The next instant at which something may change: a deadline, an expiry (at it and just after), an event's
         retention, the reuse policy's wait. None when nothing is left to happen."""
         pending = any(w.status != "DONE" for w in world.workflows) or any(r.cursor.running for r in world.runs) or \
-            any(e.time is None or e.deliveries_left > 0 for e in world.events) or world.restarts > 0
+            any(e.time is None for e in world.events) or world.adversities > 0
         if not pending:
             return None
         instants = set()
@@ -630,7 +677,7 @@ class Model:
                 instants.add(token.deadline)
         for _key, text in world.table:
             item = json.loads(text)
-            for name in ("expiresAtMs", "pauseExpiresAtMs"):
+            for name in (EXPIRES_AT_MS, CLAIM_EXPIRES_AT_MS, PAUSE_EXPIRES_AT_MS):
                 if name in item:
                     at = int(item[name]["N"])
                     instants.update((at, at + 1))
