@@ -18,6 +18,8 @@ from .protocol import conditions, item
 JOB_FAILED_ERROR = "SfnResume.JobFailed"
 JOB_ID_IN_USE_ERROR = "SfnResume.JobIdInUse"
 PAUSE_FAILED_ERROR = "SfnResume.PauseFailed"
+#: A run that gave up after the job id's item changed under it time after time (it fails: the alarm tells).
+CONTENDED_ERROR = "SfnResume.Contended"
 
 #: Outcomes carried by an early-event item: success events resume the pause, failure events fail it.
 SUCCEEDED = "SUCCEEDED"
@@ -237,11 +239,53 @@ def _fail_the_pause() -> dict:
                  Catch=[_TOKEN_CLOSED, _KMS_KEY_UNUSABLE], End=True)
 
 
+#: How many times a run reads the item again after a write was refused, before it gives up visibly: each refusal means
+#: the item changed (or expired) in between, which a few writers at most can make happen.
+MAX_ROUNDS = 3
+#: The run's rounds so far (its input carries them from the second on).
+_ROUNDS = "($exists($states.input.rounds) ? $states.input.rounds : 0)"
+
+
+def _read_holder(decision: str, next_state: str, **fields) -> dict:
+    """A consistent read of the item, after a conditional write was refused: `decision` (JSONata, on `$item`, the item
+    or undefined, and `$now`) says what holds the job id now, and the run's next write follows from it; `holder` is the
+    token the item holds, if any."""
+    return _task(
+        "dynamodb:getItem",
+        {"TableName": "${TableName}", "Key": {item.ID: _string(_JOB_ID)}, "ConsistentRead": True,
+         "ProjectionExpression": ", ".join(["#token", *READ_ATTRIBUTES]),
+         "ExpressionAttributeNames": {"#token": item.TOKEN}},
+        Output=_jsonata(f"($item := $states.result.Item; $now := $millis(); $merge([$states.input, "
+                        f"{{'holds': {decision}, 'holder': $item.token.S, 'rounds': {_ROUNDS} + 1}}]))"),
+        Next=next_state, **fields)
+
+
+#: What a run reads of the item to decide its next write (never the event, which may be large).
+READ_ATTRIBUTES = (item.EXECUTION_ID, item.HANDED_OVER_AT_MS, item.EXPIRES_AT_MS, item.CLAIM_EXPIRES_AT_MS, item.EVENT_ID,
+                   item.OUTCOME)
+#: JSONata on `$item` (a read item, or undefined) and `$now`: an item that is absent or expired is free; one with a token
+#: and no hand-over is a waiting pause; one with an outcome and no token an early event; anything else a hand-over.
+_FREE = ("($not($exists($item)) or $max([$number($item.expiresAtMs.N ? $item.expiresAtMs.N : '0'), "
+         "$number($item.claimExpiresAtMs.N ? $item.claimExpiresAtMs.N : '0')]) <= $now)")
+_HOLDS = (f"({_FREE} ? 'nothing' : $exists($item.token) and $not($exists($item.handedOverAtMs)) ? 'a waiting pause' : "
+          "$not($exists($item.token)) and $exists($item.outcome) ? 'an early event' : 'a hand-over')")
+
+
+def _next_round(choices: list, otherwise: str, contended: str) -> dict:
+    """The Choice after a read: give up visibly after MAX_ROUNDS, else the write `choices` name for what holds the id."""
+    return {"Type": "Choice",
+            "Choices": [{"Condition": _jsonata(f"$states.input.rounds > {MAX_ROUNDS}"), "Next": contended},
+                        *({"Condition": _jsonata(f"$states.input.holds = '{holds}'"), "Next": state}
+                          for holds, state in choices)],
+            "Default": otherwise}
+
+
 def _hand_over(outcome: str, send_state: str, sent: str) -> dict:
     """The states that hand an event to the pause waiting on its job id (docs/DESIGN.md): ClaimToken, then
-    `send_state`; no token to claim: StoreEarlyEvent (`outcome`) for the pause to come, ClaimTokenAgain should the pause
-    have stored its token meanwhile; the job id held otherwise (this event stored already, or another event of a job
-    handed over): AlreadyHandled. `sent`: what reaches `send_state`, from the claimed item at `$states.result`."""
+    `send_state`; no token to claim: StoreEarlyEvent (`outcome`) for the pause to come. Both refused (the item changed
+    in between): ReadHolder, and what holds the job id decides: nothing (any more) -> StoreEarlyEvent again; a waiting
+    pause -> ClaimTokenAgain; an early event or a hand-over (this event stored already, another event of a job handed
+    over) -> AlreadyHandled. `sent`: what reaches `send_state`, from the claimed item at `$states.result`."""
     def claim_token(key: str, on_no_token: str) -> dict:
         return _task(
             "dynamodb:updateItem",
@@ -266,11 +310,16 @@ def _hand_over(outcome: str, send_state: str, sent: str) -> dict:
                              f"({usable_until} := {_USABLE_UNTIL_MS}; {usable_until} <= $millis() ? "
                              "$error('sfn-resume: the event is older than EventRetentionSeconds') : "
                              f"{usable_until})")}),
-            Catch=[_on([CONDITION_FAILED], "ClaimTokenAgain")], End=True),
-        "ClaimTokenAgain": claim_token(_JOB_ID, "AlreadyHandled"),
+            Catch=[_on([CONDITION_FAILED], "ReadHolder")], End=True),
+        "ReadHolder": _read_holder(_HOLDS, "WhatHoldsTheJobId"),
+        "WhatHoldsTheJobId": _next_round([("nothing", "StoreEarlyEvent"), ("a waiting pause", "ClaimTokenAgain")],
+                                         "AlreadyHandled", "HandOverContended"),
+        "ClaimTokenAgain": claim_token(_JOB_ID, "ReadHolder"),
         # this event is stored already, or another event of this job was handed over (a duplicate, or a job id
         # reused too soon: docs/DESIGN.md, "Job ids reused")
         "AlreadyHandled": {"Type": "Succeed"},
+        "HandOverContended": {"Type": "Fail", "Error": CONTENDED_ERROR,
+                              "Cause": f"The job id's item changed under {MAX_ROUNDS} writes in a row."},
     }
 
 
@@ -378,34 +427,26 @@ def pause_definition() -> dict:
                 Catch=[_on([CONDITION_FAILED], "ClaimEvent"),
                        _on(["States.ALL"], "ReleaseToken", f"$merge([$states.input, {_PAUSE_FAILURE}])")],
                 End=True),
-            "ClaimEvent": _claim_event(conditions.CLAIM_EVENT, {}, on_refused="ReadHandOver"),
-            # the job id is held by someone else, or by a hand-over to an earlier pause of this same execution (it
-            # timed out, or failed, and the workflow paused again): that one takes its event back, once its token is
-            # known to be closed -- which no other workflow can fake
-            "ReadHandOver": _task(
-                "dynamodb:getItem",
-                {"TableName": "${TableName}", "Key": {item.ID: _string(_JOB_ID)}, "ConsistentRead": True,
-                 "ProjectionExpression": f"#token, {item.EXECUTION_ID}, {item.HANDED_OVER_AT_MS}",
-                 "ExpressionAttributeNames": {"#token": item.TOKEN}},
-                Catch=[_PAUSE_FAILED],
-                Output=_jsonata(f"$merge([$states.input, {{'holder': $states.result.Item.token.S, "
-                                f"'holderExecutionId': $states.result.Item.{item.EXECUTION_ID}.S, "
-                                f"'handedOver': $exists($states.result.Item.{item.HANDED_OVER_AT_MS})}}])"),
-                Next="OwnExecutionsHandOver"),
-            "OwnExecutionsHandOver": {
-                "Type": "Choice",
-                "Choices": [{"Condition": _jsonata(
-                    "$states.input.handedOver and $states.input.holderExecutionId = "
-                    "$states.input.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID and $states.input.holder != "
-                    "$states.input.token"), "Next": "HolderClosed"}],
-                "Default": "JobIdInUse",
-            },
+            "ClaimEvent": _claim_event(conditions.CLAIM_EVENT, {}, on_refused="ReadHolder"),
+            # refused twice: the item changed in between, or the job id is held by someone else, or by a hand-over to
+            # an earlier pause of this same execution (it timed out, or failed, and the workflow paused again): that
+            # one takes its event back, once its token is known to be closed -- which no other workflow can fake
+            "ReadHolder": _read_holder(
+                f"({_HOLDS} = 'a hand-over' and $item.executionId.S = "
+                "$states.input.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID and $item.token.S != $states.input.token "
+                f"? 'a hand-over of this execution' : {_HOLDS})", "WhatHoldsTheJobId", Catch=[_PAUSE_FAILED]),
+            "WhatHoldsTheJobId": {**_next_round(
+                [("nothing", "StoreToken"), ("an early event", "ClaimEvent"),
+                 ("a hand-over of this execution", "HolderClosed")], "JobIdInUse", "PauseContended")},
+            "PauseContended": {"Type": "Pass", "Output": _jsonata(_failing(
+                f"'{PAUSE_FAILED_ERROR}'", f"'{CONTENDED_ERROR}: job id ' & {_JOB_ID} & ' changed under "
+                f"{MAX_ROUNDS} writes in a row'")), "Next": "FailThePause"},
             # a heartbeat to a token that is closed fails: then its pause can no longer take the event
             "HolderClosed": _task(
                 "sfn:sendTaskHeartbeat", {"TaskToken": _jsonata("$states.input.holder")},
                 Catch=[_on(TOKEN_CLOSED_ERRORS, "TakeBack"), _PAUSE_FAILED], Next="JobIdInUse"),
             "TakeBack": _claim_event(conditions.TAKE_BACK, _values(holder=_string("$states.input.holder")),
-                                     on_refused="JobIdInUse"),
+                                     on_refused="ReadHolder"),
             "JobIdInUse": {"Type": "Pass", "Output": _jsonata(_failing(
                 f"'{JOB_ID_IN_USE_ERROR}'", f"'Another pause, or a hand-over of another workflow, holds job id ' & "
                 f"{_JOB_ID}")), "Next": "FailThePause"},

@@ -588,7 +588,7 @@ class Model:
             if (error and len(error) > MAX_ERROR_CHARS) or (cause and len(cause) > MAX_CAUSE_CHARS):
                 return world, StateError("Sfn.SfnException", "ValidationException: error or cause too long"), \
                     Step(run.id, label, "too long")
-            answer = {"error": error, "cause": cause}
+            answer = {"error": error or "", "cause": cause}  # a failure without an error is a failure still
         if token.status != WAITING or world.now >= token.deadline:
             # refused: which of the three closed-token errors AWS gives is not documented per case: each is explored
             # by the caller's Catch; the first is returned here, the others by `closed_alternatives`
