@@ -185,8 +185,8 @@ def judge(pinned: Pinned, outcomes: Outcomes) -> Verdict:
     return Verdict(rows, unexpected_failures, unexpected_passes)
 
 
-def report(verdict: Verdict, pinned: Pinned) -> str:
-    lines = ["LocalStack 4.14.0's AWS-recorded tests, strict, against sfn-resume local", ""]
+def report(verdict: Verdict, pinned: Pinned, engine: str = "sfn-resume local") -> str:
+    lines = [f"LocalStack 4.14.0's AWS-recorded tests, strict, against {engine}", ""]
     width = max(len(name) for name in ["all", *(subset.name for subset in pinned.subsets)])
     for subset, passed in verdict.rows:
         lines.append(f"  {subset.name:<{width}}  {passed:>3} / {len(subset.tests):<3}  {subset.title}")
@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         log_dir = args.logs or Path(scratch)
         log_dir.mkdir(parents=True, exist_ok=True)
         verdict = run_lane(tests_path, pinned, log_dir, args.endpoint, args.account_id)
-    print(report(verdict, pinned))
+    print(report(verdict, pinned, args.endpoint or "sfn-resume local"))
     print(f"({time.monotonic() - started:.0f} s; the harness's log: {log_dir / 'harness.log'})"
           if args.logs else f"({time.monotonic() - started:.0f} s)")
     return 0 if verdict.ok or args.endpoint else 1

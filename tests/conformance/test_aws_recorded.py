@@ -65,3 +65,14 @@ def test_without_a_tree_the_lane_says_where_to_get_one(tmp_path, capsys):
     assert "clone github.com/localstack/localstack at tag v4.14.0" in aws_recorded.missing_tree_reason(tmp_path)
     assert aws_recorded.main(["--tests", str(tmp_path)]) == 2
     assert "AWS_RECORDED_TESTS" in capsys.readouterr().err
+
+
+def test_the_documented_command_is_the_makefile_s():
+    """docs/EMULATOR.md's `make test-aws-recorded AWS_RECORDED_TESTS=...` names the target and the variable the
+    Makefile has (the lane's run is test_aws_recorded_lane.py)."""
+    from ..helpers import ROOT
+
+    makefile = (ROOT / "Makefile").read_text()
+    documented = (ROOT / "docs" / "EMULATOR.md").read_text()
+    assert "make test-aws-recorded AWS_RECORDED_TESTS=" in documented
+    assert "\ntest-aws-recorded:" in makefile and "AWS_RECORDED_TESTS ?= ../shared/conformance/localstack-4.14.0" in makefile
