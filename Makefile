@@ -28,7 +28,7 @@ scanners: $(SCANNERS) ## install cfn-guard (with the AWS Control Tower rules), c
 
 # LocalStack, the scenarios' third engine: its own venv on a Python >= 3.12, and dynalite (tools/install-localstack.sh)
 LOCALSTACK := tools/.venv-localstack/.ready
-$(LOCALSTACK): tools/install-localstack.sh setup.cfg
+$(LOCALSTACK): tools/install-localstack.sh tools/find-python.sh setup.cfg
 	tools/install-localstack.sh
 
 localstack: $(LOCALSTACK) ## install LocalStack (offline, on the host) for the end-to-end scenarios' third engine
@@ -40,7 +40,7 @@ localstack: $(LOCALSTACK) ## install LocalStack (offline, on the host) for the e
 AWS_RECORDED_TESTS ?= ../shared/conformance/localstack-4.14.0
 export AWS_RECORDED_TESTS
 CONFORMANCE := tools/.venv-conformance/.ready
-$(CONFORMANCE): tools/install-conformance.sh
+$(CONFORMANCE): tools/install-conformance.sh tools/find-python.sh
 	tools/install-conformance.sh
 
 test-aws-recorded: $(STAMP) $(CONFORMANCE) ## LocalStack's AWS-recorded tests, strict, on sfn-resume local; pass counts

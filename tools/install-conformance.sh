@@ -17,24 +17,13 @@ venv="$tools/.venv-conformance"
 start=$SECONDS
 stamp="$venv/.installed-$LOCALSTACK_VERSION-cbor2-5.8.0-timeout-2.4.0"
 
-# Python >= 3.13: LocalStack's test fixtures import `warnings.deprecated` (new in 3.13). On PATH first, then pyenv's
-# installed versions (its shims fail for a version that is installed but not selected, so each candidate is run).
-works() { "$1" -c 'import sys, venv; sys.exit(sys.version_info < (3, 13))' 2>/dev/null; }
-find_python() {
-  local candidate
-  for candidate in "${CONFORMANCE_PYTHON:-}" python3.14 python3.13 python3; do
-    [ -n "$candidate" ] && command -v "$candidate" >/dev/null && works "$candidate" && { command -v "$candidate"; return; }
-  done
-  local root
-  root=$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
-  for candidate in "$root"/versions/3.14*/bin/python3 "$root"/versions/3.13*/bin/python3; do
-    [ -x "$candidate" ] && works "$candidate" && { echo "$candidate"; return; }
-  done
-  return 1
-}
+# Python >= 3.13: LocalStack's test fixtures import `warnings.deprecated` (new in 3.13).
+PYTHON_MINIMUM=3.13
+# shellcheck source=find-python.sh
+. "$tools/find-python.sh"
 
 if [ ! -f "$stamp" ]; then
-  python=$(find_python) || {
+  python=$(find_python "${CONFORMANCE_PYTHON:-}" python3.14 python3.13 python3) || {
     echo "install-conformance: LocalStack $LOCALSTACK_VERSION's test harness needs Python >= 3.13, and none was" \
          "found: no working python3.14, python3.13 or python3 >= 3.13 on PATH, nor under \$(pyenv root)/versions." \
          "Install one (e.g. \`pyenv install 3.13\`), or set CONFORMANCE_PYTHON to its path." >&2

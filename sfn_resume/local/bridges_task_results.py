@@ -148,11 +148,6 @@ def sdk_http_metadata(service: str, action: str, result: dict[str, Any]) -> dict
     }
 
 
-#: The optimized integrations whose results carry the HTTP metadata on AWS (recorded for SQS SendMessage, SNS
-#: Publish, DynamoDB's item calls and StartExecution; not for aws-sdk integrations nor EventBridge PutEvents).
-_OPTIMIZED = ("sqs", "sns", "dynamodb", "sfn")
-
-
 @bridge("task-http-metadata", gap="44: optimized integrations' results lack SdkHttpMetadata and SdkResponseMetadata")
 def bridge_task_http_metadata(patches: Patches) -> None:
     """Add `SdkHttpMetadata` and `SdkResponseMetadata` to the results of the optimized SQS, SNS, DynamoDB and
@@ -166,13 +161,18 @@ def bridge_task_http_metadata(patches: Patches) -> None:
 
     Gap 44 in docs/EMULATOR.md (what AWS does, the source).
     """
-    import importlib
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_dynamodb,
+        state_task_service_sfn,
+        state_task_service_sns,
+        state_task_service_sqs,
+    )
 
-    prefix = "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_"
-    for name in _OPTIMIZED:
-        module = importlib.import_module(prefix + name)
-        [service_class] = [value for key, value in vars(module).items()
-                           if key.startswith("StateTaskService") and getattr(value, "__module__", "") == module.__name__]
+    # the optimized integrations whose results carry the metadata on AWS (recorded for SQS SendMessage, SNS Publish,
+    # DynamoDB's item calls and StartExecution; not for the aws-sdk ones nor EventBridge PutEvents)
+    for service_class in (state_task_service_sqs.StateTaskServiceSqs, state_task_service_sns.StateTaskServiceSns,
+                          state_task_service_dynamodb.StateTaskServiceDynamoDB,
+                          state_task_service_sfn.StateTaskServiceSfn):
         original = service_class._eval_service_task
 
         def _eval_service_task(self, env, resource_runtime_part, normalised_parameters, state_credentials,
@@ -180,8 +180,8 @@ def bridge_task_http_metadata(patches: Patches) -> None:
             original(self, env, resource_runtime_part, normalised_parameters, state_credentials)
             result = env.stack[-1]
             if isinstance(result, dict):
-                service = self._get_boto_service_name()
-                result.update(sdk_http_metadata(service, self._get_boto_service_action(), result))
+                result.update(sdk_http_metadata(self._get_boto_service_name(), self._get_boto_service_action(),
+                                                result))
 
         patches.set(service_class, "_eval_service_task", _eval_service_task)
 
