@@ -49,7 +49,7 @@ def _only_requested_metrics(request: dict, answer: dict) -> dict:
     return answer
 
 
-@bridge("dynamodb-unrequested-metrics", gap="46: DynamoDB answers with ConsumedCapacity and ItemCollectionMetrics "
+@bridge("dynamodb-unrequested-metrics", gap="47: DynamoDB answers with ConsumedCapacity and ItemCollectionMetrics "
                                            "nobody asked for")
 def bridge_dynamodb_unrequested_metrics(patches: Patches) -> None:
     """Leave out of an answer the consumed capacity and the item collection metrics its request did not ask for.
@@ -60,7 +60,7 @@ def bridge_dynamodb_unrequested_metrics(patches: Patches) -> None:
     SIZE (API reference of each operation; the recorded answers). A workflow's `aws-sdk:dynamodb:updateItem`
     result carried a `ConsumedCapacity` AWS does not give.
 
-    Gap 46 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 47 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.dynamodb.responses import DynamoHandler
     from moto.utilities.aws_headers import gen_amz_crc32
@@ -101,7 +101,7 @@ def validation_errors(operation, request: dict) -> list[str]:
     return problems
 
 
-@bridge("dynamodb-request-validation", gap="46: DynamoDB accepts a request without a required member, or with a "
+@bridge("dynamodb-request-validation", gap="47: DynamoDB accepts a request without a required member, or with a "
                                           "table name outside its pattern")
 def bridge_dynamodb_request_validation(patches: Patches) -> None:
     """Refuse, as DynamoDB does, a request whose required member is missing or null and a table name that does not
@@ -112,7 +112,7 @@ def bridge_dynamodb_request_validation(patches: Patches) -> None:
     no attribute 'items'` where AWS says "1 validation error detected: Value null at 'item' failed to satisfy
     constraint: Member must not be null" (recorded). The required members are the service model's (botocore).
 
-    Gap 46 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 47 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.dynamodb.exceptions import MockValidationException
     from moto.dynamodb.responses import DynamoHandler
@@ -135,7 +135,7 @@ def bridge_dynamodb_request_validation(patches: Patches) -> None:
     patches.wrap(DynamoHandler, "call_action", validated)
 
 
-@bridge("dynamodb-condition-failure-message", gap="46: a ConditionalCheckFailedException with the item names its "
+@bridge("dynamodb-condition-failure-message", gap="47: a ConditionalCheckFailedException with the item names its "
                                                  "message `message`")
 def bridge_dynamodb_condition_failure_message(patches: Patches) -> None:
     """Write the message of a ConditionalCheckFailedException that carries the item (ReturnValuesOnConditionCheck-
@@ -144,7 +144,7 @@ def bridge_dynamodb_condition_failure_message(patches: Patches) -> None:
     moto writes `message` (its own comment says "Note the uppercase Message"), which botocore reads as the
     exception's modelled `message` member: the error answer has a member AWS's does not.
 
-    Gap 46 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 47 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.dynamodb.exceptions import ConditionalCheckFailed
 

@@ -203,7 +203,7 @@ def target_problem(target: dict[str, Any]) -> str | None:
     return None
 
 
-@bridge("events-put-targets-validation", gap="42: PutTargets accepts target inputs EventBridge refuses")
+@bridge("events-put-targets-validation", gap="43: PutTargets accepts target inputs EventBridge refuses")
 def bridge_events_put_targets_validation(patches: Patches) -> None:
     """Refuse, as EventBridge does, a target with more than one of Input, InputPath and InputTransformer, and an
     InputTemplate placeholder that is neither in its InputPathsMap nor predefined: `ValidationException` with
@@ -212,7 +212,7 @@ def bridge_events_put_targets_validation(patches: Patches) -> None:
     moto stores such a target, so a rule that AWS refuses deploys in the emulator (and the placeholder is
     delivered as text).
 
-    Gap 42 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 43 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.events.exceptions import ValidationException
     from moto.events.models import EventsBackend

@@ -1,5 +1,5 @@
 """Bridges for what moto 5.2.5's Step Functions API answers: executions described, listed, stopped and told as Step
-Functions does, definitions refused as it refuses them, its errors with their codes (gaps 47 to 49 in
+Functions does, definitions refused as it refuses them, its errors with their codes (gaps 48 to 50 in
 docs/EMULATOR.md, each measured against AWS's recordings by the conformance lane).
 """
 from __future__ import annotations
@@ -42,7 +42,7 @@ def execution_description(execution: Any) -> dict[str, Any]:
     return description
 
 
-@bridge("execution-description", gap="47: DescribeExecution lacks inputDetails and the redrive fields, and spaces "
+@bridge("execution-description", gap="48: DescribeExecution lacks inputDetails and the redrive fields, and spaces "
                                      "its output's JSON")
 def bridge_execution_description(patches: Patches) -> None:
     """Describe an execution as Step Functions does (`execution_description`).
@@ -52,7 +52,7 @@ def bridge_execution_description(patches: Patches) -> None:
     compact JSON and the details. A `.sync` child's result is this answer (PascalCase): a workflow that compares
     `$.Output` as text, or reads `$.InputDetails`, saw something else than on AWS (the recordings).
 
-    Gap 47 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 48 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.core.responses import ActionResult
     from moto.stepfunctions.responses import StepFunctionResponse
@@ -127,7 +127,7 @@ def _unknown_resource_problem(definition: str, message: str) -> str | None:
             f"the resource is not available in this region.{where}")
 
 
-@bridge("definition-errors", gap="48: an invalid definition is refused with an unnamed error (or accepted: a callback "
+@bridge("definition-errors", gap="49: an invalid definition is refused with an unnamed error (or accepted: a callback "
                                  "in an EXPRESS machine)")
 def bridge_definition_errors(patches: Patches) -> None:
     """Refuse a definition as Step Functions does: `InvalidDefinition`, "Invalid State Machine Definition:
@@ -140,7 +140,7 @@ def bridge_definition_errors(patches: Patches) -> None:
     integration"): a pause in an EXPRESS workflow deployed in the emulator and failed on AWS. Through
     CloudFormation the refusal fails the resource (and the stack rolls back, gap 35), as on AWS.
 
-    Gap 48 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 49 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.core.exceptions import AWSError
     from moto.stepfunctions.parser.api import InvalidDefinition as ParserInvalidDefinition
@@ -186,12 +186,12 @@ def bridge_definition_errors(patches: Patches) -> None:
     patches.set(StepFunctionsParserBackend, "update_state_machine", update_state_machine)
 
 
-@bridge("execution-listing", gap="47: ListExecutions lacks the redrive count")
+@bridge("execution-listing", gap="48: ListExecutions lacks the redrive count")
 def bridge_execution_listing(patches: Patches) -> None:
     """Give each STANDARD execution of a ListExecutions answer its `redriveCount`, as Step Functions does
     (recorded: `redriveCount: 0`).
 
-    Gap 47 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 48 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.stepfunctions.responses import StepFunctionResponse
 
@@ -208,7 +208,7 @@ def bridge_execution_listing(patches: Patches) -> None:
     patches.set(StepFunctionResponse, "list_executions", list_executions)
 
 
-@bridge("execution-stop", gap="47: StopExecution drops its error and cause, and answers without a stop date")
+@bridge("execution-stop", gap="48: StopExecution drops its error and cause, and answers without a stop date")
 def bridge_execution_stop(patches: Patches) -> None:
     """Stop an execution with the `error` and `cause` given (the ExecutionAborted event carries only those given,
     recorded `{}` for none) and answer with its `stopDate`.
@@ -216,7 +216,7 @@ def bridge_execution_stop(patches: Patches) -> None:
     moto's handler passes neither (the history says `{"error": "", "cause": ""}`) and answers with the stop date the
     execution has not been given yet (none).
 
-    Gap 47 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 48 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.core.responses import ActionResult
     from moto.core.utils import utcnow
@@ -232,11 +232,11 @@ def bridge_execution_stop(patches: Patches) -> None:
     patches.set(StepFunctionResponse, "stop_execution", stop_execution)
 
 
-@bridge("execution-history-order", gap="47: GetExecutionHistory ignores reverseOrder")
+@bridge("execution-history-order", gap="48: GetExecutionHistory ignores reverseOrder")
 def bridge_execution_history_order(patches: Patches) -> None:
     """List an execution's history newest first when asked (`reverseOrder`), as Step Functions does.
 
-    Gap 47 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 48 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.stepfunctions.responses import StepFunctionResponse
 
@@ -255,14 +255,14 @@ def bridge_execution_history_order(patches: Patches) -> None:
 _ARN_PARAMETERS = ("stateMachineArn", "executionArn", "activityArn", "mapRunArn")
 
 
-@bridge("arn-prefix", gap="49: an ARN parameter that is no ARN is answered as a missing resource")
+@bridge("arn-prefix", gap="50: an ARN parameter that is no ARN is answered as a missing resource")
 def bridge_arn_prefix(patches: Patches) -> None:
     """Refuse, as Step Functions does first, an ARN parameter that does not start with `arn:`: `InvalidArn`,
     "Invalid Arn: 'Invalid ARN prefix: <value>'" (recorded for DescribeExecution, DescribeStateMachine,
     ListExecutions, GetExecutionHistory). moto looks the value up and says "Execution Does Not Exist" or "Invalid
     State Machine Arn".
 
-    Gap 49 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 50 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.stepfunctions.exceptions import InvalidArn
     from moto.stepfunctions.responses import StepFunctionResponse
@@ -280,7 +280,7 @@ def bridge_arn_prefix(patches: Patches) -> None:
     patches.wrap(StepFunctionResponse, "call_action", arn_checked)
 
 
-@bridge("parser-error-codes", gap="49: the interpreter's API errors carry no error code")
+@bridge("parser-error-codes", gap="50: the interpreter's API errors carry no error code")
 def bridge_parser_error_codes(patches: Patches) -> None:
     """Give each error of moto's Step Functions interpreter (`moto.stepfunctions.parser.api`: InvalidDefinition,
     InvalidExecutionInput, MissingRequiredParameter, StateMachineTypeNotSupported, TaskTimedOut, ...) its code,
@@ -290,7 +290,7 @@ def bridge_parser_error_codes(patches: Patches) -> None:
     so botocore raises a bare `ClientError` with code '' (a client catching `InvalidExecutionInput` never does),
     and `TaskTimedOut()`/`TaskDoesNotExist()` fail on their missing message (HTTP 500).
 
-    Gap 49 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 50 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.core.exceptions import AWSError
     from moto.stepfunctions.parser import api

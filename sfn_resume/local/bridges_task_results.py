@@ -46,7 +46,7 @@ def step_functions_result(value: Any, shape: Any) -> Any:
     return value
 
 
-@bridge("task-result-casing", gap="43: task results keep the service API's casing (states:startExecution "
+@bridge("task-result-casing", gap="44: task results keep the service API's casing (states:startExecution "
                                   "gives executionArn where Step Functions gives ExecutionArn)")
 def bridge_task_result_casing(patches: Patches) -> None:
     """Give every task result the members' names Step Functions gives them, PascalCase, in its order.
@@ -59,7 +59,7 @@ def bridge_task_result_casing(patches: Patches) -> None:
     come in alphabetical order. The mapping follows the operation's output shape (`step_functions_result`):
     structures' members renamed, maps' keys (DynamoDB attribute names) kept.
 
-    Gap 43 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 44 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
         StateTaskService,
@@ -148,7 +148,7 @@ def sdk_http_metadata(service: str, action: str, result: dict[str, Any]) -> dict
     }
 
 
-@bridge("task-http-metadata", gap="44: optimized integrations' results lack SdkHttpMetadata and SdkResponseMetadata")
+@bridge("task-http-metadata", gap="45: optimized integrations' results lack SdkHttpMetadata and SdkResponseMetadata")
 def bridge_task_http_metadata(patches: Patches) -> None:
     """Add `SdkHttpMetadata` and `SdkResponseMetadata` to the results of the optimized SQS, SNS, DynamoDB and
     StartExecution integrations (the TaskSubmitted output of their `.waitForTaskToken`, `.sync` and `.sync:2`
@@ -159,7 +159,7 @@ def bridge_task_http_metadata(patches: Patches) -> None:
     AWS's services send (the recordings), their Content-Length that of the body AWS would send for this result,
     the request id a fresh UUID; the AWS SDK integrations and EventBridge's PutEvents carry no such metadata.
 
-    Gap 44 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 45 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
         state_task_service_dynamodb,
@@ -191,7 +191,7 @@ def bridge_task_http_metadata(patches: Patches) -> None:
 _ATTEMPT_NOTE = " (SDK Attempt Count: 1)"
 
 
-@bridge("task-error-causes", gap="45: AWS SDK integration and DynamoDB errors are named and explained otherwise")
+@bridge("task-error-causes", gap="46: AWS SDK integration and DynamoDB errors are named and explained otherwise")
 def bridge_task_error_causes(patches: Patches) -> None:
     """Name and explain a failed service call as Step Functions does.
 
@@ -202,7 +202,7 @@ def bridge_task_error_causes(patches: Patches) -> None:
       and keeps `DynamoDB.<Code>` for declared ones (ConditionalCheckFailedException); moto names every error
       `DynamoDB.<Code>`, so a Catch on `DynamoDB.AmazonDynamoDBException` never matches in the emulator.
 
-    Gap 45 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 46 in docs/EMULATOR.md (what AWS does, the source).
     """
     from botocore.exceptions import ClientError
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (

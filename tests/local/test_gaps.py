@@ -64,20 +64,20 @@ GAP_TESTS = {
     "events-test-event-pattern": "test_gap_39_test_event_pattern",
     "cfn-update-every-change": "test_gap_40_update_every_change",
     "cfn-templates-parsed-by-libyaml": "test_gap_41_templates_parsed_by_libyaml",
-    "events-put-targets-validation": "test_gap_42_put_targets_validation",
-    "task-result-casing": "test_gap_43_task_result_casing",
-    "task-http-metadata": "test_gap_44_task_http_metadata",
-    "task-error-causes": "test_gap_45_task_error_causes",
-    "dynamodb-unrequested-metrics": "test_gap_46_dynamodb_unrequested_metrics",
-    "dynamodb-request-validation": "test_gap_46_dynamodb_request_validation",
-    "dynamodb-condition-failure-message": "test_gap_46_dynamodb_condition_failure_message",
-    "execution-description": "test_gap_47_execution_description",
-    "execution-listing": "test_gap_47_execution_listing_stop_and_history",
-    "execution-stop": "test_gap_47_execution_listing_stop_and_history",
-    "execution-history-order": "test_gap_47_execution_listing_stop_and_history",
-    "definition-errors": "test_gap_48_definition_errors",
-    "arn-prefix": "test_gap_49_arn_prefix",
-    "parser-error-codes": "test_gap_49_parser_error_codes",
+    "events-put-targets-validation": "test_gap_43_put_targets_validation",
+    "task-result-casing": "test_gap_44_task_result_casing",
+    "task-http-metadata": "test_gap_45_task_http_metadata",
+    "task-error-causes": "test_gap_46_task_error_causes",
+    "dynamodb-unrequested-metrics": "test_gap_47_dynamodb_unrequested_metrics",
+    "dynamodb-request-validation": "test_gap_47_dynamodb_request_validation",
+    "dynamodb-condition-failure-message": "test_gap_47_dynamodb_condition_failure_message",
+    "execution-description": "test_gap_48_execution_description",
+    "execution-listing": "test_gap_48_execution_listing_stop_and_history",
+    "execution-stop": "test_gap_48_execution_listing_stop_and_history",
+    "execution-history-order": "test_gap_48_execution_listing_stop_and_history",
+    "definition-errors": "test_gap_49_definition_errors",
+    "arn-prefix": "test_gap_50_arn_prefix",
+    "parser-error-codes": "test_gap_50_parser_error_codes",
 }
 
 
@@ -1196,7 +1196,7 @@ def test_gap_3_queue_targets_get_eventbridges_input(aws):
     assert _bodies(aws, text) == ['"payload {a:1,b:x}, nothing "']
 
 
-def test_gap_42_put_targets_validation(aws):
+def test_gap_43_put_targets_validation(aws):
     events = aws.client("events")
     events.put_rule(Name="r", EventPattern=json.dumps({"source": ["test.jobs"]}))
     both = {"Id": "t", "Arn": "arn:aws:sqs:us-east-1:123456789012:q", "InputPath": "$.detail",
@@ -1228,7 +1228,7 @@ def _start_child(sfn, name: str, resource: str, child_states: dict, **task) -> t
 _CHILD = {"P": {"Type": "Pass", "Result": {"Arg1": "argument1"}, "End": True}}
 
 
-def test_gap_43_task_result_casing(aws, sfn):
+def test_gap_44_task_result_casing(aws, sfn):
     """A `startExecution.sync` child and a `$.ExecutionArn` read, as AWS's recordings show them (LocalStack's
     test_callback.py::test_start_execution_sync and test_sfn_task_service.py::test_start_execution)."""
     with without(["task-result-casing"]):
@@ -1271,7 +1271,7 @@ def _put_item_machine(sfn, name: str, resource: str, item: str = "$.item") -> st
         "Parameters": {"TableName": "tokens", "Item.$": item}}}, "Put")
 
 
-def test_gap_44_task_http_metadata(aws, sfn, token_table):
+def test_gap_45_task_http_metadata(aws, sfn, token_table):
     item = {"item": {"id": {"S": "a"}}}
     with without(["task-http-metadata"]):
         arn = _put_item_machine(sfn, "plain", "arn:aws:states:::dynamodb:putItem")
@@ -1294,7 +1294,7 @@ def test_gap_44_task_http_metadata(aws, sfn, token_table):
     assert json.loads(wait_for_execution(sfn, run, status="SUCCEEDED")["output"]) == {}  # aws-sdk: none
 
 
-def test_gap_44_sdk_http_metadata_lengths():
+def test_gap_45_sdk_http_metadata_lengths():
     """The Content-Length AWS sends, for answers recorded against AWS: SQS SendMessage 106, SNS Publish 294."""
     from sfn_resume.local.bridges_task_results import sdk_http_metadata
 
@@ -1308,7 +1308,7 @@ def test_gap_44_sdk_http_metadata_lengths():
     assert "x-amzn-requestid" in get["SdkHttpMetadata"]["HttpHeaders"]  # GetItem's, in lower case (recorded)
 
 
-def test_gap_45_task_error_causes(aws, sfn, token_table):
+def test_gap_46_task_error_causes(aws, sfn, token_table):
     with without(["task-error-causes"]):
         arn = _send_task_success_machine(sfn, "plain")
         done = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn)["executionArn"], status="FAILED")
@@ -1330,7 +1330,7 @@ def test_gap_45_task_error_causes(aws, sfn, token_table):
                                     "400; Error Code: ValidationException; ")
 
 
-def test_gap_46_dynamodb_unrequested_metrics(aws, token_table):
+def test_gap_47_dynamodb_unrequested_metrics(aws, token_table):
     dynamodb = aws.client("dynamodb")
     update = {"TableName": token_table, "Key": {"id": {"S": "a"}}, "UpdateExpression": "SET n = :n",
               "ExpressionAttributeValues": {":n": {"N": "1"}}}
@@ -1341,7 +1341,7 @@ def test_gap_46_dynamodb_unrequested_metrics(aws, token_table):
     assert dynamodb.update_item(**update, ReturnConsumedCapacity="TOTAL")["ConsumedCapacity"]["CapacityUnits"] > 0
 
 
-def test_gap_46_dynamodb_request_validation(aws, token_table):
+def test_gap_47_dynamodb_request_validation(aws, token_table):
     dynamodb = aws.client("dynamodb")
     with without(["dynamodb-request-validation"]):
         with pytest.raises(dynamodb.exceptions.ResourceNotFoundException):
@@ -1356,7 +1356,7 @@ def test_gap_46_dynamodb_request_validation(aws, token_table):
         dynamodb.put_item(TableName="a/", Item={"id": {"S": "a"}})
 
 
-def test_gap_46_dynamodb_condition_failure_message(aws, token_table):
+def test_gap_47_dynamodb_condition_failure_message(aws, token_table):
     dynamodb = aws.client("dynamodb")
     dynamodb.put_item(TableName=token_table, Item={"id": {"S": "a"}})
     failing = {"TableName": token_table, "Key": {"id": {"S": "a"}}, "ConditionExpression": "attribute_not_exists(id)",
@@ -1371,7 +1371,7 @@ def test_gap_46_dynamodb_condition_failure_message(aws, token_table):
     assert bridged.value.response["Error"]["Message"] == "The conditional request failed"
 
 
-def test_gap_47_execution_description(aws, sfn):
+def test_gap_48_execution_description(aws, sfn):
     arn = create_machine(sfn, "m", _CHILD, "P")
     run = sfn.start_execution(stateMachineArn=arn, input='{"a": [1, 2]}')["executionArn"]
     wait_for_execution(sfn, run, status="SUCCEEDED")
@@ -1385,7 +1385,7 @@ def test_gap_47_execution_description(aws, sfn):
         0, "NOT_REDRIVABLE", "Execution is SUCCEEDED and cannot be redriven")
 
 
-def test_gap_47_execution_listing_stop_and_history(aws, sfn):
+def test_gap_48_execution_listing_stop_and_history(aws, sfn):
     arn = create_machine(sfn, "w", {"W": {"Type": "Wait", "Seconds": 60, "End": True}}, "W")
     run = sfn.start_execution(stateMachineArn=arn)["executionArn"]
     wait_for_state(sfn, run, "W")
@@ -1407,7 +1407,7 @@ def test_gap_47_execution_listing_stop_and_history(aws, sfn):
     assert history[0]["executionAbortedEventDetails"] == {"cause": "why"}  # no error given, none recorded
 
 
-def test_gap_48_definition_errors(aws, sfn):
+def test_gap_49_definition_errors(aws, sfn):
     unknown = {"Q": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:query", "End": True}}
     callback = {"P": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": True,
                       "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}}}}
@@ -1433,7 +1433,7 @@ def test_gap_48_definition_errors(aws, sfn):
                                  definition=json.dumps({"StartAt": "B", "States": nested}))
 
 
-def test_gap_49_arn_prefix(aws, sfn):
+def test_gap_50_arn_prefix(aws, sfn):
     with without(["arn-prefix"]):
         with pytest.raises(botocore.exceptions.ClientError, match="Execution Does Not Exist: 'not-an-arn'"):
             sfn.describe_execution(executionArn="not-an-arn")
@@ -1443,7 +1443,7 @@ def test_gap_49_arn_prefix(aws, sfn):
         sfn.list_executions(stateMachineArn="nope")
 
 
-def test_gap_49_parser_error_codes(aws, sfn):
+def test_gap_50_parser_error_codes(aws, sfn):
     arn = create_machine(sfn, "m", _CHILD, "P")
     with without(["parser-error-codes"]):
         with pytest.raises(botocore.exceptions.ClientError) as plain:
