@@ -17,6 +17,12 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP) ## create .venv and install the package with its local and dev extras
 
+# The `cdk` extra (aws-cdk-lib, ~40 s to install), for the CDK tests (tests/e2e/test_cdk.py); make check skips them.
+CDK := $(VENV)/.cdk-installed
+$(CDK): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[cdk]'
+	touch $(CDK)
+
 # The reference JSONata comes with them: tests/local/test_jsonata_reference.py checks the emulator's engine against it.
 # touch: the script leaves a tool already at its pin alone, and make would run it again every time.
 SCANNERS := tools/.venv-checkov/bin/checkov tools/.npm-jsonata/node_modules/jsonata
@@ -46,7 +52,7 @@ $(CONFORMANCE): tools/install-conformance.sh tools/find-python.sh
 test-aws-recorded: $(STAMP) $(CONFORMANCE) ## LocalStack's AWS-recorded tests, strict, on sfn-resume local; pass counts
 	$(BIN)/python tools/aws_recorded.py --tests $(AWS_RECORDED_TESTS)
 
-templates: $(STAMP) ## rewrite templates/ from the code and examples/
+templates: $(STAMP) ## rewrite templates/ (and examples/iac/sam/workflow.asl.json) from the code and examples/
 	$(BIN)/sfn-resume synth --force -o templates/sfn-resume.yaml
 	$(BIN)/sfn-resume synth --removal-policy RETAIN --force -o templates/sfn-resume-retain.yaml
 	@mkdir -p templates/examples
@@ -55,6 +61,8 @@ templates: $(STAMP) ## rewrite templates/ from the code and examples/
 	  $(BIN)/sfn-resume synth $$config --force -o templates/examples/$$name.yaml || exit 1; \
 	done
 	$(BIN)/sfn-resume synth examples/two-services/config.yaml --nested --force -o templates/nested-two-services.yaml
+	$(BIN)/sfn-resume splice examples/translate/config.yaml --workflow examples/translate/workflow.json \
+	  --after StartTranslation --force -o examples/iac/sam/workflow.asl.json 2>/dev/null
 	@mkdir -p templates/service-catalog
 	$(BIN)/sfn-resume catalog --force -o templates/service-catalog/portfolio.yaml
 
@@ -64,7 +72,7 @@ lint: $(STAMP) $(SCANNERS) ## cfn-lint (+ cfn-lint-serverless), cfn-guard and ch
 
 # One pytest worker per core; each test file runs on one worker, so its module fixtures (the built wheel) are made once.
 # -rs: the reason of each skip (the conformance lane's, when there is no LocalStack tree).
-test: $(STAMP) $(SCANNERS) $(LOCALSTACK) $(if $(wildcard $(AWS_RECORDED_TESTS)),$(CONFORMANCE)) ## run the whole test suite (unit, static scanners, end-to-end on every engine, LocalStack's AWS-recorded tests)
+test: $(STAMP) $(CDK) $(SCANNERS) $(LOCALSTACK) $(if $(wildcard $(AWS_RECORDED_TESTS)),$(CONFORMANCE)) ## run the whole test suite (unit, static scanners, end-to-end on every engine, LocalStack's AWS-recorded tests)
 	$(BIN)/pytest -q -rs -n auto --dist loadfile
 
 test-localstack: $(STAMP) $(LOCALSTACK) ## run the end-to-end scenarios on LocalStack only

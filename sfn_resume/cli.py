@@ -17,7 +17,7 @@ import yaml
 from . import __version__, asl, examples
 from .config import REMOVAL_POLICIES, STDIN, ConfigError, load_config, parse_json, parse_yaml, read_input
 from .nested import MAX_OUTPUTS, SURFACED_OUTPUTS, build_parent_template, child_templates, generic_parameters, \
-    surfaced_outputs
+    include_parameters, surfaced_outputs
 from .patterns import show
 from .service_catalog import build_portfolio_template
 from .template import build_template, flat_outputs, pause_state
@@ -40,7 +40,7 @@ EXIT_CODES = {
 MAX_RESOURCES = 500
 MAX_TEMPLATE_BYTES_INLINE = 51_200
 MAX_TEMPLATE_BYTES_S3 = 1_000_000
-PARAMETER_FORMATS = ("overrides", "overrides-json", "json")
+PARAMETER_FORMATS = ("overrides", "overrides-json", "json", "cfn-include")
 
 #: Each command's examples, (what it does, the command): `--help` prints each on lines of its own, which no terminal
 #: width rewraps. In this order they are a session in an empty folder (tests/test_packaging.py runs it so).
@@ -164,13 +164,14 @@ def _parser() -> argparse.ArgumentParser:
         "Print the generic template's Parameter values that give CONFIG's instance, so one config drives the "
         "generic template too: as --parameter-overrides words for `aws cloudformation deploy` (overrides, shell-"
         "quoted, one per line), as the JSON list of those words that `deploy --parameter-overrides file://FILE` "
-        "takes (overrides-json), or as the [{ParameterKey, ParameterValue}] list that `create-stack --parameters "
-        "file://FILE` takes (json). The table's removalPolicy is no Parameter: deploy templates/sfn-resume-retain.yaml "
-        "(synth --removal-policy) for RETAIN.", _parameters)
+        "takes (overrides-json), as the [{ParameterKey, ParameterValue}] list that `create-stack --parameters "
+        "file://FILE` takes (json), or as the object AWS CDK's `CfnInclude(parameters=...)` takes (cfn-include: "
+        "the values the config sets, lists as lists). The table's removalPolicy is no Parameter: deploy "
+        "templates/sfn-resume-retain.yaml (synth --removal-policy) for RETAIN.", _parameters)
     parameters.add_argument("config", help="config file (YAML or JSON, - for stdin)")
     parameters.add_argument("--instance", help="nameSuffix of the instance (needed when the config has several)")
     parameters.add_argument("--format", choices=PARAMETER_FORMATS, default="overrides",
-                            help="overrides (default), overrides-json or json")
+                            help="overrides (default), overrides-json, json or cfn-include")
     _add_output(parameters)
 
     catalog = _command(commands, "catalog", "write the Service Catalog portfolio template (YAML)",
@@ -183,7 +184,10 @@ def _parser() -> argparse.ArgumentParser:
                      "--instance), to paste into a workflow.", _pause_state)
     pause.add_argument("config", help="config file (YAML or JSON, - for stdin)")
     pause.add_argument("--instance", help="nameSuffix of one instance (default: all, keyed by nameSuffix)")
-    pause.add_argument("--next", dest="next_state", help="the state to continue to (default: End)")
+    transition = pause.add_mutually_exclusive_group()
+    transition.add_argument("--next", dest="next_state", help="the state to continue to (default: End)")
+    transition.add_argument("--no-end", dest="end", action="store_false",
+                            help="print neither Next nor End, for a tool that adds its own (a CDK CustomState)")
     _add_pause_options(pause)
 
     splice = _command(
@@ -348,6 +352,8 @@ def _parameters(args) -> int:
     words = [f"{key}={value}" for key, value in values.items()]
     if args.format == "json":
         text = json.dumps([{"ParameterKey": key, "ParameterValue": value} for key, value in values.items()], indent=2)
+    elif args.format == "cfn-include":
+        text = json.dumps(include_parameters(instance), indent=2)
     elif args.format == "overrides-json":
         text = json.dumps(words, indent=2)
     else:
@@ -367,7 +373,8 @@ def _catalog(args) -> int:
 def _pause_state(args) -> int:
     config = load_config(args.config)
     instances = [config.instance(args.instance)] if args.instance else list(config.instances)
-    states = {i.nameSuffix: pause_state(i, args.next_state, args.partition, args.query_language) for i in instances}
+    states = {i.nameSuffix: pause_state(i, args.next_state, args.partition, args.query_language, args.end)
+              for i in instances}
     result = next(iter(states.values())) if len(states) == 1 else states
     print(json.dumps(result, indent=2))
     return 0

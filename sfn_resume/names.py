@@ -51,7 +51,8 @@ PHYSICAL_NAMES = {
     "alarm topic": ("SfnResume-{suffix}-Alarms", 256),
     RUNS_FAILED_ALARM: ("SfnResume-{suffix}-RunsFailed", 255),
     EVENTS_UNDELIVERED_ALARM: ("SfnResume-{suffix}-EventsUndelivered", 255),
-    "dashboard": ("SfnResume-{suffix}", 255),
+    # dashboards are global: the region keeps one account's instances of one suffix apart (a StackSet's regions)
+    "dashboard": ("SfnResume-{suffix}-${{AWS::Region}}", 255),
 }
 #: The longest name suffix for which every physical name fits its limit.
 MAX_SUFFIX_LENGTH = min(limit - len(fmt.format(suffix="")) for fmt, limit in PHYSICAL_NAMES.values())

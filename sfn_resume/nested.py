@@ -66,6 +66,21 @@ def generic_parameters(config: InstanceConfig) -> dict[str, str]:
     return values
 
 
+def include_parameters(config: InstanceConfig) -> dict:
+    """The generic template's Parameter values that `config` sets, for AWS CDK's `CfnInclude(parameters=...)`.
+
+    CfnInclude writes each value given in place of the Parameter's every `Ref`, so a value left at its default is
+    left out (it stays the stack's Parameter: an empty default written into an `Fn::If` branch CloudFormation never
+    takes is an error to cfn-lint), and a CommaDelimitedList is a list (its `Ref` is one).
+    """
+    values = {}
+    for name, value in generic_parameters(config).items():
+        kwargs = GENERIC_PARAMETERS[name][0]
+        if "Default" not in kwargs or value != str(kwargs["Default"]):
+            values[name] = value.split(",") if kwargs["Type"] == "CommaDelimitedList" else value
+    return values
+
+
 def add_sfn_resume_stack(parent: Template, config: InstanceConfig, template_url: str,
                          outputs: tuple[str, ...] = SURFACED_OUTPUTS) -> Stack:
     """Add one instance to `parent` as a child stack of the generic template at `template_url` (built with the

@@ -172,10 +172,10 @@ def scanner_metadata(kind: str, spec: InstanceSpec) -> dict:
 
 
 def physical_name(spec: InstanceSpec, kind: str):
-    """The literal name for a config's suffix; in the generic template, a `Fn::Sub` on its NameSuffix Parameter."""
-    if isinstance(spec.name_suffix, str):
-        return names.physical_name(kind, spec.name_suffix)
-    return Sub(names.physical_name(kind, "${NameSuffix}"))
+    """The literal name for a config's suffix; in the generic template, a `Fn::Sub` on its NameSuffix Parameter
+    (and a `Fn::Sub` wherever the name holds a pseudo parameter: the dashboard's region)."""
+    name = names.physical_name(kind, spec.name_suffix if isinstance(spec.name_suffix, str) else "${NameSuffix}")
+    return Sub(name) if "${" in name else name
 
 
 def add_exported_output(template: Template, key: str, value, description: str, **attributes) -> None:

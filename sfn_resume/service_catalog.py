@@ -20,7 +20,8 @@ import awacs.sqs as sqs
 import awacs.states as states
 from awacs.aws import Allow, Condition, Policy, Principal, Statement, StringEquals
 from awacs.sts import AssumeRole
-from troposphere import Equals, GetAtt, If, Not, NoValue, Output, Parameter, Ref, Sub, iam, servicecatalog
+from troposphere import Equals, GetAtt, If, Not, NoValue, Output, Parameter, Ref, Select, Split, Sub, iam, \
+    servicecatalog
 
 from . import __version__, policies, render
 
@@ -31,6 +32,10 @@ LAUNCH_ROLE = "LaunchRole"
 LAUNCH_CONSTRAINT = "LaunchRoleConstraint"
 PRINCIPAL_ASSOCIATION = "PrincipalAssociation"
 HAS_RETAINED_TABLE_TEMPLATE = "HasRetainedTableTemplate"
+IS_PRINCIPAL_PATTERN = "IsPrincipalPattern"
+#: An IAM role, user or group ARN, with its account (PrincipalType IAM) or without (IAM_PATTERN, for every account
+#: a StackSet or a shared portfolio reaches; its name may hold '*').
+PRINCIPAL_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::([0-9]{12})?:(role|user|group)/\S+$"
 
 
 def _arn(service: str, resource: str):
@@ -160,9 +165,11 @@ def build_portfolio_template() -> render.Template:
             Description="Optional: name of the product version (provisioning artifact).",
             ConstraintDescription="1 to 100 letters, digits, '.', '_' or '-'."),
         "PrincipalArn": dict(
-            Type="String", AllowedPattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user|group)/\S+$",
-            Description="REQUIRED: IAM role, user or group allowed to launch the product.",
-            ConstraintDescription="an IAM role, user or group ARN."),
+            Type="String", AllowedPattern=PRINCIPAL_ARN_PATTERN,
+            Description="REQUIRED: IAM role, user or group allowed to launch the product; without an account "
+                        "(arn:aws:iam:::role/Name, '*' allowed) it names that principal in every account the "
+                        "portfolio is shared with or a StackSet deploys it to (PrincipalType IAM_PATTERN).",
+            ConstraintDescription="an IAM role, user or group ARN, with or without the account."),
         "ProviderName": dict(
             Type="String", Default="Platform team", MinLength=1, MaxLength=50,
             Description="Optional: who provides the portfolio, as shown to its users.",
@@ -176,6 +183,8 @@ def build_portfolio_template() -> render.Template:
         template.set_parameter_label(name, labels[name])
         template.add_parameter_to_group(name, "Access" if name in ("PrincipalArn", "ProviderName") else "Product")
     template.add_condition(HAS_RETAINED_TABLE_TEMPLATE, Not(Equals(Ref("RetainedTableTemplateUrl"), "")))
+    # arn:<partition>:iam::<account>:... — the fifth field is empty in a pattern
+    template.add_condition(IS_PRINCIPAL_PATTERN, Equals(Select(4, Split(":", Ref("PrincipalArn"))), ""))
 
     portfolio = template.add_resource(servicecatalog.Portfolio(
         PORTFOLIO,
@@ -223,7 +232,8 @@ def build_portfolio_template() -> render.Template:
         Description="Provision with the least-privilege launch role, not the user's own permissions.",
     ))
     template.add_resource(servicecatalog.PortfolioPrincipalAssociation(
-        PRINCIPAL_ASSOCIATION, PortfolioId=Ref(portfolio), PrincipalARN=Ref("PrincipalArn"), PrincipalType="IAM",
+        PRINCIPAL_ASSOCIATION, PortfolioId=Ref(portfolio), PrincipalARN=Ref("PrincipalArn"),
+        PrincipalType=If(IS_PRINCIPAL_PATTERN, "IAM_PATTERN", "IAM"),
     ))
     for key, value, description in [
         ("PortfolioId", Ref(portfolio), "ID of the portfolio."),

@@ -164,9 +164,9 @@ class SfnResume:
     prefix: str
 
     def pause_state(self, next_state: str | None = None, partition: str = "aws",
-                    query_language: str = asl.JSONPATH) -> dict:
-        """The pause state as ASL, ready to place in a STANDARD workflow (`Next`, or `End` when None)."""
-        return pause_state(self.config, next_state, partition, query_language)
+                    query_language: str = asl.JSONPATH, end: bool = True) -> dict:
+        """The pause state as ASL, ready to place in a STANDARD workflow (`Next`, or `End` when None and `end`)."""
+        return pause_state(self.config, next_state, partition, query_language, end)
 
     def workflow_role_statements(self) -> list:
         """The IAM statements the paused workflow's role needs (the PauseStatePolicy output holds them)."""
@@ -175,12 +175,14 @@ class SfnResume:
 
 
 def pause_state(config: InstanceConfig, next_state: str | None = None, partition: str = "aws",
-                query_language: str = asl.JSONPATH) -> dict:
+                query_language: str = asl.JSONPATH, end: bool = True) -> dict:
     """The pause state of an instance built from `config`: it finds its pause machine by name, beside the
-    workflow (same partition, region and account), so it works as it is in any of them."""
+    workflow (same partition, region and account), so it works as it is in any of them. It continues to
+    `next_state`, or ends the workflow; with neither (`end=False`), the tool that places it adds the transition
+    (a CDK `CustomState` writes its own `Next` or `End`)."""
     state = _config_pause_state(config, query_language, partition,
                                 pause_machine_name=names.physical_name("pause state machine", config.nameSuffix))
-    return asl.with_next(state, next_state)
+    return asl.with_next(state, next_state) if next_state is not None or end else state
 
 
 def _config_pause_state(config: InstanceConfig, query_language: str, partition: str, **pause_machine) -> dict:
@@ -285,8 +287,10 @@ def build_generic_template(removal_policy: str = "DESTROY") -> Template:
     spec = InstanceSpec(
         name_suffix=Ref(params["NameSuffix"]),
         path_to_id_workflow=Ref(params["PathToIdWorkflow"]),
-        event_pattern=Ref(params["EventPattern"]),
-        failure_event_pattern=Ref(params["FailureEventPattern"]),
+        # the JSON text through Fn::Sub, which gives CloudFormation the same string as a Ref: AWS CDK's CfnInclude
+        # writes a Parameter's value in place of its Ref, and refuses text where a rule's pattern is an object
+        event_pattern=Sub("${EventPattern}"),
+        failure_event_pattern=Sub("${FailureEventPattern}"),
         has_failure=True,
         failure_condition=HAS_FAILURE,
         workflow_type=Ref(params["ResumeWorkflowType"]),

@@ -74,3 +74,20 @@ def cfn_lint(text: str, regions: tuple[str, ...] = ("us-east-1",), include_check
     """cfn-lint's matches for a template's text, with the core rules only (tools/scan.py's `cfn_lint_matches`, which
     loads the rules once per configuration)."""
     return load_scan().cfn_lint_matches(text, regions, include_checks, rule_packs=())
+
+
+def doc_blocks(path: Path, language: str) -> dict[str, str]:
+    """A Markdown file's code blocks of one language by `## ` section heading (a section's blocks joined)."""
+    blocks: dict[str, str] = {}
+    section, block = None, None
+    for line in path.read_text().splitlines():
+        if line.startswith("## "):
+            section = line[3:].strip()
+        elif line.strip() == "```" + language:
+            block = []
+        elif line.strip() == "```" and block is not None:
+            blocks[section] = blocks.get(section, "") + "\n".join(block) + "\n"
+            block = None
+        elif block is not None:
+            block.append(line)
+    return blocks

@@ -9,7 +9,7 @@ from sfn_resume import __version__, load_config
 from sfn_resume.cli import COMMAND_EXAMPLES, EXIT_CODES, HELP_EXAMPLES, _parser, main
 from sfn_resume.nested import generic_parameters
 
-from .helpers import EXAMPLES, ROOT, TEMPLATES
+from .helpers import EXAMPLES, MINIMAL, ROOT, TEMPLATES
 
 TRANSLATE = str(EXAMPLES / "translate" / "config.yaml")
 
@@ -73,6 +73,24 @@ def test_pause_state_prints_asl(capsys, language, field, result):
     # nothing to fill in: the pause machine's ARN comes from the workflow's own, at run time
     assert "SfnResume-TranslationTranslateResume-Pause" in json.dumps(state[field])
     assert not any(part in json.dumps(state) for part in ("123456789012", "us-east-1", "${"))
+
+
+@pytest.mark.parametrize("argv, transition", [
+    ([], {"End": True}),  # the default: a state to paste as the workflow's last
+    (["--next", "Publish"], {"Next": "Publish"}),
+    (["--no-end"], {}),  # for a tool that writes its own transition (a CDK CustomState's .next())
+])
+def test_pause_state_transition(capsys, argv, transition):
+    assert main(["pause-state", TRANSLATE, *argv]) == 0
+    state = json.loads(capsys.readouterr().out)
+    assert {key: state[key] for key in ("Next", "End") if key in state} == transition
+
+
+def test_pause_state_next_and_no_end_exclude_each_other(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["pause-state", TRANSLATE, "--next", "Publish", "--no-end"])
+    assert exit_.value.code == 2
+    assert "argument --no-end: not allowed with argument --next" in capsys.readouterr().err
 
 
 def test_written_files_get_the_umask_permissions(tmp_path):
@@ -156,6 +174,25 @@ def test_parameters_as_json(capsys, output_format, expected):
     assert main(["parameters", TRANSLATE, "--format", output_format]) == 0
     values = generic_parameters(load_config(TRANSLATE).instances[0])
     assert json.loads(capsys.readouterr().out) == expected(values)
+
+
+@pytest.mark.parametrize("config, expected", [
+    # what the config sets, the rest left at the template's defaults
+    ({**MINIMAL, "timeoutSeconds": 60}, {"TimeoutSeconds": "60"}),
+    # a CommaDelimitedList as a list: CfnInclude writes it in place of a Ref, which is one
+    ({**MINIMAL, "allowedStateMachineArns": ["arn:aws:states:us-east-1:123456789012:stateMachine:a",
+                                             "arn:aws:states:us-east-1:123456789012:stateMachine:b"]},
+     {"AnswerableStateMachineArns": ["arn:aws:states:us-east-1:123456789012:stateMachine:a",
+                                     "arn:aws:states:us-east-1:123456789012:stateMachine:b"]}),
+])
+def test_parameters_for_cfn_include_are_what_the_config_sets(tmp_path, capsys, config, expected):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    assert main(["parameters", str(path), "--format", "cfn-include"]) == 0
+    required = {"NameSuffix": MINIMAL["nameSuffix"], "PathToIdPauseTask": MINIMAL["pathToIdPauseTask"],
+                "PathToIdWorkflow": MINIMAL["pathToIdWorkflow"],
+                "EventPattern": json.dumps(MINIMAL["eventPattern"], separators=(",", ":"))}
+    assert json.loads(capsys.readouterr().out) == {**required, **expected}
 
 
 def test_parameters_as_override_words_a_shell_reads_back(capsys):

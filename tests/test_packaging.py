@@ -21,7 +21,7 @@ from sfn_resume.cli import COMMAND_EXAMPLES
 from sfn_resume.examples import services
 
 from .e2e.test_readme_commands import BLOCKS
-from .helpers import ROOT, TEMPLATES
+from .helpers import EXAMPLES, ROOT, TEMPLATES, doc_blocks, load_yaml
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -105,7 +105,7 @@ def test_the_readme_install_section(installed, dist):
     offered = set(re.findall(r"^Provides-Extra: (\S+)$", metadata, re.M))
     named = [shlex.split(" ".join(line[2:]))[0] for line in lines]
     assert named[0] == "sfn-resume" and {n.split("[")[1].rstrip("]") for n in named[1:]} <= offered == {
-        "aws", "local", "dev"}
+        "aws", "local", "cdk", "dev"}
 
 
 def test_the_readme_catalogue_commands_as_printed(installed, tmp_path):
@@ -158,3 +158,28 @@ def test_build_outputs_are_ignored_by_git():
     ignored = subprocess.run(["git", "check-ignore", "build/lib/x.py", "dist/x.whl", "x.egg-info/PKG-INFO"],
                              cwd=ROOT, capture_output=True, text=True)
     assert ignored.stdout.split() == ["build/lib/x.py", "dist/x.whl", "x.egg-info/PKG-INFO"]
+
+
+IAC_GUIDE = ROOT / "docs" / "IAC.md"
+
+
+def test_the_iac_guide_from_a_pip_install(installed, tmp_path):
+    """docs/IAC.md's commands as printed, from the base install in an empty folder: the generic template they write
+    is the one the SAM and Terraform examples take (byte for byte templates/sfn-resume.yaml), the parameters are
+    the SAM example's; then its Python CfnInclude recipe, as printed, with the test run's `cdk` extra added."""
+    run_bash(installed, tmp_path, doc_blocks(IAC_GUIDE, "bash")["From a pip install"])
+    assert (tmp_path / "sfn-resume.yaml").read_text() == (TEMPLATES / "sfn-resume.yaml").read_text()
+    sam = load_yaml(EXAMPLES / "iac" / "sam" / "template.yaml")["Resources"]["TranslateResume"]["Properties"]
+    assert sam["Location"] == "sfn-resume.yaml"
+    assert json.loads((tmp_path / "parameters.json").read_text()) == sam["Parameters"]
+    pytest.importorskip("aws_cdk", reason="the 'cdk' extra is not installed in the test run (make test installs it)")
+    recipe = doc_blocks(IAC_GUIDE, "python")["AWS CDK (any language): the generic template through `CfnInclude`"]
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="1", CDK_VALIDATION="false", CDK_OUTDIR="cdk.out")
+    script = "import site, sys; site.addsitedir(sys.argv.pop(1)); exec(sys.stdin.read())"
+    result = subprocess.run([str(installed / "bin" / "python"), "-c", script, sysconfig.get_paths()["purelib"]],
+                            input=recipe, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    (synthesized,) = (tmp_path / "cdk.out").glob("TranslateResume.template.json")
+    assert json.loads(synthesized.read_text())["Resources"]["ResumeRule"]["Properties"]["EventPattern"] == {
+        "Fn::Sub": sam["Parameters"]["EventPattern"]}

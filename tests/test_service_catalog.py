@@ -7,14 +7,17 @@ properties do not use (each named below and checked absent), plus what its prope
 
 import glob
 import json
+import re
 from pathlib import Path
 
 import cfnlint
 import pytest
 
+from sfn_resume import __version__
 from sfn_resume.service_catalog import build_portfolio_template
 
-from .helpers import TEMPLATES, cfn_lint
+from .helpers import ROOT, TEMPLATES, cfn_lint, load_yaml
+from .resolve import Resolved
 
 SCHEMAS = Path(cfnlint.__file__).parent / "data" / "schemas" / "resources"
 #: Handler permissions for features the generic template does not use: action → the property (or feature).
@@ -158,3 +161,30 @@ def test_committed_portfolio_is_fresh_and_lint_clean():
     assert path.read_text() == build_portfolio_template().to_yaml(), "stale: run `make templates`"
     matches = cfn_lint(path.read_text(), regions=("us-east-1", "cn-north-1", "us-gov-west-1"), include_checks=("I",))
     assert [str(m) for m in matches] == []
+
+
+@pytest.mark.parametrize("principal, principal_type", [
+    ("arn:aws:iam::123456789012:role/Developers", "IAM"),  # one account's role
+    ("arn:aws:iam:::role/Developers", "IAM_PATTERN"),  # that role in every account a StackSet reaches
+    ("arn:aws-cn:iam:::role/team-*", "IAM_PATTERN"),
+])
+def test_a_principal_with_or_without_its_account(principal, principal_type):
+    portfolio = load_yaml(TEMPLATES / "service-catalog" / "portfolio.yaml")
+    assert re.fullmatch(portfolio["Parameters"]["PrincipalArn"]["AllowedPattern"], principal)
+    association = portfolio["Resources"]["PrincipalAssociation"]["Properties"]
+    condition, pattern, plain = association["PrincipalType"]["Fn::If"]
+    resolved = Resolved(portfolio, {"PrincipalArn": principal})
+    assert (pattern if resolved.conditions[condition] else plain) == principal_type
+
+
+def test_a_principal_arn_of_another_service_is_refused():
+    pattern = load_yaml(TEMPLATES / "service-catalog" / "portfolio.yaml")["Parameters"]["PrincipalArn"]["AllowedPattern"]
+    assert not re.fullmatch(pattern, "arn:aws:sts::123456789012:assumed-role/Developers/me")
+
+
+def test_the_docs_name_the_product_version_of_the_package():
+    """The portfolio's ProductVersion defaults to the package's version: the docs say which it is."""
+    for doc in (ROOT / "README.md", ROOT / "docs" / "IAC.md"):
+        text = doc.read_text()
+        assert f"`{__version__}`" in text and f"`{__version__}-retain`" in text, doc
+        assert not {f"`{v}`" for v in re.findall(r"`(\d+\.\d+\.\d+)(?:-retain)?`", text)} - {f"`{__version__}`"}, doc

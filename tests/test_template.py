@@ -94,8 +94,8 @@ def test_state_machines_use_definition_with_substitutions_logging_and_tracing(ge
 
 def test_rules_retry_then_dead_letter_and_deliver_the_job_id_and_event(generic_template):
     rules = resources_of_type(generic_template, "Events::Rule")
-    assert rules["ResumeRule"]["Properties"]["EventPattern"] == {"Ref": "EventPattern"}
-    assert rules["FailRule"]["Properties"]["EventPattern"] == {"Ref": "FailureEventPattern"}
+    assert rules["ResumeRule"]["Properties"]["EventPattern"] == {"Fn::Sub": "${EventPattern}"}
+    assert rules["FailRule"]["Properties"]["EventPattern"] == {"Fn::Sub": "${FailureEventPattern}"}
     assert rules["FailRule"]["Condition"] == "HasFailureEventPattern"
     # success events resume the pause; failure events fail it, through the pause machine
     assert rules["ResumeRule"]["Properties"]["Targets"][0]["Arn"] == {"Ref": "ResumeStateMachine"}
@@ -174,3 +174,12 @@ def test_every_definition_substitution_is_a_string(path):
         for name, value in machine["Properties"]["DefinitionSubstitutions"].items():
             assert isinstance(value, str) or set(value) <= {"Ref", "Fn::Sub", "Fn::GetAtt", "Fn::Join"}, (name, value)
             assert value not in number_alone, (name, value)
+
+
+def test_the_dashboard_is_named_per_region(minimal):
+    """Dashboards are global: one instance deployed to several regions of an account (a StackSet) needs one each."""
+    from sfn_resume import build_template, parse_config
+
+    config_built = build_template(parse_config({**minimal, "dashboard": True})).to_dict()
+    (dashboard,) = [r for r in config_built["Resources"].values() if r["Type"] == "AWS::CloudWatch::Dashboard"]
+    assert dashboard["Properties"]["DashboardName"] == {"Fn::Sub": f"SfnResume-{minimal['nameSuffix']}-${{AWS::Region}}"}

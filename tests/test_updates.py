@@ -26,7 +26,7 @@ from sfn_resume.nested import generic_parameters
 from sfn_resume.template import GENERIC_PARAMETERS
 
 from .helpers import MINIMAL, ROOT, parameters_set_by
-from .resolve import Resolved
+from sfn_resume.protocol.cfn import Resolved
 
 #: What a workflow that paused (or will pause) holds on to: replacing one strands it or loses what it keeps.
 HOLDERS = {

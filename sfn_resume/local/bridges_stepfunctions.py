@@ -106,6 +106,32 @@ def bridge_cfn_state_machine(patches: Patches) -> None:
     patches.set(StateMachine, "update_from_cloudformation_json", classmethod(update))
 
 
+@bridge("cfn-state-machine-arn", gap="42: Fn::GetAtt [StateMachine, Arn] fails the stack (moto knows Name and "
+                                  "others, not Arn)")
+def bridge_cfn_state_machine_arn(patches: Patches) -> None:
+    """Give `AWS::StepFunctions::StateMachine` the `Arn` attribute CloudFormation defines for it.
+
+    moto 5.2.5's `StateMachine.has_cfn_attr` lists Name, DefinitionString, RoleArn, StateMachineName and Tags, so a
+    template that reads a machine's ARN with `Fn::GetAtt` (what AWS CDK writes for `CfnStateMachine.attr_arn`, and
+    for the `SfnResume` construct's ARNs) is refused at CreateStack; `Ref` gives the same ARN.
+
+    Gap 42 in docs/EMULATOR.md (what AWS does, the source).
+    """
+    from moto.stepfunctions.models import StateMachine
+
+    has_cfn_attr = StateMachine.has_cfn_attr.__func__
+    get_cfn_attribute = StateMachine.get_cfn_attribute
+
+    def has_arn(cls, attribute: str) -> bool:
+        return attribute == "Arn" or has_cfn_attr(cls, attribute)
+
+    def arn_attribute(self, attribute_name: str) -> Any:
+        return self.arn if attribute_name == "Arn" else get_cfn_attribute(self, attribute_name)
+
+    patches.set(StateMachine, "has_cfn_attr", classmethod(has_arn))
+    patches.set(StateMachine, "get_cfn_attribute", arn_attribute)
+
+
 @lru_cache(maxsize=None)
 def _botocore_session():
     import botocore.session

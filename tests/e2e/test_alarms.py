@@ -89,13 +89,14 @@ def test_alarms_off_and_a_given_topic(emulator):
 
 def test_dashboard_when_asked(emulator):
     instance = deploy_instance(emulator, CreateDashboard="true")
-    suffix = instance.deployment.outputs["ResumeStateMachineArn"].rsplit(":", 1)[1]
+    arn = instance.deployment.outputs["ResumeStateMachineArn"].split(":")
+    suffix = arn[-1]  # SfnResume-<suffix>; the dashboard's name adds the region (dashboards are global)
     assert [r for r in _stack_resources(instance) if r["ResourceType"] == "AWS::CloudWatch::Dashboard"]
     if emulator.mode == "localstack":
         # LocalStack's CloudFormation reports the dashboard created but creates none (docs/LOCALSTACK.md)
         assert instance.aws.client("cloudwatch").list_dashboards()["DashboardEntries"] == []
         pytest.skip("LocalStack creates no AWS::CloudWatch::Dashboard: its body cannot be checked there")
-    body = json.loads(instance.aws.client("cloudwatch").get_dashboard(DashboardName=suffix)["DashboardBody"])
+    body = json.loads(instance.aws.client("cloudwatch").get_dashboard(DashboardName=f"{suffix}-{arn[3]}")["DashboardBody"])
     metrics = [m for widget in body["widgets"] for m in widget["properties"]["metrics"]]
     dimensions = {m[3] for m in metrics}
     outputs = instance.deployment.outputs

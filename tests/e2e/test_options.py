@@ -26,7 +26,7 @@ from sfn_resume.nested import generic_parameters
 from sfn_resume.template import GENERIC_PARAMETERS
 
 from ..helpers import MINIMAL, cfn_lint, parameters_set_by
-from ..resolve import Resolved
+from sfn_resume.protocol.cfn import Resolved
 from .helpers import sample_event
 
 pytestmark = pytest.mark.timeout(120)

@@ -21,7 +21,7 @@ from sfn_resume.local.harness import Deployment
 from sfn_resume.local.stacks import stack_outputs
 from sfn_resume.nested import generic_parameters
 
-from ..helpers import EXAMPLES, ROOT, TEMPLATES
+from ..helpers import EXAMPLES, ROOT, TEMPLATES, doc_blocks
 from .conftest import REGION, _free_port, running_server
 from .localstack import LOCALSTACK_PYTHON, running_localstack
 
@@ -32,19 +32,7 @@ BIN = Path(sys.executable).parent
 
 def readme_blocks(language: str) -> dict[str, str]:
     """The README's blocks of one language by section heading (a section's blocks joined)."""
-    blocks: dict[str, str] = {}
-    section, block = None, None
-    for line in README.read_text().splitlines():
-        if line.startswith("## "):
-            section = line[3:].strip()
-        elif line.strip() == "```" + language:
-            block = []
-        elif line.strip() == "```" and block is not None:
-            blocks[section] = blocks.get(section, "") + "\n".join(block) + "\n"
-            block = None
-        elif block is not None:
-            block.append(line)
-    return blocks
+    return doc_blocks(README, language)
 
 
 BLOCKS = readme_blocks("bash")

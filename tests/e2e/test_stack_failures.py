@@ -14,6 +14,7 @@ from sfn_resume.local.bridges_stack_failures import RENAME_NOT_EMULATED, REPLACE
 from sfn_resume.local.stacks import StackDeployError
 
 from ..helpers import load_yaml
+from .conftest import REGION
 from .helpers import GENERIC_TEMPLATE, deploy_instance, sample_event
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.deploys_with_aws_cli]
@@ -193,7 +194,7 @@ def test_an_update_turning_the_alarms_off_and_the_dashboard_on_is_applied(emulat
         [])
     deploy_instance(emulator, name=name, CreateAlarms="false", CreateDashboard="true")
     assert stack(emulator, f"e2e-{name}")["StackStatus"] == "UPDATE_COMPLETE"
-    assert (alarms(), topics(), dashboards()) == ([], [], [f"SfnResume-E2e{name}"])
+    assert (alarms(), topics(), dashboards()) == ([], [], [f"SfnResume-E2e{name}-{REGION}"])  # one per region
 
 
 def test_a_nested_stack_that_fails_fails_its_parent(in_process_emulator):

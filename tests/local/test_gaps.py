@@ -64,6 +64,7 @@ GAP_TESTS = {
     "events-test-event-pattern": "test_gap_39_test_event_pattern",
     "cfn-update-every-change": "test_gap_40_update_every_change",
     "cfn-templates-parsed-by-libyaml": "test_gap_41_templates_parsed_by_libyaml",
+    "cfn-state-machine-arn": "test_gap_42_state_machine_arn_attribute",
     "events-put-targets-validation": "test_gap_43_put_targets_validation",
     "task-result-casing": "test_gap_44_task_result_casing",
     "task-http-metadata": "test_gap_45_task_http_metadata",
@@ -1158,6 +1159,19 @@ def test_gap_40_update_every_change(aws, cfn, sfn):
     assert queues() == []  # deleted: its condition turned false
     deploy_stack(cfn, "bridged-queue", _CONDITIONAL_QUEUE, {"Enabled": "yes"})
     assert queues() == ["conditional"]  # created again
+
+
+def test_gap_42_state_machine_arn_attribute(aws, cfn):
+    """`Fn::GetAtt [Machine, Arn]` (AWS CDK's `CfnStateMachine.attr_arn`) is the ARN `Ref` gives."""
+    template = _machine_template(_PASS_TABLE)
+    template["Outputs"]["MachineArnAttribute"] = {"Value": {"Fn::GetAtt": ["Machine", "Arn"]}}
+    with without(["cfn-state-machine-arn"]):
+        with pytest.raises(botocore.exceptions.ClientError, match="does not support attribute type Arn in Fn::GetAtt"):
+            cfn.create_stack(StackName="plain", TemplateBody=json.dumps(template))
+
+    outputs = deploy_stack(cfn, "bridged", template)
+    assert outputs["MachineArnAttribute"] == outputs["MachineArn"]
+    assert outputs["MachineArn"].startswith("arn:aws:states:us-east-1:123456789012:stateMachine:bridged-Machine-")
 
 
 def _target_queue(aws, name: str) -> tuple[str, str]:

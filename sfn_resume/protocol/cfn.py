@@ -1,5 +1,7 @@
 """A template's resources as CloudFormation resolves them for given Parameter values: the intrinsic functions and
-conditions these templates use (Ref, GetAtt, If, Sub, Join, Split, Select; Equals, Not, And, Or), no more."""
+conditions these templates use (Ref, GetAtt, If, Sub, Join, Split, Select; Equals, Not, And, Or), no more.
+
+`sfn-resume verify` reads a user's template with it, and the tests read what a stack update would change."""
 
 from __future__ import annotations
 
@@ -9,12 +11,17 @@ NO_VALUE = object()
 PSEUDO = ("AWS::Partition", "AWS::Region", "AWS::AccountId", "AWS::StackName", "AWS::URLSuffix", "AWS::StackId")
 
 
+class TemplateError(ValueError):
+    """The template uses what this resolver cannot resolve, or refers to what it does not hold."""
+
+
 class Resolved:
     """A template's resources resolved for Parameter values; Ref/GetAtt of a resource in `replaced` stand for a
-    new physical resource."""
+    new physical resource. `pseudo` gives the pseudo parameters' values (default: `{AWS::Region}`-style
+    stand-ins)."""
 
-    def __init__(self, template: dict, values: dict, replaced: frozenset = frozenset()):
-        self.template, self.replaced = template, replaced
+    def __init__(self, template: dict, values: dict, replaced: frozenset = frozenset(), pseudo: dict | None = None):
+        self.template, self.replaced, self.pseudo = template, replaced, pseudo or {}
         self.values = {}
         for name, parameter in template.get("Parameters", {}).items():
             value = str(values.get(name, parameter.get("Default", "")))
@@ -26,6 +33,8 @@ class Resolved:
     def condition(self, body) -> bool:
         (function, args), = body.items()
         if function == "Condition":
+            if args not in self.template.get("Conditions", {}):
+                raise TemplateError(f"condition {args} is not in the template's Conditions")
             return self.conditions[args] if args in self.conditions else self.condition(
                 self.template["Conditions"][args])
         if function == "Fn::Equals":
@@ -37,7 +46,7 @@ class Resolved:
             return all(self.condition(arg) for arg in args)
         if function == "Fn::Or":
             return any(self.condition(arg) for arg in args)
-        raise AssertionError(f"condition function {function} is not resolved here: add it")
+        raise TemplateError(f"condition function {function} is not supported here")
 
     def ref(self, name: str):
         if name == "AWS::NoValue":
@@ -45,8 +54,9 @@ class Resolved:
         if name in self.values:
             return self.values[name]
         if name in PSEUDO:
-            return "{" + name + "}"
-        assert name in self.template["Resources"], name
+            return self.pseudo.get(name, "{" + name + "}")
+        if name not in self.template.get("Resources", {}):
+            raise TemplateError(f"Ref {name}: no such Parameter or resource")
         return f"<{name}{' (new)' if name in self.replaced else ''}>"
 
     def value(self, node):
@@ -74,11 +84,16 @@ class Resolved:
             if key == "Fn::Select":
                 return self.value(args[1])[int(args[0])]
             if key.startswith("Fn::"):
-                raise AssertionError(f"intrinsic {key} is not resolved here: add it")
+                raise TemplateError(f"intrinsic function {key} is not supported here")
         return {k: v for k, v in ((k, self.value(v)) for k, v in node.items()) if v is not NO_VALUE}
 
     def resources(self) -> dict:
         """{logical ID: (type, properties)} of the resources whose Condition holds."""
         return {name: (body["Type"], self.value(body.get("Properties", {})))
                 for name, body in self.template["Resources"].items()
+                if "Condition" not in body or self.conditions[body["Condition"]]}
+
+    def outputs(self) -> dict:
+        """{name: value} of the Outputs whose Condition holds."""
+        return {name: self.value(body["Value"]) for name, body in self.template.get("Outputs", {}).items()
                 if "Condition" not in body or self.conditions[body["Condition"]]}

@@ -1,0 +1,70 @@
+"""The scenarios `sfn-resume verify` explores, each a bounded world whose every interleaving it visits.
+
+Each scenario names its jobs and workflows; every scenario also lets any one call fail in any way its API documents
+(`faults`) and any one run run again after any of its calls (`restarts`), with the clock passing every boundary.
+`default` holds what issue 22 asks for at least; `large` raises the budgets and the deliveries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .world import FAILED, PAUSE_FAILED, SUCCEEDED, TIMEOUT, JobSpec, Scenario, WorkflowSpec
+
+_DEFAULT = (
+    Scenario(
+        "one-pause",
+        "a workflow pauses on its job; the job's event, its redelivery (or a redrive) and a later notice of the job "
+        "with a new id arrive in any order, before or after the pause",
+        jobs=(JobSpec("J1", "job-1", SUCCEEDED, deliveries=(2, 1)),),
+        workflows=(WorkflowSpec("W1", "J1"),)),
+    Scenario(
+        "failure-event",
+        "as one-pause, with the job's failure events: the pause fails with SfnResume.JobFailed",
+        jobs=(JobSpec("J1", "job-1", FAILED, deliveries=(2, 1)),),
+        workflows=(WorkflowSpec("W1", "J1", pause_state=1),)),
+    Scenario(
+        "re-pause",
+        "a workflow that pauses again on its job after States.Timeout or SfnResume.PauseFailed; the job's event comes "
+        "at any moment, in between too",
+        jobs=(JobSpec("J1", "job-1", SUCCEEDED, deliveries=(2,)),),
+        workflows=(WorkflowSpec("W1", "J1", repause_on=(TIMEOUT, PAUSE_FAILED), max_pauses=2),)),
+    Scenario(
+        "job-id-reused",
+        "a job id reused by a second workflow after the first one's hand-over (as the reuse policy allows): the old "
+        "job's redelivered, redriven or later events arrive at any time",
+        jobs=(JobSpec("J1", "job-1", SUCCEEDED, deliveries=(2, 1)),
+              JobSpec("J2", "job-1", SUCCEEDED, deliveries=(1,), after="J1")),
+        workflows=(WorkflowSpec("W1", "J1"), WorkflowSpec("W2", "J2", pause_state=1))),
+    Scenario(
+        "job-id-reused-early",
+        "a job id reused while the first job's hand-over is remembered (against the reuse policy): the new pause is "
+        "refused visibly, or gets its own job's event",
+        jobs=(JobSpec("J1", "job-1", SUCCEEDED, deliveries=(2,)),
+              JobSpec("J2", "job-1", SUCCEEDED, deliveries=(1,))),
+        workflows=(WorkflowSpec("W1", "J1"), WorkflowSpec("W2", "J2", after=("W1", "answered"))),
+        faults=0),
+    Scenario(
+        "two-workflows",
+        "two workflows pause on the same job at once",
+        jobs=(JobSpec("J1", "job-1", SUCCEEDED, deliveries=(2,)),),
+        workflows=(WorkflowSpec("W1", "J1"), WorkflowSpec("W2", "J1", pause_state=1))),
+    Scenario(
+        "intruder",
+        "another workflow (any role allowed to start the pause machine) pauses on a victim's job id, claiming the "
+        "victim's execution id, at any moment",
+        jobs=(JobSpec("J1", "job-1", SUCCEEDED, deliveries=(2,)),),
+        workflows=(WorkflowSpec("W1", "J1", repause_on=(TIMEOUT,), max_pauses=2),
+                   WorkflowSpec("X1", "J1", execution_of="W1"))),
+)
+
+
+def scenarios(scope: str) -> tuple:
+    if scope == "default":
+        return _DEFAULT
+    if scope == "large":
+        return tuple(replace(s, faults=s.faults + 1 if s.faults else 0, restarts=s.restarts + 1) for s in _DEFAULT)
+    raise ValueError(f"scope {scope!r}: use default or large")
+
+
+SCOPES = ("default", "large")
