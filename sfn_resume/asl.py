@@ -74,10 +74,11 @@ def _jsonata(expression: str) -> str:
 
 # The JSONata expressions the states share, each named for what it means.
 _INPUT_JOB_ID = "$states.input.jobId"
-#: The job id as the table's key. A path that finds nothing gives null (the rule's InputTransformer) or stops the
-#: pause state itself: null raises States.QueryEvaluationError, a visible failure, instead of filing the hand-over
-#: under the key "null"; DynamoDB refuses an empty key.
-_CHECKED_JOB_ID = f"({_INPUT_JOB_ID} = null ? $error('sfn-resume: the job id path found no value') : $string({_INPUT_JOB_ID}))"
+#: The job id as the table's key. A path that finds nothing gives "" (the rule's InputTransformer, as AWS's recordings
+#: show: docs/EMULATOR.md, gap 3), null, or stops the pause state itself: either raises an error that says so, a
+#: visible failure, instead of filing the hand-over under the key "null" or failing on DynamoDB's refusal of "".
+_CHECKED_JOB_ID = (f"({_INPUT_JOB_ID} = null or {_INPUT_JOB_ID} = '' ? "
+                   f"$error('sfn-resume: the job id path found no value') : $string({_INPUT_JOB_ID}))")
 _JOB_ID = f"$string({_INPUT_JOB_ID})"
 _NOW_MS = "$millis()"
 #: The size of the event's compact JSON text in UTF-8 bytes, measured on its strings themselves: how `$string`

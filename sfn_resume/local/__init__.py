@@ -22,6 +22,8 @@ from sfn_resume.local import (  # noqa: F401 (each module registers its bridges)
     bridges_restarts,
     bridges_stack_failures,
     bridges_stepfunctions,
+    bridges_stepfunctions_api,
+    bridges_task_results,
 )
 from sfn_resume.local.patching import (
     PINNED_MOTO_VERSION,

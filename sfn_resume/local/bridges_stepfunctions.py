@@ -139,30 +139,31 @@ def _botocore_session():
     return botocore.session.get_session()
 
 
-_SHAPES_LOCK = threading.Lock()
+_MODELS_LOCK = threading.Lock()
 
 
-def _operation_input_shape(service_name: str, api_action: str):
-    """The input shape of a service's operation, loaded once: executions start together, and each load of a
-    service model costs about half a second of CPU, so they wait for the first one instead of all loading it."""
-    with _SHAPES_LOCK:
-        return _load_input_shape(service_name, api_action)
+def operation_model(service_name: str, api_action: str):
+    """A botocore operation model, named in any casing (`startExecution`, `start_execution`), or None; loaded once:
+    executions start together, and each load of a service model costs about half a second of CPU, so they wait
+    for the first one instead of all loading it."""
+    with _MODELS_LOCK:
+        return _load_operation_model(service_name, api_action)
 
 
 @lru_cache(maxsize=None)
-def _load_input_shape(service_name: str, api_action: str):
+def _load_operation_model(service_name: str, api_action: str):
     from moto.stepfunctions.parser.utils import camel_to_snake_case
 
     model = _botocore_session().get_service_model(service_name)
     wanted = camel_to_snake_case(api_action)
     for operation_name in model.operation_names:
         if camel_to_snake_case(operation_name) == wanted:
-            return model.operation_model(operation_name).input_shape
+            return model.operation_model(operation_name)
     return None
 
 
 @bridge("task-parameters", gap="2: task parameters reach botocore in ASL casing (sfn TaskToken/Output, "
-                              "states:startExecution StateMachineArn)")
+                              "states:startExecution StateMachineArn), null ones at all")
 def bridge_task_parameters(patches: Patches) -> None:
     """Map a task's PascalCase arguments onto botocore's member names, as Step Functions does.
 
@@ -170,7 +171,10 @@ def bridge_task_parameters(patches: Patches) -> None:
     `states:startExecution`, so `sfn:sendTaskSuccess` gets `TaskToken`/`Output` where botocore wants
     `taskToken`/`output`, and the pause state's StartExecution `StateMachineArn`. The port already has the mapper
     (`_to_boto_request`); it only needs the operation's input shape. DynamoDB's members are PascalCase already, so
-    its calls are unchanged; integrations with their own normalisation (Lambda, API Gateway) keep it.
+    its calls are unchanged; integrations with their own normalisation (Lambda, API Gateway) keep it. A parameter
+    whose value is null (a path to nothing) is left out, as Step Functions' SDK does: the service then answers
+    with its own validation error (DynamoDB: "Value null at 'item' failed to satisfy constraint"), where moto
+    fails in botocore's serializer (`'NoneType' object has no attribute 'items'`).
 
     Gap 2 in docs/EMULATOR.md (what AWS does, the source).
     """
@@ -179,11 +183,13 @@ def bridge_task_parameters(patches: Patches) -> None:
     )
 
     def _normalise_parameters(self, parameters, boto_service_name=None, service_action_name=None):
-        shape = _operation_input_shape(
+        model = operation_model(
             self._get_boto_service_name(boto_service_name), service_action_name or self.resource.api_action
         )
-        if shape is not None:
-            self._to_boto_request(parameters, shape)
+        if model is not None and model.input_shape is not None:
+            self._to_boto_request(parameters, model.input_shape)
+        for key in [key for key, value in parameters.items() if value is None]:
+            del parameters[key]
 
     patches.set(StateTaskService, "_normalise_parameters", _normalise_parameters)
 

@@ -65,6 +65,20 @@ GAP_TESTS = {
     "cfn-update-every-change": "test_gap_40_update_every_change",
     "cfn-templates-parsed-by-libyaml": "test_gap_41_templates_parsed_by_libyaml",
     "cfn-state-machine-arn": "test_gap_42_state_machine_arn_attribute",
+    "events-put-targets-validation": "test_gap_43_put_targets_validation",
+    "task-result-casing": "test_gap_44_task_result_casing",
+    "task-http-metadata": "test_gap_45_task_http_metadata",
+    "task-error-causes": "test_gap_46_task_error_causes",
+    "dynamodb-unrequested-metrics": "test_gap_47_dynamodb_unrequested_metrics",
+    "dynamodb-request-validation": "test_gap_47_dynamodb_request_validation",
+    "dynamodb-condition-failure-message": "test_gap_47_dynamodb_condition_failure_message",
+    "execution-description": "test_gap_48_execution_description",
+    "execution-listing": "test_gap_48_execution_listing_stop_and_history",
+    "execution-stop": "test_gap_48_execution_listing_stop_and_history",
+    "execution-history-order": "test_gap_48_execution_listing_stop_and_history",
+    "definition-errors": "test_gap_49_definition_errors",
+    "arn-prefix": "test_gap_50_arn_prefix",
+    "parser-error-codes": "test_gap_50_parser_error_codes",
 }
 
 
@@ -277,7 +291,7 @@ def test_gap_3_events_to_stepfunctions(aws, sfn):
     given = json.loads(sfn.describe_execution(executionArn=run["executionArn"])["input"])
     assert given["jobId"] == 'j"1'
     assert given["quoted"] == 'id=j"1 n=3'
-    assert (given["n"], given["nope"]) == (3, None)
+    assert (given["n"], given["nope"]) == (3, "")  # a missing path: "" (recorded)
     assert given["event"]["detail"] == {"jobId": 'j"1', "n": 3, "status": "DONE"}
     assert given["event"]["source"] == "test.jobs" and given["event"]["time"].endswith("Z")
     assert "ingestion-time" not in given["event"]
@@ -1158,3 +1172,296 @@ def test_gap_42_state_machine_arn_attribute(aws, cfn):
     outputs = deploy_stack(cfn, "bridged", template)
     assert outputs["MachineArnAttribute"] == outputs["MachineArn"]
     assert outputs["MachineArn"].startswith("arn:aws:states:us-east-1:123456789012:stateMachine:bridged-Machine-")
+
+
+def _target_queue(aws, name: str) -> tuple[str, str]:
+    sqs = aws.client("sqs")
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def _rule_to_queue(aws, name: str, **target) -> str:
+    url, arn = _target_queue(aws, name)
+    aws.client("events").put_rule(Name=name, EventPattern=json.dumps({"source": ["test.jobs"]}))
+    aws.client("events").put_targets(Rule=name, Targets=[dict({"Id": "q", "Arn": arn}, **target)])
+    return url
+
+
+def _bodies(aws, url: str) -> list[str]:
+    return [message["Body"] for message in aws.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+            .get("Messages", [])]
+
+
+def test_gap_3_queue_targets_get_eventbridges_input(aws):
+    """A queue target's body: the whole event with its account, the InputPath's value, or the transformer's text as
+    AWS writes it (recorded: an object inside a text template without its quotes, a missing path as nothing)."""
+    transformer = {"InputTransformer": {"InputPathsMap": {"p": "$.detail.payload", "nope": "$.detail.missing"},
+                                        "InputTemplate": '"payload <p>, nothing <nope>"'}}
+    with without(["events-to-stepfunctions"]):
+        plain = _rule_to_queue(aws, "plain")
+        _put(aws, {"payload": {"a": 1}})
+        assert "account" not in json.loads(_bodies(aws, plain)[0])  # moto's own event for a queue lacks it
+
+    whole, path, text = (_rule_to_queue(aws, "whole"), _rule_to_queue(aws, "path", InputPath="$.detail.payload"),
+                         _rule_to_queue(aws, "text", **transformer))
+    _put(aws, {"payload": {"a": 1, "b": "x"}})
+    assert json.loads(_bodies(aws, whole)[0])["account"] == "123456789012"
+    assert _bodies(aws, path) == ['{"a": 1, "b": "x"}']
+    assert _bodies(aws, text) == ['"payload {a:1,b:x}, nothing "']
+
+
+def test_gap_43_put_targets_validation(aws):
+    events = aws.client("events")
+    events.put_rule(Name="r", EventPattern=json.dumps({"source": ["test.jobs"]}))
+    both = {"Id": "t", "Arn": "arn:aws:sqs:us-east-1:123456789012:q", "InputPath": "$.detail",
+            "InputTransformer": {"InputTemplate": '{"a": <a>}', "InputPathsMap": {"a": "$.detail.a"}}}
+    unknown = {"Id": "u", "Arn": "arn:aws:sqs:us-east-1:123456789012:q",
+               "InputTransformer": {"InputTemplate": '"job <jobId> at <aws.events.rule-name>"'}}
+    with without(["events-put-targets-validation"]):
+        events.put_targets(Rule="r", Targets=[both, unknown])  # stored
+        events.remove_targets(Rule="r", Ids=["t", "u"])
+
+    with pytest.raises(events.exceptions.ClientError, match="Only one of Input, InputPath, or InputTransformer "
+                                                            "must be provided for target t"):
+        events.put_targets(Rule="r", Targets=[both])
+    with pytest.raises(events.exceptions.ClientError, match="InputTemplate for target u contains invalid "
+                                                            "placeholder jobId"):
+        events.put_targets(Rule="r", Targets=[unknown])
+    assert events.list_targets_by_rule(Rule="r")["Targets"] == []
+
+
+def _start_child(sfn, name: str, resource: str, child_states: dict, **task) -> tuple[str, str]:
+    """A parent whose one task starts a child (`resource`), and the child: both ARNs."""
+    child = create_machine(sfn, f"{name}-child", child_states, next(iter(child_states)))
+    parent = create_machine(sfn, name, {"Start": dict({
+        "Type": "Task", "Resource": resource, "TimeoutSeconds": 10, "End": True,
+        "Parameters": {"StateMachineArn": child, "Input": {"n.$": "$.n"}, "Name": "the-child"}}, **task)}, "Start")
+    return parent, child
+
+
+_CHILD = {"P": {"Type": "Pass", "Result": {"Arg1": "argument1"}, "End": True}}
+
+
+def test_gap_44_task_result_casing(aws, sfn):
+    """A `startExecution.sync` child and a `$.ExecutionArn` read, as AWS's recordings show them (LocalStack's
+    test_callback.py::test_start_execution_sync and test_sfn_task_service.py::test_start_execution)."""
+    with without(["task-result-casing"]):
+        parent, _ = _start_child(sfn, "plain", "arn:aws:states:::states:startExecution.sync", _CHILD)
+        run = sfn.start_execution(stateMachineArn=parent, input='{"n": 1}')["executionArn"]
+        wait_for_execution(sfn, run, status="FAILED", error="States.Runtime")  # 'ExecutionArn'
+
+    parent, child = _start_child(sfn, "sync", "arn:aws:states:::states:startExecution.sync", _CHILD)
+    run = sfn.start_execution(stateMachineArn=parent, input='{"n": 1}')["executionArn"]
+    result = json.loads(wait_for_execution(sfn, run, status="SUCCEEDED")["output"])
+    assert list(result) == ["ExecutionArn", "Input", "InputDetails", "Name", "Output", "OutputDetails",
+                            "RedriveCount", "RedriveStatus", "RedriveStatusReason", "StartDate", "StateMachineArn",
+                            "Status", "StopDate"]  # PascalCase, in AWS's order
+    assert result["ExecutionArn"] == f"{child.replace(':stateMachine:', ':execution:')}:the-child"
+    assert (result["Input"], result["Output"], result["Status"]) == ('{"n":1}', '{"Arg1":"argument1"}', "SUCCEEDED")
+    assert result["InputDetails"] == result["OutputDetails"] == {"Included": True}
+
+    parent, _ = _start_child(sfn, "sync2", "arn:aws:states:::states:startExecution.sync:2", _CHILD)
+    run = sfn.start_execution(stateMachineArn=parent, input='{"n": 2}')["executionArn"]
+    result = json.loads(wait_for_execution(sfn, run, status="SUCCEEDED")["output"])
+    assert (result["Input"], result["Output"]) == ({"n": 2}, {"Arg1": "argument1"})  # :2 gives them as JSON
+
+    parent, child = _start_child(sfn, "read", "arn:aws:states:::states:startExecution", _CHILD,
+                                 ResultSelector={"arn.$": "$.ExecutionArn", "started.$": "$.StartDate"})
+    run = sfn.start_execution(stateMachineArn=parent, input='{"n": 3}')["executionArn"]
+    result = json.loads(wait_for_execution(sfn, run, status="SUCCEEDED")["output"])
+    assert result["arn"] == f"{child.replace(':stateMachine:', ':execution:')}:the-child" and result["started"]
+
+    failing = {"F": {"Type": "Fail", "Error": "SomeFailure", "Cause": "it failed"}}
+    parent, _ = _start_child(sfn, "sync-fails", "arn:aws:states:::states:startExecution.sync", failing)
+    done = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=parent, input='{"n": 4}')["executionArn"],
+                              status="FAILED", error="States.TaskFailed")
+    cause = json.loads(done["cause"])
+    assert (cause["Status"], cause["Error"], cause["Cause"]) == ("FAILED", "SomeFailure", "it failed")
+
+
+def _put_item_machine(sfn, name: str, resource: str, item: str = "$.item") -> str:
+    return create_machine(sfn, name, {"Put": {
+        "Type": "Task", "Resource": resource, "End": True,
+        "Parameters": {"TableName": "tokens", "Item.$": item}}}, "Put")
+
+
+def test_gap_45_task_http_metadata(aws, sfn, token_table):
+    item = {"item": {"id": {"S": "a"}}}
+    with without(["task-http-metadata"]):
+        arn = _put_item_machine(sfn, "plain", "arn:aws:states:::dynamodb:putItem")
+        run = sfn.start_execution(stateMachineArn=arn, input=json.dumps(item))["executionArn"]
+        assert json.loads(wait_for_execution(sfn, run, status="SUCCEEDED")["output"]) == {}
+
+    arn = _put_item_machine(sfn, "bridged", "arn:aws:states:::dynamodb:putItem")
+    run = sfn.start_execution(stateMachineArn=arn, input=json.dumps(item))["executionArn"]
+    result = json.loads(wait_for_execution(sfn, run, status="SUCCEEDED")["output"])
+    metadata = result["SdkHttpMetadata"]
+    assert metadata["HttpStatusCode"] == 200
+    assert sorted(metadata["HttpHeaders"]) == ["Connection", "Content-Length", "Content-Type", "Date", "Server",
+                                               "x-amz-crc32", "x-amzn-RequestId"]
+    assert metadata["HttpHeaders"]["Content-Length"] == "2"  # DynamoDB's `{}`
+    assert metadata["AllHttpHeaders"]["Content-Length"] == ["2"]
+    assert result["SdkResponseMetadata"]["RequestId"] == metadata["HttpHeaders"]["x-amzn-RequestId"]
+
+    arn = _put_item_machine(sfn, "sdk", "arn:aws:states:::aws-sdk:dynamodb:putItem")
+    run = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"item": {"id": {"S": "b"}}}))["executionArn"]
+    assert json.loads(wait_for_execution(sfn, run, status="SUCCEEDED")["output"]) == {}  # aws-sdk: none
+
+
+def test_gap_45_sdk_http_metadata_lengths():
+    """The Content-Length AWS sends, for answers recorded against AWS: SQS SendMessage 106, SNS Publish 294."""
+    from sfn_resume.local.bridges_task_results import sdk_http_metadata
+
+    sqs = sdk_http_metadata("sqs", "send_message", {"MD5OfMessageBody": "0" * 32, "MessageId": "1" * 36})
+    assert sqs["SdkHttpMetadata"]["HttpHeaders"]["Content-Length"] == "106"
+    sns = sdk_http_metadata("sns", "publish", {"MessageId": "1" * 36})
+    assert sns["SdkHttpMetadata"]["HttpHeaders"]["Content-Type"] == "text/xml"
+    assert sns["SdkHttpMetadata"]["HttpHeaders"]["Content-Length"] == "294"
+    get = sdk_http_metadata("dynamodb", "get_item", {"Item": {"data": {"S": "HelloWorld"}, "id": {"S": "id1"}}})
+    assert get["SdkHttpMetadata"]["HttpHeaders"]["Content-Length"] == "53"
+    assert "x-amzn-requestid" in get["SdkHttpMetadata"]["HttpHeaders"]  # GetItem's, in lower case (recorded)
+
+
+def test_gap_46_task_error_causes(aws, sfn, token_table):
+    with without(["task-error-causes"]):
+        arn = _send_task_success_machine(sfn, "plain")
+        done = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn)["executionArn"], status="FAILED")
+        assert not done["cause"].endswith("(SDK Attempt Count: 1)")
+        arn = _put_item_machine(sfn, "plain-put", "arn:aws:states:::dynamodb:putItem")
+        wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn, input='{"item": null}')["executionArn"],
+                           status="FAILED", error="DynamoDB.ValidationException")
+
+    arn = _send_task_success_machine(sfn, "bridged")
+    done = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn)["executionArn"],
+                              status="FAILED", error="Sfn.InvalidTokenException")
+    assert done["cause"].startswith("Invalid Token: 'Invalid token' (Service: Sfn, Status Code: 400, Request ID: ")
+    assert done["cause"].endswith(") (SDK Attempt Count: 1)")
+    arn = _put_item_machine(sfn, "bridged-put", "arn:aws:states:::dynamodb:putItem")  # Item: null
+    done = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn, input='{"item": null}')["executionArn"],
+                              status="FAILED", error="DynamoDB.AmazonDynamoDBException")
+    assert done["cause"].startswith("1 validation error detected: Value null at 'item' failed to satisfy "
+                                    "constraint: Member must not be null (Service: AmazonDynamoDBv2; Status Code: "
+                                    "400; Error Code: ValidationException; ")
+
+
+def test_gap_47_dynamodb_unrequested_metrics(aws, token_table):
+    dynamodb = aws.client("dynamodb")
+    update = {"TableName": token_table, "Key": {"id": {"S": "a"}}, "UpdateExpression": "SET n = :n",
+              "ExpressionAttributeValues": {":n": {"N": "1"}}}
+    with without(["dynamodb-unrequested-metrics"]):
+        assert "ConsumedCapacity" in dynamodb.update_item(**update)
+    answer = dynamodb.update_item(**update)
+    assert "ConsumedCapacity" not in answer and "ItemCollectionMetrics" not in answer
+    assert dynamodb.update_item(**update, ReturnConsumedCapacity="TOTAL")["ConsumedCapacity"]["CapacityUnits"] > 0
+
+
+def test_gap_47_dynamodb_request_validation(aws, token_table):
+    dynamodb = aws.client("dynamodb")
+    with without(["dynamodb-request-validation"]):
+        with pytest.raises(dynamodb.exceptions.ResourceNotFoundException):
+            dynamodb.put_item(TableName="/tokens", Item={"id": {"S": "a"}})
+
+    with pytest.raises(botocore.exceptions.ClientError, match=r"ValidationException.*1 validation error detected: "
+                       r"Value '/tokens' at 'tableName' failed to satisfy constraint: Member must satisfy regular "
+                       r"expression pattern: \[a-zA-Z0-9_.-\]\+"):
+        dynamodb.put_item(TableName="/tokens", Item={"id": {"S": "a"}})
+    with pytest.raises(botocore.exceptions.ClientError, match="2 validation errors detected: .*'a/' at 'tableName'"
+                                                              ".*length greater than or equal to 3"):
+        dynamodb.put_item(TableName="a/", Item={"id": {"S": "a"}})
+
+
+def test_gap_47_dynamodb_condition_failure_message(aws, token_table):
+    dynamodb = aws.client("dynamodb")
+    dynamodb.put_item(TableName=token_table, Item={"id": {"S": "a"}})
+    failing = {"TableName": token_table, "Key": {"id": {"S": "a"}}, "ConditionExpression": "attribute_not_exists(id)",
+               "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+    with without(["dynamodb-condition-failure-message"]):
+        with pytest.raises(dynamodb.exceptions.ConditionalCheckFailedException) as plain:
+            dynamodb.delete_item(**failing)
+        assert plain.value.response["message"] == "The conditional request failed"
+    with pytest.raises(dynamodb.exceptions.ConditionalCheckFailedException) as bridged:
+        dynamodb.delete_item(**failing)
+    assert "message" not in bridged.value.response and bridged.value.response["Item"] == {"id": {"S": "a"}}
+    assert bridged.value.response["Error"]["Message"] == "The conditional request failed"
+
+
+def test_gap_48_execution_description(aws, sfn):
+    arn = create_machine(sfn, "m", _CHILD, "P")
+    run = sfn.start_execution(stateMachineArn=arn, input='{"a": [1, 2]}')["executionArn"]
+    wait_for_execution(sfn, run, status="SUCCEEDED")
+    with without(["execution-description"]):
+        plain = sfn.describe_execution(executionArn=run)
+        assert plain["output"] == '{"Arg1": "argument1"}' and "inputDetails" not in plain
+    described = sfn.describe_execution(executionArn=run)
+    assert (described["input"], described["output"]) == ('{"a":[1,2]}', '{"Arg1":"argument1"}')
+    assert described["inputDetails"] == described["outputDetails"] == {"included": True}
+    assert (described["redriveCount"], described["redriveStatus"], described["redriveStatusReason"]) == (
+        0, "NOT_REDRIVABLE", "Execution is SUCCEEDED and cannot be redriven")
+
+
+def test_gap_48_execution_listing_stop_and_history(aws, sfn):
+    arn = create_machine(sfn, "w", {"W": {"Type": "Wait", "Seconds": 60, "End": True}}, "W")
+    run = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    wait_for_state(sfn, run, "W")
+    with without(["execution-listing", "execution-stop", "execution-history-order"]):
+        assert "redriveCount" not in sfn.list_executions(stateMachineArn=arn)["executions"][0]
+        assert "stopDate" not in sfn.stop_execution(executionArn=run, error="E", cause="why")
+        history = sfn.get_execution_history(executionArn=run, reverseOrder=True)["events"]
+        assert history[0]["type"] == "ExecutionStarted"
+        aborted = wait_for_execution(sfn, run, status="ABORTED")
+        assert "stopDate" in aborted
+
+    run = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    wait_for_state(sfn, run, "W")
+    assert sfn.list_executions(stateMachineArn=arn)["executions"][0]["redriveCount"] == 0
+    assert sfn.stop_execution(executionArn=run, cause="why")["stopDate"]
+    wait_for_execution(sfn, run, status="ABORTED")
+    history = sfn.get_execution_history(executionArn=run, reverseOrder=True)["events"]
+    assert [history[0]["type"], history[-1]["type"]] == ["ExecutionAborted", "ExecutionStarted"]
+    assert history[0]["executionAbortedEventDetails"] == {"cause": "why"}  # no error given, none recorded
+
+
+def test_gap_49_definition_errors(aws, sfn):
+    unknown = {"Q": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:query", "End": True}}
+    callback = {"P": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": True,
+                      "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}}}}
+    with without(["definition-errors"]):
+        with pytest.raises(botocore.exceptions.ClientError) as plain:
+            create_machine(sfn, "plain", unknown, "Q")
+        assert "SCHEMA_VALIDATION_FAILED" not in plain.value.response["Error"]["Message"]  # moto's Python error
+        sfn.create_state_machine(name="plain-express", roleArn=ROLE_ARN, type="EXPRESS",
+                                 definition=json.dumps({"StartAt": "P", "States": callback}))  # accepted
+
+    with pytest.raises(sfn.exceptions.InvalidDefinition, match="SCHEMA_VALIDATION_FAILED: The resource provided "
+                       "arn:aws:states:::dynamodb:query is not recognized. .* at /States/Q/Resource'"):
+        create_machine(sfn, "unknown", unknown, "Q")
+    with pytest.raises(sfn.exceptions.InvalidDefinition, match=r"These fields are required: \[States\] at /"):
+        sfn.create_state_machine(name="empty", roleArn=ROLE_ARN, definition='{"StartAt": "P"}')
+    with pytest.raises(sfn.exceptions.InvalidDefinition, match="Express state machine does not support "
+                       "'.waitForTaskToken' service integration  at /States/P/Resource"):
+        sfn.create_state_machine(name="express", roleArn=ROLE_ARN, type="EXPRESS",
+                                 definition=json.dumps({"StartAt": "P", "States": callback}))
+    nested = {"B": {"Type": "Parallel", "End": True, "Branches": [{"StartAt": "P", "States": callback}]}}
+    with pytest.raises(sfn.exceptions.InvalidDefinition, match="at /States/B/Branches/0/States/P/Resource"):
+        sfn.create_state_machine(name="express-nested", roleArn=ROLE_ARN, type="EXPRESS",
+                                 definition=json.dumps({"StartAt": "B", "States": nested}))
+
+
+def test_gap_50_arn_prefix(aws, sfn):
+    with without(["arn-prefix"]):
+        with pytest.raises(botocore.exceptions.ClientError, match="Execution Does Not Exist: 'not-an-arn'"):
+            sfn.describe_execution(executionArn="not-an-arn")
+    with pytest.raises(sfn.exceptions.InvalidArn, match="Invalid Arn: 'Invalid ARN prefix: not-an-arn'"):
+        sfn.describe_execution(executionArn="not-an-arn")
+    with pytest.raises(sfn.exceptions.InvalidArn, match="Invalid ARN prefix: nope"):
+        sfn.list_executions(stateMachineArn="nope")
+
+
+def test_gap_50_parser_error_codes(aws, sfn):
+    arn = create_machine(sfn, "m", _CHILD, "P")
+    with without(["parser-error-codes"]):
+        with pytest.raises(botocore.exceptions.ClientError) as plain:
+            sfn.start_execution(stateMachineArn=arn, input="not json")
+        assert plain.value.response["Error"]["Code"] == ""
+    with pytest.raises(sfn.exceptions.InvalidExecutionInput):
+        sfn.start_execution(stateMachineArn=arn, input="not json")
