@@ -27,7 +27,7 @@ from typing import Any
 
 from ..transformer import transform_input
 from . import dynamodb
-from .instance import PSEUDO, Instance, PauseState
+from .instance import PSEUDO, Instance
 from .interpreter import Cursor, Machine, StateError, canonical, iso
 
 #: Where the checker's clock starts (an arbitrary instant: 2026-01-01T00:00:00Z).
