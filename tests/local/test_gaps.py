@@ -64,6 +64,8 @@ GAP_TESTS = {
     "events-test-event-pattern": "test_gap_39_test_event_pattern",
     "cfn-update-every-change": "test_gap_40_update_every_change",
     "cfn-templates-parsed-by-libyaml": "test_gap_41_templates_parsed_by_libyaml",
+    "service-faults": "test_gap_42_service_faults",
+    "optimized-integration-error-names": "test_gap_43_optimized_integration_error_names",
 }
 
 
@@ -1144,3 +1146,63 @@ def test_gap_40_update_every_change(aws, cfn, sfn):
     assert queues() == []  # deleted: its condition turned false
     deploy_stack(cfn, "bridged-queue", _CONDITIONAL_QUEUE, {"Enabled": "yes"})
     assert queues() == ["conditional"]  # created again
+
+
+def _run_once(sfn, name: str, resource: str, parameters: dict, **task) -> dict:
+    """A one-Task machine, run once to its end: the run, described."""
+    arn = create_machine(sfn, name, {"Call": {"Type": "Task", "Resource": resource, "Parameters": parameters,
+                                              "End": True, **task}}, "Call")
+    return wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn, name="run")["executionArn"])
+
+
+def test_gap_42_service_faults(aws, sfn, token_table):
+    from sfn_resume.local.bridges_faults import FAULTS, Fault, injecting
+
+    dynamodb = aws.client("dynamodb")
+    throttled, applied = FAULTS["dynamodb"][0], FAULTS["dynamodb"][-1]
+    assert (throttled.code, applied.code, applied.applied) == ("ThrottlingException", "InternalServerError", True)
+
+    def put(name: str, fault: Fault, **task) -> tuple[dict, bool]:
+        """A PutItem of the item `name` while every call fails with `fault`: the run, and whether the item exists."""
+        with injecting(1.0, faults={"dynamodb": (fault,)}):
+            done = _run_once(sfn, name, "arn:aws:states:::aws-sdk:dynamodb:putItem",
+                             {"TableName": token_table, "Item": {"id": {"S": name}}}, **task)
+        return done, "Item" in dynamodb.get_item(TableName=token_table, Key={"id": {"S": name}})
+
+    with without(["service-faults"]):  # moto: every call goes through
+        done, written = put("plain", throttled)
+        assert (done["status"], written) == ("SUCCEEDED", True)
+    # refused: nothing written; the error as AWS names it for an AWS SDK integration
+    done, written = put("refused", throttled)
+    assert (done["status"], done["error"], written) == ("FAILED", "DynamoDb.ThrottlingException", False)
+    # applied, then a 500: the item is there, the state failed
+    done, written = put("applied", applied)
+    assert (done["status"], done["error"], written) == ("FAILED", "DynamoDb.InternalServerErrorException", True)
+    # a code DynamoDB's model does not list takes the service's base exception
+    done, _ = put("unlisted", FAULTS["dynamodb"][4])
+    assert (FAULTS["dynamodb"][4].code, done["error"]) == ("ServiceUnavailable", "DynamoDb.DynamoDbException")
+    # a Retry on the name retries the call: at a rate of 1 every attempt fails, and the retries are spent
+    done, _ = put("retried", throttled, Retry=[{"ErrorEquals": ["DynamoDb.ThrottlingException"],
+                                                "IntervalSeconds": 1, "MaxAttempts": 2, "BackoffRate": 1}])
+    history = sfn.get_execution_history(executionArn=done["executionArn"])["events"]
+    assert [event["type"] for event in history].count("TaskFailed") == 3
+
+
+def test_gap_43_optimized_integration_error_names(aws, sfn, token_table):
+    from sfn_resume.local.bridges_faults import FAULTS, injecting
+
+    child = create_machine(sfn, "child", {"P": {"Type": "Pass", "End": True}}, "P")
+
+    def errors(prefix: str) -> tuple[str, str]:
+        """The errors of the optimized StartExecution throttled, and of the optimized PutItem failing with a 500."""
+        with injecting(1.0, faults={"stepfunctions": FAULTS["stepfunctions"][:1], "dynamodb": FAULTS["dynamodb"][3:4]}):
+            start = _run_once(sfn, f"{prefix}-start", "arn:aws:states:::states:startExecution",
+                              {"StateMachineArn": child})
+            put = _run_once(sfn, f"{prefix}-put", "arn:aws:states:::dynamodb:putItem",
+                            {"TableName": token_table, "Item": {"id": {"S": prefix}}})
+        return start["error"], put["error"]
+
+    with without(["optimized-integration-error-names"]):  # moto: the code, with or without a suffix
+        assert errors("plain") == ("StepFunctions.ThrottlingExceptionException", "DynamoDB.InternalServerError")
+    # the SDK's exception classes: Step Functions' base exception for a code its model does not list
+    assert errors("bridged") == ("StepFunctions.AWSStepFunctionsException", "DynamoDB.InternalServerErrorException")
