@@ -242,29 +242,96 @@ def bridge_send_task_during_start(patches: Patches) -> None:
     patches.set(StepFunctionsParserBackend, "_get_executions", _get_executions)
 
 
-@bridge("payload-size-in-utf8", gap="26: a state's payload size is measured on ASCII-escaped JSON")
+#: Step Functions' limit on a state's input and output, a task's result, an execution's input and output, and
+#: SendTaskSuccess's `output`: "256 KiB of data as a UTF-8 encoded string" (Step Functions service quotas).
+MAX_PAYLOAD_BYTES = 262_144
+
+
+def payload_bytes(value: Any) -> int:
+    """A state's data as Step Functions measures it: the UTF-8 bytes of its JSON text, written compactly (no space
+    after `,` and `:`, characters unescaped), as its APIs return state data; a text given as such (an API's input)
+    counts as it is."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"),
+                                                            default=str)
+    return len(text.encode("utf-8"))
+
+
+@bridge("payload-size-in-utf8", gap="26: a state's payload size is measured on ASCII-escaped, spaced JSON, and "
+                                    "a payload of exactly 256 KiB is refused")
 def bridge_payload_size_in_utf8(patches: Patches) -> None:
-    """Measure a state's payload as Step Functions does: the UTF-8 bytes of its JSON text.
+    """Measure a state's payload as Step Functions does (`payload_bytes`), and allow up to 262,144 bytes.
 
-    moto's `is_within_size_quota` serializes with `json.dumps`' default `ensure_ascii=True`, so a non-ASCII
-    character counts as its `\\uXXXX` escape: 6 bytes for `ジ` (3 in UTF-8), and an event of 135,000 UTF-8 bytes
-    fails with `States.DataLimitExceeded` at 270,000. AWS: "The maximum input or output size for a task, state, or
-    execution is 256 KiB of data as a UTF-8 encoded string" (Step Functions Developer Guide, "Step Functions
-    service quotas"). The modules that imported the function get the fixed one.
+    moto's `is_within_size_quota` serializes with `json.dumps`' defaults: `ensure_ascii=True`, so a non-ASCII
+    character counts as its `\\uXXXX` escape (6 bytes for `ジ`, 3 in UTF-8), and an event of 135,000 UTF-8 bytes
+    fails with `States.DataLimitExceeded` at 270,000; and `", "`/`": "` separators, a byte more per member and per
+    item, so a payload a little under the limit fails. It also refuses a payload of exactly the limit (`<`). AWS:
+    "The maximum input or output size for a task, state, or execution is 256 KiB of data as a UTF-8 encoded string"
+    (Step Functions Developer Guide, "Step Functions service quotas"). The modules that imported the function get
+    the fixed one.
     """
-    import json
-
     from moto.stepfunctions.parser import quotas
     from moto.stepfunctions.parser.asl.component.state import state
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_lambda
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service
 
     def is_within_size_quota(value) -> bool:
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-        return len(text.encode("utf-8")) < quotas.MAX_STATE_SIZE_UTF8_BYTES
+        return payload_bytes(value) <= MAX_PAYLOAD_BYTES
 
     for module in (quotas, state, state_task_lambda, state_task_service):
         patches.set(module, "is_within_size_quota", is_within_size_quota)
+
+
+@bridge("data-limit-not-caught-by-all", gap="44: States.ALL catches States.DataLimitExceeded")
+def bridge_data_limit_not_caught_by_all(patches: Patches) -> None:
+    """`States.ALL` in a Retry or Catch does not match `States.DataLimitExceeded`: the run fails.
+
+    moto's `ErrorEqualsDecl` matches every error with `States.ALL`, so a Catch sends a state whose data is over the
+    limit to its handler, and the run goes on. AWS: "States.DataLimitExceeded: A terminal error that can't be
+    caught by the States.ALL error type" (Step Functions Developer Guide, "Handling errors in Step Functions
+    workflows"). A Retry or Catch that names `States.DataLimitExceeded` itself still matches it.
+
+    Gap 44 in docs/EMULATOR.md (what AWS does, the source).
+    """
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import StatesErrorNameType
+
+    data_limit = StatesErrorName(typ=StatesErrorNameType.StatesStatesDataLimitExceeded)
+
+    def matching(inner, self, env):
+        error_name = env.stack[-1]
+        inner(self, env)  # pops the error, pushes whether it matches
+        if error_name == data_limit and data_limit not in self.error_names:
+            env.stack[-1] = False
+
+    patches.wrap(ErrorEqualsDecl, "_eval_body", matching)
+
+
+@bridge("send-task-success-output-limit", gap="45: SendTaskSuccess accepts an output over 262,144 bytes")
+def bridge_send_task_success_output_limit(patches: Patches) -> None:
+    """Refuse a SendTaskSuccess `output` over 262,144 bytes of UTF-8 with `InvalidOutput`, as Step Functions does.
+
+    moto hands any output to the waiting task, whose result is then over the state data limit: the paused run fails
+    with `States.DataLimitExceeded`, and the caller is told nothing. AWS refuses the call: `output` has "Maximum
+    length of 262144", and "InvalidOutput: The provided JSON output data is not valid" (Step Functions API
+    Reference, SendTaskSuccess); the task keeps waiting for an answer it can take.
+
+    Gap 45 in docs/EMULATOR.md (what AWS does, the source).
+    """
+    from moto.core.exceptions import AWSError
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    class InvalidOutput(AWSError):
+        TYPE = "InvalidOutput"
+        STATUS = 400
+
+    def sized(inner, self, task_token, outcome):
+        if outcome is not None and payload_bytes(outcome) > MAX_PAYLOAD_BYTES:
+            raise InvalidOutput(f"The output is {payload_bytes(outcome)} bytes of UTF-8, over the limit of "
+                                f"{MAX_PAYLOAD_BYTES}")
+        return inner(self, task_token, outcome)
+
+    patches.wrap(StepFunctionsParserBackend, "send_task_success", sized)
 
 
 #: Parse trees kept, by definition text: a state machine version's definition never changes, and a long server

@@ -66,6 +66,8 @@ GAP_TESTS = {
     "cfn-templates-parsed-by-libyaml": "test_gap_41_templates_parsed_by_libyaml",
     "service-faults": "test_gap_42_service_faults",
     "optimized-integration-error-names": "test_gap_43_optimized_integration_error_names",
+    "data-limit-not-caught-by-all": "test_gap_44_data_limit_not_caught_by_all",
+    "send-task-success-output-limit": "test_gap_45_send_task_success_output_limit",
 }
 
 
@@ -757,18 +759,28 @@ def test_gap_25_describe_alarms_state_filter(aws):
 
 
 def test_gap_26_payload_size_in_utf8(aws, sfn, token_table):
+    from sfn_resume.local.bridges_stepfunctions import MAX_PAYLOAD_BYTES
+
     # 50,000 × ジ: 150,000 bytes of UTF-8 (under the 262,144-byte limit), 300,000 as \uXXXX escapes (over it)
     payload = json.dumps({"jobId": "big", "text": "\u30b8" * 50_000}, ensure_ascii=False)
     arn = create_machine(sfn, "sized", {"Put": {
         "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:dynamodb:putItem",
         "Parameters": {"TableName": token_table, "Item": {"id": {"S.$": "$.jobId"}}}, "ResultPath": None,
         "End": True}}, "Put")
-    with without(["payload-size-in-utf8"]):
-        done = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn, name="r1", input=payload)["executionArn"])
-        assert (done["status"], done["error"]) == ("FAILED", "States.DataLimitExceeded")
+    # a state whose output, written compactly, is exactly the limit: {"p":"xx...x"}
+    exact = create_machine(sfn, "exact", {"P": {"Type": "Pass", "QueryLanguage": "JSONata", "End": True,
+                                                "Output": "{% {'p': $pad('', $states.input.n, 'x')} %}"}}, "P")
+    exact_input = json.dumps({"n": MAX_PAYLOAD_BYTES - len('{"p":""}')})
 
-    done = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn, name="r2", input=payload)["executionArn"])
-    assert done["status"] == "SUCCEEDED", done
+    def run(machine: str, name: str, given: str) -> dict:
+        return wait_for_execution(sfn, sfn.start_execution(stateMachineArn=machine, name=name, input=given)["executionArn"])
+
+    with without(["payload-size-in-utf8"]):
+        for done in (run(arn, "r1", payload), run(exact, "e1", exact_input)):
+            assert (done["status"], done["error"]) == ("FAILED", "States.DataLimitExceeded")
+
+    for done in (run(arn, "r2", payload), run(exact, "e2", exact_input)):
+        assert done["status"] == "SUCCEEDED", done
 
 
 def test_gap_27_express_restarts(aws, sfn, token_table):
@@ -1206,3 +1218,61 @@ def test_gap_43_optimized_integration_error_names(aws, sfn, token_table):
         assert errors("plain") == ("StepFunctions.ThrottlingExceptionException", "DynamoDB.InternalServerError")
     # the SDK's exception classes: Step Functions' base exception for a code its model does not list
     assert errors("bridged") == ("StepFunctions.AWSStepFunctionsException", "DynamoDB.InternalServerErrorException")
+
+
+def test_gap_44_data_limit_not_caught_by_all(aws, sfn, token_table):
+    # an item whose GetItem result is over the 262,144-byte limit (DynamoDB takes items up to 400 KB)
+    aws.client("dynamodb").put_item(TableName=token_table, Item={"id": {"S": "big"}, "p": {"S": "x" * 300_000}})
+
+    def read(name: str, errors: list[str]) -> dict:
+        """GetItem of the big item, with a Catch on `errors`: the run, ended."""
+        arn = create_machine(sfn, name, {
+            "Read": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:dynamodb:getItem",
+                     "Parameters": {"TableName": token_table, "Key": {"id": {"S": "big"}}}, "End": True,
+                     "Catch": [{"ErrorEquals": errors, "ResultPath": "$.caught", "Next": "Caught"}]},
+            "Caught": {"Type": "Pass", "End": True}}, "Read")
+        return wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn, name="run")["executionArn"])
+
+    def caught(done: dict) -> bool:
+        history = sfn.get_execution_history(executionArn=done["executionArn"])["events"]
+        return any(event.get("stateEnteredEventDetails", {}).get("name") == "Caught" for event in history)
+
+    with without(["data-limit-not-caught-by-all"]):
+        done = read("plain", ["States.ALL"])
+        assert caught(done)  # the run went on
+    done = read("bridged", ["States.ALL"])
+    assert (done["status"], done["error"], caught(done)) == ("FAILED", "States.DataLimitExceeded", False)
+    assert caught(read("named", ["States.DataLimitExceeded"]))  # named, it is caught
+
+
+def test_gap_45_send_task_success_output_limit(aws, sfn, token_table):
+    from sfn_resume.local.bridges_stepfunctions import MAX_PAYLOAD_BYTES
+
+    arn = create_machine(sfn, "waits", {"Wait": callback_task(token_table, timeout_seconds=30)}, "Wait")
+    dynamodb = aws.client("dynamodb")
+
+    def paused(name: str) -> tuple[str, str]:
+        """A run waiting for its token: (run, token)."""
+        run = sfn.start_execution(stateMachineArn=arn, name=name, input=json.dumps({"jobId": name}))["executionArn"]
+        wait_for_state(sfn, run, "Wait")
+        deadline = time.monotonic() + 10
+        while "Item" not in (found := dynamodb.get_item(TableName=token_table, Key={"id": {"S": name}})):
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        return run, found["Item"]["token"]["S"]
+
+    def output(size: int) -> str:
+        return json.dumps({"p": "x" * (size - len('{"p":""}'))}, separators=(",", ":"))
+
+    with without(["send-task-success-output-limit"]):
+        run, token = paused("plain")
+        sfn.send_task_success(taskToken=token, output=output(MAX_PAYLOAD_BYTES + 1))  # accepted
+        done = wait_for_execution(sfn, run)
+        assert (done["status"], done["error"]) == ("FAILED", "States.DataLimitExceeded")
+
+    run, token = paused("bridged")
+    with pytest.raises(sfn.exceptions.InvalidOutput):
+        sfn.send_task_success(taskToken=token, output=output(MAX_PAYLOAD_BYTES + 1))
+    sfn.send_task_success(taskToken=token, output=output(MAX_PAYLOAD_BYTES))  # the task was still waiting
+    done = wait_for_execution(sfn, run)
+    assert done["status"] == "SUCCEEDED" and json.loads(done["output"]) == json.loads(output(MAX_PAYLOAD_BYTES))
