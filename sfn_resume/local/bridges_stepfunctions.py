@@ -437,3 +437,143 @@ def bridge_jsonata_string_checked_once(patches: Patches) -> None:
         return None
 
     patches.set(validations, "_validate_string_output", _validate_string_output)
+
+
+@bridge("response-keys-found-once", gap="46: moto's response serializer works out every member's possible keys "
+                                        "again for every value")
+def bridge_response_keys_found_once(patches: Patches) -> None:
+    """Keep the keys a response member may be found under, per kind of object, member name and model shape.
+
+    moto 5.2.5 writes every response by walking the service's model: for each member of each value it builds a
+    context (with the member's dotted path) and the alias providers (an explicit alias, the model's serialization
+    name, a prefix of the shape's or the class's name, snake case), asks each for a key, then looks the value up. A
+    DynamoDB attribute value is a structure of ten members, so an item of seven attributes costs seventy such
+    rounds: a Scan of 300 items took about 150 ms of CPU, and a server's time went mostly there. The keys depend only
+    on the picker, the object's class (its `Meta` aliases, its name), the member's name and its shape (its
+    serialization name, its parent), which a service model keeps for the process: they are worked out once for
+    each, then every value is looked up under them as before. A picker with response transformers (which read the
+    member's path) is left to moto.
+
+    Gap 46 in docs/EMULATOR.md (what AWS does, the source).
+    """
+    from moto.core.serialize import AttributePicker, ResponseSerializer
+    from moto.core.utils import MISSING, get_value
+
+    original_get_value = ResponseSerializer.get_value
+    keys_of: dict[tuple, tuple[str, ...]] = {}
+
+    def first_found(obj: Any, keys: tuple[str, ...]) -> Any:
+        for key in keys:
+            value = get_value(obj, key, MISSING)
+            if value is not MISSING:
+                return value
+        return None
+
+    def picked(self, context):
+        """`AttributePicker.__call__`, the keys worked out once."""
+        found = (type(self), type(context.obj), context.key, context.shape)
+        if found not in keys_of:
+            keys_of[found] = tuple(dict.fromkeys(self.get_possible_keys(context)))
+        value = first_found(context.obj, keys_of[found])
+        key_path = f"{context.key_path}.{context.key}"
+        for transform_path, transform in self.response_transformers.items():
+            if key_path.endswith(transform_path):
+                return transform(value)
+        return value
+
+    def serializer_get_value(self, value, key, shape):
+        """Without transformers, a value whose keys are known is looked up without a context."""
+        picker = self._value_picker
+        if isinstance(picker, AttributePicker) and not picker.response_transformers:
+            keys = keys_of.get((type(picker), type(value), key, shape))
+            if keys is not None:
+                return first_found(value, keys)
+        return original_get_value(self, value, key, shape)
+
+    patches.set(AttributePicker, "__call__", picked)
+    patches.set(ResponseSerializer, "get_value", serializer_get_value)
+
+
+@bridge("server-routes-found-once", gap="47: the server finds each request's service by listing moto's package and "
+                                        "trying every service's URL patterns, under one lock")
+def bridge_server_routes_found_once(patches: Patches) -> None:
+    """Keep the backend found for each host name the server's requests give.
+
+    moto's `DomainDispatcherApplication.get_backend_for_host` (`moto/moto_server/werkzeug_app.py`) lists moto's
+    package directory (an `isdir` per entry) and matches the host against every service's URL patterns, at every
+    request and under the lock all requests share: a few percent of a busy server's CPU, and a point where its
+    threads wait for each other. The answer depends on the host name alone (the package and the patterns do not
+    change while the server runs), so it is kept per host.
+
+    Gap 47 in docs/EMULATOR.md (what AWS does, the source).
+    """
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original = DomainDispatcherApplication.get_backend_for_host
+
+    def get_backend_for_host(self, host):
+        found = self.__dict__.setdefault("_sfn_resume_backends", {})
+        if host not in found:
+            found[host] = original(self, host)
+        return found[host]
+
+    patches.set(DomainDispatcherApplication, "get_backend_for_host", get_backend_for_host)
+
+
+@bridge("server-task-calls-in-process", gap="48: in server mode, every call a state machine makes goes out over HTTP "
+                                            "and back into the same process")
+def bridge_server_task_calls_in_process(patches: Patches) -> None:
+    """Serve the calls of the process's own boto3 clients (the interpreter's Task states) in process, in server mode
+    too.
+
+    In process, moto's `botocore_stubber` answers every boto3 call from the backends; the server leaves it off, so
+    the interpreter's clients are pointed at http://localhost:$MOTO_PORT (gap 9) and each Task's call is written as
+    an HTTP request, sent over a socket, taken by a new server thread, routed, dispatched by Flask and answered the
+    same way back: in a busy server, a fifth of its CPU went to carrying its own calls to itself. With the stubber on,
+    the call is the same botocore request, answered by the same response handlers and backends, as in process
+    (`local_aws()`); requests from other programs still come over HTTP. The server's process makes no other boto3
+    call.
+
+    Gap 48 in docs/EMULATOR.md (what AWS does, the source).
+    """
+    from moto.core.models import botocore_stubber
+
+    patches.set(botocore_stubber, "enabled", True)
+
+
+@bridge("program-text-only-on-error", gap="49: building an execution's program writes the whole definition out as "
+                                          "text twice, for error messages it does not raise")
+def bridge_program_text_only_on_error(patches: Patches) -> None:
+    """Build the message of a definition without `StartAt` or `States` only when one is missing.
+
+    moto's `Preprocessor.visitProgram_decl` passes `props.get(..., raise_on_missing=ValueError(f"... {ctx.getText()}"))`
+    for both, so every execution's program build joins the text of every token of its definition twice (ANTLR's
+    pure-Python `getText`, recursively): about a tenth of a busy server's CPU, for two exceptions never raised.
+    Here the program is built from the same props, and the text is written only into an error actually raised.
+
+    Gap 49 in docs/EMULATOR.md (what AWS does, the source).
+    """
+    from moto.stepfunctions.parser.asl.parse import preprocessor as moto_preprocessor
+
+    def visitProgram_decl(self, ctx):
+        self._open_query_language_scope(ctx)
+        props = moto_preprocessor.TypedProps()
+        for child in ctx.children:
+            props.add(self.visit(child))
+        if props.get(moto_preprocessor.QueryLanguage) is None:
+            props.add(self._get_current_query_language())
+        for required in (moto_preprocessor.StartAt, moto_preprocessor.States):
+            if props.get(required) is None:
+                raise ValueError(f"No '{required}' definition for Program in context: '{ctx.getText()}'.")
+        program = moto_preprocessor.Program(
+            query_language=props.get(typ=moto_preprocessor.QueryLanguage) or moto_preprocessor.QueryLanguage(),
+            start_at=props.get(typ=moto_preprocessor.StartAt),
+            states=props.get(typ=moto_preprocessor.States),
+            timeout_seconds=props.get(moto_preprocessor.TimeoutSeconds),
+            comment=props.get(typ=moto_preprocessor.Comment),
+            version=props.get(typ=moto_preprocessor.Version),
+        )
+        self._close_query_language_scope()
+        return program
+
+    patches.set(moto_preprocessor.Preprocessor, "visitProgram_decl", visitProgram_decl)

@@ -10,6 +10,7 @@ import json
 import threading
 import time
 
+import boto3
 import botocore.exceptions
 import botocore.parsers
 import pytest
@@ -68,6 +69,10 @@ GAP_TESTS = {
     "optimized-integration-error-names": "test_gap_43_optimized_integration_error_names",
     "data-limit-not-caught-by-all": "test_gap_44_data_limit_not_caught_by_all",
     "send-task-success-output-limit": "test_gap_45_send_task_success_output_limit",
+    "response-keys-found-once": "test_gap_46_response_keys_found_once",
+    "server-routes-found-once": "test_gap_47_server_routes_found_once",
+    "server-task-calls-in-process": "test_gap_48_server_task_calls_in_process",
+    "program-text-only-on-error": "test_gap_49_program_text_only_on_error",
 }
 
 
@@ -1276,3 +1281,119 @@ def test_gap_45_send_task_success_output_limit(aws, sfn, token_table):
     sfn.send_task_success(taskToken=token, output=output(MAX_PAYLOAD_BYTES))  # the task was still waiting
     done = wait_for_execution(sfn, run)
     assert done["status"] == "SUCCEEDED" and json.loads(done["output"]) == json.loads(output(MAX_PAYLOAD_BYTES))
+
+
+def test_gap_46_response_keys_found_once(aws, sfn, token_table, monkeypatch):
+    from moto.core.serialize import AttributePicker
+
+    dynamodb, cfn = aws.client("dynamodb"), aws.client("cloudformation")
+    dynamodb.put_item(TableName=token_table, Item={
+        "id": {"S": "every-type"}, "n": {"N": "1.50"}, "b": {"B": b"\x00\xff"}, "ss": {"SS": ["a", "b"]},
+        "l": {"L": [{"S": "x"}, {"NULL": True}, {"BOOL": False}]}, "m": {"M": {"inner": {"NS": ["1", "2"]}}}})
+    create_machine(sfn, "described", {"P": {"Type": "Pass", "End": True}}, "P")
+    deploy_stack(cfn, "described", _machine_template(_PASS_TABLE))
+
+    def responses() -> list:
+        """Responses of three protocols (JSON, DynamoDB's JSON, CloudFormation's XML), as boto3 reads them."""
+        return [dynamodb.scan(TableName=token_table)["Items"], sfn.list_state_machines()["stateMachines"],
+                cfn.describe_stacks(StackName="described")["Stacks"]]
+
+    found = _count_calls(monkeypatch, AttributePicker, "get_possible_keys")
+    with without(["response-keys-found-once"]):
+        plain = responses()
+        assert len(found) > 100  # for every member of every value
+    found.clear()
+    assert responses() == plain  # the same answers
+    found.clear()
+    assert responses() == plain and found == []  # and, the keys known, none worked out again
+
+
+def test_gap_47_server_routes_found_once(monkeypatch):
+    from moto import backends
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    from sfn_resume.local import bridges
+
+    listed = _count_calls(monkeypatch, backends, "list_of_moto_modules")
+    hosts = ["dynamodb.us-east-1.amazonaws.com", "states.us-east-1.amazonaws.com", "sqs"]
+    with bridges():
+        with without(["server-routes-found-once"]):
+            app = DomainDispatcherApplication(create_backend_app)
+            plain = [app.get_backend_for_host(host) for host in hosts * 2]
+            assert len(listed) == 6  # the package listed at every request
+        listed.clear()
+        app = DomainDispatcherApplication(create_backend_app)
+        assert [app.get_backend_for_host(host) for host in hosts * 2] == plain == ["dynamodb", "stepfunctions", "sqs"] * 2
+        assert len(listed) == 3  # once per host
+
+
+def test_gap_48_server_task_calls_in_process(monkeypatch, tmp_path):
+    """In server mode, a Task's DynamoDB call reaches the server over HTTP without the bridge, in process with it."""
+    import socket
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+    from moto.server import ThreadedMotoServer
+
+    from sfn_resume.local import bridges
+    from sfn_resume.local.server import enable_execution
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for key, value in {"MOTO_PORT": str(port), "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(key, value)
+    targets = []
+    original = DomainDispatcherApplication.__call__
+
+    def dispatched(self, environ, start_response):
+        targets.append(environ.get("HTTP_X_AMZ_TARGET", ""))
+        return original(self, environ, start_response)
+
+    monkeypatch.setattr(DomainDispatcherApplication, "__call__", dispatched)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    with bridges():
+        server.start()
+        try:
+            endpoint = f"http://127.0.0.1:{port}"
+            enable_execution(endpoint)
+            session = boto3.Session(region_name="us-east-1")
+            sfn, dynamodb = (session.client(name, endpoint_url=endpoint) for name in ("stepfunctions", "dynamodb"))
+            dynamodb.create_table(TableName="t", AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                                  KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST")
+            arn = create_machine(sfn, "puts", {"Put": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:dynamodb:putItem", "End": True,
+                "Parameters": {"TableName": "t", "Item": {"id": {"S.$": "$.jobId"}}}}}, "Put")
+
+            def put(job: str) -> list[str]:
+                """Run the machine; the PutItem requests the server took over HTTP meanwhile."""
+                targets.clear()
+                wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn, input=json.dumps({"jobId": job}))[
+                    "executionArn"], status="SUCCEEDED")
+                assert "Item" in dynamodb.get_item(TableName="t", Key={"id": {"S": job}})
+                return [target for target in targets if target.endswith(".PutItem")]
+
+            with without(["server-task-calls-in-process"]):
+                assert put("plain") == ["DynamoDB_20120810.PutItem"]  # out over HTTP and back in
+            assert put("bridged") == []  # answered in process
+        finally:
+            server.stop()
+
+
+def test_gap_49_program_text_only_on_error(aws, sfn, monkeypatch):
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLParser import ASLParser
+
+    written = _count_calls(monkeypatch, ASLParser.Program_declContext, "getText")
+    with without(["program-text-only-on-error"]):
+        arn = create_machine(sfn, "plain", {"P": {"Type": "Pass", "End": True}}, "P")
+        written.clear()
+        _run_all(sfn, arn, [{}])
+        assert len(written) == 2  # StartAt's and States' error messages, for nothing
+    arn = create_machine(sfn, "bridged", {"P": {"Type": "Pass", "End": True}}, "P")
+    written.clear()
+    _run_all(sfn, arn, [{}])
+    assert written == []
+    # a definition without StartAt is refused as before, its text in the message
+    with pytest.raises(botocore.exceptions.ClientError, match="definition for Program in context: .*Pass"):
+        sfn.create_state_machine(name="broken", roleArn=ROLE_ARN, definition=json.dumps({"States": {"P": {
+            "Type": "Pass", "End": True}}}))
