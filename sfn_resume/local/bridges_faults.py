@@ -117,10 +117,6 @@ class FaultPlan:
 _plan: FaultPlan | None = None
 
 
-def current_plan() -> FaultPlan | None:
-    return _plan
-
-
 @contextlib.contextmanager
 def injecting(rate: float, seed: int = 0, faults: dict[str, tuple[Fault, ...]] | None = None) -> Iterator[FaultPlan]:
     """Put a plan in force until the block ends; yields it (its `injected` list says what it did)."""

@@ -178,7 +178,7 @@ def test_150_workflows_at_a_tenth_of_calls_failing(faulty_emulator):
     print(f"\n{emulator.mode}: {WORKFLOWS} workflows resumed in {seconds:.0f} s (the slowest {slowest:.1f} s after "
           f"its event); {len(machine_runs)} machine runs, {len(cut_off)} cut off and run again; {len(injected)} "
           f"calls failed and retried: {names}")
-    assert {name.split(".")[0] for name in names} >= {"DynamoDb", "Sfn", "StepFunctions"} and len(cut_off) >= 10
+    assert {name.split(".")[0] for name in names} >= {"DynamoDb", "Sfn", "StepFunctions"} and len(cut_off) >= 5
     if emulator.mode == "in_process":  # the plan's own record: what it did, all of it seen by the states
         plan = emulator._local.faults
         assert len(plan.injected) == len(injected)
