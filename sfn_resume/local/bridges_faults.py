@@ -14,7 +14,7 @@ call of the DynamoDB and Step Functions integrations, AWS SDK (`aws-sdk:dynamodb
 class, or a plain ClientError for an error code the model does not list), so the interpreter names it as it names
 any error of that call: `DynamoDb.ThrottlingException`, `DynamoDb.InternalServerErrorException`,
 `DynamoDb.DynamoDbException` (503), `Sfn.SfnException` (Step Functions' throttling and 5xx, which its model does
-not list), and for the optimized integrations `DynamoDB.*` and `StepFunctions.*` (gap 43 in docs/EMULATOR.md).
+not list), and for the optimized integrations `DynamoDB.*` and `StepFunctions.*` (gap 52 in docs/EMULATOR.md).
 
 Deterministic under a seed: the n-th call of a state (its retries included) of a state machine of a given name
 fails or not, and how, by a hash of (seed, machine name, state name, n) alone, whatever else runs. Runs of one
@@ -162,7 +162,7 @@ def service_error(service: str, action: str, fault: Fault) -> Exception:
     return error_class(response, _operation_name(service, action))
 
 
-@bridge("service-faults", gap="42: no call a state machine makes ever fails (AWS throttles, and fails some with a "
+@bridge("service-faults", gap="51: no call a state machine makes ever fails (AWS throttles, and fails some with a "
                                "500 that may come after the call was applied)")
 def bridge_service_faults(patches: Patches) -> None:
     """Fail the calls the plan in force chooses (see the module): before the call, or after it went through.
@@ -172,7 +172,7 @@ def bridge_service_faults(patches: Patches) -> None:
     error of the call: the integration names it (`_from_error`) and the state's Retry and Catch see that name.
     Idle (one check) without a plan.
 
-    Gap 42 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 51 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
         StateTaskServiceAwsSdk,
@@ -220,7 +220,7 @@ def optimized_error_name(service: str, error: Exception) -> str:
     return f"{prefix}.{name}" if name.endswith("Exception") else f"{prefix}.{name}Exception"
 
 
-@bridge("optimized-integration-error-names", gap="43: the optimized DynamoDB and Step Functions integrations name an "
+@bridge("optimized-integration-error-names", gap="52: the optimized DynamoDB and Step Functions integrations name an "
                                                   "error by its code, not by the SDK's exception class")
 def bridge_optimized_integration_error_names(patches: Patches) -> None:
     """Name an optimized integration's error as Step Functions does (`optimized_error_name`).
@@ -229,9 +229,9 @@ def bridge_optimized_integration_error_names(patches: Patches) -> None:
     Step Functions one's `StepFunctions.<code>Exception`, whatever the code: a throttled StartExecution becomes
     `StepFunctions.ThrottlingExceptionException`. The names agree with AWS's only for codes that end in `Exception`
     and that the model lists; the others meet a workflow only when a call fails for a reason of the service's own
-    (gap 42 makes them happen).
+    (gap 51 makes them happen).
 
-    Gap 43 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 52 in docs/EMULATOR.md (what AWS does, the source).
     """
     from botocore.exceptions import ClientError
     from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName

@@ -281,7 +281,7 @@ def bridge_payload_size_in_utf8(patches: Patches) -> None:
         patches.set(module, "is_within_size_quota", is_within_size_quota)
 
 
-@bridge("data-limit-not-caught-by-all", gap="44: States.ALL catches States.DataLimitExceeded")
+@bridge("data-limit-not-caught-by-all", gap="53: States.ALL catches States.DataLimitExceeded")
 def bridge_data_limit_not_caught_by_all(patches: Patches) -> None:
     """`States.ALL` in a Retry or Catch does not match `States.DataLimitExceeded`: the run fails.
 
@@ -290,7 +290,7 @@ def bridge_data_limit_not_caught_by_all(patches: Patches) -> None:
     caught by the States.ALL error type" (Step Functions Developer Guide, "Handling errors in Step Functions
     workflows"). A Retry or Catch that names `States.DataLimitExceeded` itself still matches it.
 
-    Gap 44 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 53 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
     from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
@@ -307,7 +307,7 @@ def bridge_data_limit_not_caught_by_all(patches: Patches) -> None:
     patches.wrap(ErrorEqualsDecl, "_eval_body", matching)
 
 
-@bridge("send-task-success-output-limit", gap="45: SendTaskSuccess accepts an output over 262,144 bytes")
+@bridge("send-task-success-output-limit", gap="54: SendTaskSuccess accepts an output over 262,144 bytes")
 def bridge_send_task_success_output_limit(patches: Patches) -> None:
     """Refuse a SendTaskSuccess `output` over 262,144 bytes of UTF-8 with `InvalidOutput`, as Step Functions does.
 
@@ -316,7 +316,7 @@ def bridge_send_task_success_output_limit(patches: Patches) -> None:
     length of 262144", and "InvalidOutput: The provided JSON output data is not valid" (Step Functions API
     Reference, SendTaskSuccess); the task keeps waiting for an answer it can take.
 
-    Gap 45 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 54 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.core.exceptions import AWSError
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
@@ -439,7 +439,7 @@ def bridge_jsonata_string_checked_once(patches: Patches) -> None:
     patches.set(validations, "_validate_string_output", _validate_string_output)
 
 
-@bridge("response-keys-found-once", gap="46: moto's response serializer works out every member's possible keys "
+@bridge("response-keys-found-once", gap="55: moto's response serializer works out every member's possible keys "
                                         "again for every value")
 def bridge_response_keys_found_once(patches: Patches) -> None:
     """Keep the keys a response member may be found under, per kind of object, member name and model shape.
@@ -454,7 +454,7 @@ def bridge_response_keys_found_once(patches: Patches) -> None:
     each, then every value is looked up under them as before. A picker with response transformers (which read the
     member's path) is left to moto.
 
-    Gap 46 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 55 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.core.serialize import AttributePicker, ResponseSerializer
     from moto.core.utils import MISSING, get_value
@@ -494,7 +494,7 @@ def bridge_response_keys_found_once(patches: Patches) -> None:
     patches.set(ResponseSerializer, "get_value", serializer_get_value)
 
 
-@bridge("server-routes-found-once", gap="47: the server finds each request's service by listing moto's package and "
+@bridge("server-routes-found-once", gap="56: the server finds each request's service by listing moto's package and "
                                         "trying every service's URL patterns, under one lock")
 def bridge_server_routes_found_once(patches: Patches) -> None:
     """Keep the backend found for each host name the server's requests give.
@@ -505,7 +505,7 @@ def bridge_server_routes_found_once(patches: Patches) -> None:
     threads wait for each other. The answer depends on the host name alone (the package and the patterns do not
     change while the server runs), so it is kept per host.
 
-    Gap 47 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 56 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
@@ -520,7 +520,7 @@ def bridge_server_routes_found_once(patches: Patches) -> None:
     patches.set(DomainDispatcherApplication, "get_backend_for_host", get_backend_for_host)
 
 
-@bridge("server-task-calls-in-process", gap="48: in server mode, every call a state machine makes goes out over HTTP "
+@bridge("server-task-calls-in-process", gap="57: in server mode, every call a state machine makes goes out over HTTP "
                                             "and back into the same process")
 def bridge_server_task_calls_in_process(patches: Patches) -> None:
     """Serve the calls of the process's own boto3 clients (the interpreter's Task states) in process, in server mode
@@ -534,14 +534,14 @@ def bridge_server_task_calls_in_process(patches: Patches) -> None:
     (`local_aws()`); requests from other programs still come over HTTP. The server's process makes no other boto3
     call.
 
-    Gap 48 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 57 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.core.models import botocore_stubber
 
     patches.set(botocore_stubber, "enabled", True)
 
 
-@bridge("program-text-only-on-error", gap="49: building an execution's program writes the whole definition out as "
+@bridge("program-text-only-on-error", gap="58: building an execution's program writes the whole definition out as "
                                           "text twice, for error messages it does not raise")
 def bridge_program_text_only_on_error(patches: Patches) -> None:
     """Build the message of a definition without `StartAt` or `States` only when one is missing.
@@ -551,7 +551,7 @@ def bridge_program_text_only_on_error(patches: Patches) -> None:
     pure-Python `getText`, recursively): about a tenth of a busy server's CPU, for two exceptions never raised.
     Here the program is built from the same props, and the text is written only into an error actually raised.
 
-    Gap 49 in docs/EMULATOR.md (what AWS does, the source).
+    Gap 58 in docs/EMULATOR.md (what AWS does, the source).
     """
     from moto.stepfunctions.parser.asl.parse import preprocessor as moto_preprocessor
 

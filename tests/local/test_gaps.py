@@ -65,14 +65,14 @@ GAP_TESTS = {
     "events-test-event-pattern": "test_gap_39_test_event_pattern",
     "cfn-update-every-change": "test_gap_40_update_every_change",
     "cfn-templates-parsed-by-libyaml": "test_gap_41_templates_parsed_by_libyaml",
-    "service-faults": "test_gap_42_service_faults",
-    "optimized-integration-error-names": "test_gap_43_optimized_integration_error_names",
-    "data-limit-not-caught-by-all": "test_gap_44_data_limit_not_caught_by_all",
-    "send-task-success-output-limit": "test_gap_45_send_task_success_output_limit",
-    "response-keys-found-once": "test_gap_46_response_keys_found_once",
-    "server-routes-found-once": "test_gap_47_server_routes_found_once",
-    "server-task-calls-in-process": "test_gap_48_server_task_calls_in_process",
-    "program-text-only-on-error": "test_gap_49_program_text_only_on_error",
+    "service-faults": "test_gap_51_service_faults",
+    "optimized-integration-error-names": "test_gap_52_optimized_integration_error_names",
+    "data-limit-not-caught-by-all": "test_gap_53_data_limit_not_caught_by_all",
+    "send-task-success-output-limit": "test_gap_54_send_task_success_output_limit",
+    "response-keys-found-once": "test_gap_55_response_keys_found_once",
+    "server-routes-found-once": "test_gap_56_server_routes_found_once",
+    "server-task-calls-in-process": "test_gap_57_server_task_calls_in_process",
+    "program-text-only-on-error": "test_gap_58_program_text_only_on_error",
 }
 
 
@@ -1172,7 +1172,7 @@ def _run_once(sfn, name: str, resource: str, parameters: dict, **task) -> dict:
     return wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn, name="run")["executionArn"])
 
 
-def test_gap_42_service_faults(aws, sfn, token_table):
+def test_gap_51_service_faults(aws, sfn, token_table):
     from sfn_resume.local.bridges_faults import FAULTS, Fault, injecting
 
     dynamodb = aws.client("dynamodb")
@@ -1205,7 +1205,7 @@ def test_gap_42_service_faults(aws, sfn, token_table):
     assert [event["type"] for event in history].count("TaskFailed") == 3
 
 
-def test_gap_43_optimized_integration_error_names(aws, sfn, token_table):
+def test_gap_52_optimized_integration_error_names(aws, sfn, token_table):
     from sfn_resume.local.bridges_faults import FAULTS, injecting
 
     child = create_machine(sfn, "child", {"P": {"Type": "Pass", "End": True}}, "P")
@@ -1225,7 +1225,7 @@ def test_gap_43_optimized_integration_error_names(aws, sfn, token_table):
     assert errors("bridged") == ("StepFunctions.AWSStepFunctionsException", "DynamoDB.InternalServerErrorException")
 
 
-def test_gap_44_data_limit_not_caught_by_all(aws, sfn, token_table):
+def test_gap_53_data_limit_not_caught_by_all(aws, sfn, token_table):
     # an item whose GetItem result is over the 262,144-byte limit (DynamoDB takes items up to 400 KB)
     aws.client("dynamodb").put_item(TableName=token_table, Item={"id": {"S": "big"}, "p": {"S": "x" * 300_000}})
 
@@ -1250,7 +1250,7 @@ def test_gap_44_data_limit_not_caught_by_all(aws, sfn, token_table):
     assert caught(read("named", ["States.DataLimitExceeded"]))  # named, it is caught
 
 
-def test_gap_45_send_task_success_output_limit(aws, sfn, token_table):
+def test_gap_54_send_task_success_output_limit(aws, sfn, token_table):
     from sfn_resume.local.bridges_stepfunctions import MAX_PAYLOAD_BYTES
 
     arn = create_machine(sfn, "waits", {"Wait": callback_task(token_table, timeout_seconds=30)}, "Wait")
@@ -1283,7 +1283,7 @@ def test_gap_45_send_task_success_output_limit(aws, sfn, token_table):
     assert done["status"] == "SUCCEEDED" and json.loads(done["output"]) == json.loads(output(MAX_PAYLOAD_BYTES))
 
 
-def test_gap_46_response_keys_found_once(aws, sfn, token_table, monkeypatch):
+def test_gap_55_response_keys_found_once(aws, sfn, token_table, monkeypatch):
     from moto.core.serialize import AttributePicker
 
     dynamodb, cfn = aws.client("dynamodb"), aws.client("cloudformation")
@@ -1308,7 +1308,7 @@ def test_gap_46_response_keys_found_once(aws, sfn, token_table, monkeypatch):
     assert responses() == plain and found == []  # and, the keys known, none worked out again
 
 
-def test_gap_47_server_routes_found_once(monkeypatch):
+def test_gap_56_server_routes_found_once(monkeypatch):
     from moto import backends
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
@@ -1327,7 +1327,7 @@ def test_gap_47_server_routes_found_once(monkeypatch):
         assert len(listed) == 3  # once per host
 
 
-def test_gap_48_server_task_calls_in_process(monkeypatch, tmp_path):
+def test_gap_57_server_task_calls_in_process(monkeypatch, tmp_path):
     """In server mode, a Task's DynamoDB call reaches the server over HTTP without the bridge, in process with it."""
     import socket
 
@@ -1380,7 +1380,7 @@ def test_gap_48_server_task_calls_in_process(monkeypatch, tmp_path):
             server.stop()
 
 
-def test_gap_49_program_text_only_on_error(aws, sfn, monkeypatch):
+def test_gap_58_program_text_only_on_error(aws, sfn, monkeypatch):
     from moto.stepfunctions.parser.asl.antlr.runtime.ASLParser import ASLParser
 
     written = _count_calls(monkeypatch, ASLParser.Program_declContext, "getText")
