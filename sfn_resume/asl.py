@@ -61,11 +61,15 @@ def _retry(*errors: str) -> list[dict]:
     return [{"ErrorEquals": list(errors), "MaxAttempts": 6, "JitterStrategy": "FULL"}]
 
 
-#: Transient errors of each service, retried with backoff and jitter.
+#: Transient errors of each service, retried with backoff and jitter. An error code the SDK's model of the service does
+#: not list takes the service's base exception: DynamoDB's 503 ServiceUnavailable is `DynamoDb.DynamoDbException`,
+#: Step Functions' throttling and 5xx are `Sfn.SfnException` (AWS SDK integrations) and
+#: `StepFunctions.AWSStepFunctionsException` (the pause state's optimized StartExecution).
 RETRY_DYNAMODB = _retry("DynamoDb.ProvisionedThroughputExceededException", "DynamoDb.RequestLimitExceededException",
                         "DynamoDb.InternalServerErrorException", "DynamoDb.ThrottlingException",
-                        "DynamoDb.SdkClientException")
+                        "DynamoDb.SdkClientException", "DynamoDb.DynamoDbException")
 RETRY_SFN = _retry("Sfn.SfnException", "Sfn.SdkClientException")
+RETRY_START_PAUSE = _retry("StepFunctions.AWSStepFunctionsException")
 
 
 def _jsonata(expression: str) -> str:
@@ -485,6 +489,7 @@ def pause_state(
         }
     if heartbeat_seconds is not None:
         state["HeartbeatSeconds"] = heartbeat_seconds
+    state["Retry"] = copy.deepcopy(RETRY_START_PAUSE)
     return state
 
 

@@ -246,6 +246,13 @@ def _parser() -> argparse.ArgumentParser:
                      "the AWS CLI and boto3, then one line per deploy and per failed execution. Needs the 'local' "
                      "extra.", _local)
     local.add_argument("--port", type=int, default=5005, help="port (default: 5005)")
+    local.add_argument("--fault-rate", type=float, default=0.0, metavar="R",
+                       help="fail this share (0 to 1) of the DynamoDB and Step Functions calls that state machines "
+                            "make, with the retriable errors AWS returns: throttling, 500s, and 500s after the call "
+                            "went through (default: 0, none)")
+    local.add_argument("--seed", type=int, metavar="S",
+                       help="which calls fail: the same seed fails the same calls again (default: a random one, "
+                            "printed)")
     local.add_argument("--verbose", action="store_true", help="also moto's own warnings and one line per request")
 
     _command(commands, "demo", "run the Translate example end to end in the embedded emulator",
@@ -560,7 +567,7 @@ def _local(args) -> int:
     from .local.server import ServeError, serve
 
     try:
-        return serve(port=args.port, verbose=args.verbose)
+        return serve(port=args.port, verbose=args.verbose, fault_rate=args.fault_rate, seed=args.seed)
     except ServeError as error:
         raise ConfigError([str(error)]) from None
 

@@ -1,5 +1,5 @@
 """Bridges for what a Step Functions task gives its workflow back in moto 5.2.5's interpreter: results in Step
-Functions' casing, the HTTP metadata of the optimized integrations, and AWS's error names and causes.
+Functions' casing, the HTTP metadata of the optimized integrations, and the causes of AWS SDK integration errors.
 
 Gap numbers as in docs/EMULATOR.md; what AWS gives is what LocalStack's AWS-recorded tests show (the conformance
 lane, `make test-aws-recorded`, runs them against the emulator).
@@ -168,22 +168,19 @@ def bridge_task_http_metadata(patches: Patches) -> None:
         state_task_service_sqs,
     )
 
+    def with_metadata(inner, self, env, *args, **kwargs):
+        inner(self, env, *args, **kwargs)
+        result = env.stack[-1]
+        if isinstance(result, dict):
+            result.update(sdk_http_metadata(self._get_boto_service_name(), self._get_boto_service_action(), result))
+
     # the optimized integrations whose results carry the metadata on AWS (recorded for SQS SendMessage, SNS Publish,
-    # DynamoDB's item calls and StartExecution; not for the aws-sdk ones nor EventBridge PutEvents)
+    # DynamoDB's item calls and StartExecution; not for the aws-sdk ones nor EventBridge PutEvents). A layer, not a
+    # replacement: the service-faults bridge (gap 51) wraps the same calls.
     for service_class in (state_task_service_sqs.StateTaskServiceSqs, state_task_service_sns.StateTaskServiceSns,
                           state_task_service_dynamodb.StateTaskServiceDynamoDB,
                           state_task_service_sfn.StateTaskServiceSfn):
-        original = service_class._eval_service_task
-
-        def _eval_service_task(self, env, resource_runtime_part, normalised_parameters, state_credentials,
-                               original=original):
-            original(self, env, resource_runtime_part, normalised_parameters, state_credentials)
-            result = env.stack[-1]
-            if isinstance(result, dict):
-                result.update(sdk_http_metadata(self._get_boto_service_name(), self._get_boto_service_action(),
-                                                result))
-
-        patches.set(service_class, "_eval_service_task", _eval_service_task)
+        patches.wrap(service_class, "_eval_service_task", with_metadata)
 
 
 #: The Java SDK's note on every AWS SDK integration error, as recorded since 2025: one attempt, since a client error
@@ -191,25 +188,18 @@ def bridge_task_http_metadata(patches: Patches) -> None:
 _ATTEMPT_NOTE = " (SDK Attempt Count: 1)"
 
 
-@bridge("task-error-causes", gap="46: AWS SDK integration and DynamoDB errors are named and explained otherwise")
+@bridge("task-error-causes", gap="46: AWS SDK integration errors are explained otherwise")
 def bridge_task_error_causes(patches: Patches) -> None:
-    """Name and explain a failed service call as Step Functions does.
-
-    - AWS SDK integrations: AWS's cause ends with the SDK's `(SDK Attempt Count: 1)` after the service, status and
-      request id (recorded for `aws-sdk:sfn:sendTaskSuccess` with a bad token, 2025); moto stops before it.
-    - The optimized DynamoDB integration: AWS names an error the service model does not declare (a
-      ValidationException, for a bad parameter) `DynamoDB.AmazonDynamoDBException`, the SDK's generic exception,
-      and keeps `DynamoDB.<Code>` for declared ones (ConditionalCheckFailedException); moto names every error
-      `DynamoDB.<Code>`, so a Catch on `DynamoDB.AmazonDynamoDBException` never matches in the emulator.
+    """Explain a failed AWS SDK integration call as Step Functions does: AWS's cause ends with the SDK's
+    `(SDK Attempt Count: 1)` after the service, status and request id (recorded for `aws-sdk:sfn:sendTaskSuccess`
+    with a bad token, 2025); moto stops before it. (The optimized integrations' error names, such as
+    `DynamoDB.AmazonDynamoDBException`, are gap 52's bridge, `optimized-integration-error-names`.)
 
     Gap 46 in docs/EMULATOR.md (what AWS does, the source).
     """
     from botocore.exceptions import ClientError
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
         StateTaskServiceAwsSdk,
-    )
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb import (
-        StateTaskServiceDynamoDB,
     )
 
     aws_sdk_from_error = StateTaskServiceAwsSdk._from_error
@@ -220,14 +210,4 @@ def bridge_task_error_causes(patches: Patches) -> None:
             failure.event_details["taskFailedEventDetails"]["cause"] += _ATTEMPT_NOTE
         return failure
 
-    dynamodb_error_cause = StateTaskServiceDynamoDB._error_cause_from_client_error
-
-    def dynamodb_error(client_error):
-        error, cause = dynamodb_error_cause(client_error)
-        declared = {shape.name for shape in operation_model("dynamodb", "GetItem").service_model.error_shapes}
-        if client_error.response["Error"]["Code"] not in declared:
-            error = "DynamoDB.AmazonDynamoDBException"
-        return error, cause
-
     patches.set(StateTaskServiceAwsSdk, "_from_error", aws_sdk_error)
-    patches.set(StateTaskServiceDynamoDB, "_error_cause_from_client_error", staticmethod(dynamodb_error))

@@ -12,6 +12,7 @@ import ipaddress
 import json
 import logging
 import os
+import random
 import signal
 import socket
 import sys
@@ -21,7 +22,7 @@ import warnings
 from typing import TextIO
 from urllib.parse import parse_qs
 
-from sfn_resume.local import EXECUTE_STATE_MACHINES, install_bridges, stop_running_executions
+from sfn_resume.local import EXECUTE_STATE_MACHINES, bridges_faults, install_bridges, stop_running_executions
 
 
 class ServeError(ValueError):
@@ -132,13 +133,18 @@ def enable_execution(endpoint: str) -> None:
 
 
 def serve(port: int = 5005, host: str = "127.0.0.1", out: TextIO = sys.stdout,
-          stop: threading.Event | None = None, verbose: bool = False, log: TextIO | None = None) -> int:
+          stop: threading.Event | None = None, verbose: bool = False, log: TextIO | None = None,
+          fault_rate: float = 0.0, seed: int | None = None) -> int:
     """Run the emulator until SIGINT/SIGTERM (or until `stop` is set, when embedded); returns 0.
 
     Sets MOTO_PORT to `port`: the ASL interpreter calls AWS back at http://localhost:$MOTO_PORT. Deploys and
-    failed executions are reported to `log` (default stderr), one line each.
+    failed executions are reported to `log` (default stderr), one line each. With `fault_rate`, that share of the
+    calls state machines make fail (`bridges_faults`), chosen by `seed` (a random one, printed, when None).
     """
     log = log or sys.stderr
+    if not 0.0 <= fault_rate <= 1.0:
+        raise ServeError(f"--fault-rate: {fault_rate} is not a share of calls; expected a number from 0 to 1")
+    seed = random.randrange(2**31) if seed is None else seed
 
     def say(line: str) -> None:
         print(f"sfn-resume local: {line}", file=log, flush=True)
@@ -160,29 +166,35 @@ def serve(port: int = 5005, host: str = "127.0.0.1", out: TextIO = sys.stdout,
         _quiet_moto()
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     reported: set = set()
-    try:
-        server.start()
-        server._server.app = _report_deploys(server._server.app, say)
-        endpoint_host = f"[{host}]" if ":" in host else host
-        enable_execution(f"http://{endpoint_host}:{port}")
-        print(f"sfn-resume local emulator (moto) listening on http://{endpoint_host}:{port}", file=out)
-        for line in env_lines(port):
-            print(line, file=out)
-        print("# the AWS CLI and boto3 read these; Ctrl-C (or SIGTERM) stops the emulator", file=out)
-        print(SQS_NOTE.format(port=port), file=out)
-        print("# deploys and failed executions are reported on stderr" + ("" if verbose else
-              "; --verbose adds moto's warnings and one line per request"), file=out)
-        out.flush()
-        while not stop.wait(0.5):  # a timed wait lets signal handlers run promptly
-            _report_failed_executions(reported, say)
-        print("stopping", file=out)
-        out.flush()
-    finally:
-        server.stop()
-        stop_running_executions()
-        undo()
-        for signum, handler in previous_handlers.items():
-            signal.signal(signum, handler)
+    with bridges_faults.injecting(fault_rate, seed) as plan:
+        try:
+            server.start()
+            server._server.app = _report_deploys(server._server.app, say)
+            endpoint_host = f"[{host}]" if ":" in host else host
+            enable_execution(f"http://{endpoint_host}:{port}")
+            print(f"sfn-resume local emulator (moto) listening on http://{endpoint_host}:{port}", file=out)
+            for line in env_lines(port):
+                print(line, file=out)
+            print("# the AWS CLI and boto3 read these; Ctrl-C (or SIGTERM) stops the emulator", file=out)
+            print(SQS_NOTE.format(port=port), file=out)
+            print("# deploys and failed executions are reported on stderr" + ("" if verbose else
+                  "; --verbose adds moto's warnings and one line per request"), file=out)
+            if fault_rate:
+                print(f"# faults: {fault_rate * 100:g}% of the DynamoDB and Step Functions calls state machines make fail "
+                      f"(--seed {seed} fails the same ones again)", file=out)
+            out.flush()
+            while not stop.wait(0.5):  # a timed wait lets signal handlers run promptly
+                _report_failed_executions(reported, say)
+            if fault_rate:
+                say(f"{len(plan.injected)} faults injected")
+            print("stopping", file=out)
+            out.flush()
+        finally:
+            server.stop()
+            stop_running_executions()
+            undo()
+            for signum, handler in previous_handlers.items():
+                signal.signal(signum, handler)
     return 0
 
 
