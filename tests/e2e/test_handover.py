@@ -14,7 +14,7 @@ import pytest
 from sfn_resume.cli import main
 
 from .conftest import REGION
-from .helpers import cli_runner, delivered, deploy_instance, paths
+from .helpers import TRANSLATE, cli_runner, delivered, deploy_instance, paths
 
 pytestmark = [pytest.mark.timeout(120),
               pytest.mark.filterwarnings("ignore:Tried to parse AWS..SQS..QueuePolicy:UserWarning")]
@@ -181,33 +181,34 @@ def test_resume_through_an_express_resume_machine(emulator, cli, tmp_path):
     delivered(event, "express-event-1", json.loads(instance.deployment.item("express-2")["event"]["S"]))
 
 
-#: A workflow that gives up on its pause after HEARTBEAT_SECONDS, long before TIMEOUT_SECONDS (half of it is the
-#: wait's margin: 29 s for a timer that fires at 1 s): the table, which knows only the timeout, still shows a
-#: waiting pause meanwhile.
-HEARTBEAT_SECONDS, TIMEOUT_SECONDS = 1, 60
+#: A workflow that times out as a whole after WORKFLOW_TIMEOUT_SECONDS, long before its pause's TIMEOUT_SECONDS (half
+#: of it is the wait's margin: 29 s for a timer that fires at 2 s): the table, which knows only the pause's timeout,
+#: still shows a waiting pause meanwhile.
+WORKFLOW_TIMEOUT_SECONDS, TIMEOUT_SECONDS = 2, 60
 
 
 def test_a_pause_whose_workflow_ended_is_closed_to_an_express_run(emulator, cli, tmp_path):
     """An EXPRESS run is read from the item, which looks the same whether its answer reached a waiting workflow or
     one that had ended: `resume` and `fail` describe the paused execution first, and report the pause closed."""
-    instance = deploy_instance(emulator, ResumeWorkflowType="EXPRESS", HeartbeatSeconds=str(HEARTBEAT_SECONDS),
-                               TimeoutSeconds=str(TIMEOUT_SECONDS))
+    instance = deploy_instance(emulator, ResumeWorkflowType="EXPRESS", TimeoutSeconds=str(TIMEOUT_SECONDS))
     stack = instance.deployment.stack_name
-    runs = [instance.paused(job)[0] for job in ("quiet-1", "quiet-2")]
-    for run in runs:  # the emulator and LocalStack say States.Timeout where AWS says States.HeartbeatTimeout
-        instance.deployment.ended(run, "FAILED", "States.Timeout", timeout=TIMEOUT_SECONDS / 2)
+    workflow = instance.deployment.create_workflow(f"ends-{stack}", TRANSLATE.pathToIdPauseTask,
+                                                   timeout_seconds=WORKFLOW_TIMEOUT_SECONDS)
+    runs = [instance.paused(job, workflow)[0] for job in ("quiet-1", "quiet-2")]
+    for run in runs:
+        instance.deployment.ended(run, "TIMED_OUT", timeout=TIMEOUT_SECONDS / 2)
     [waiting] = cli("status", "--stack", stack, "quiet-1", "--json").json["jobs"]
-    assert (waiting["state"], waiting["workflowStatus"]) == ("waiting-pause", "FAILED")  # the table still waits
+    assert (waiting["state"], waiting["workflowStatus"]) == ("waiting-pause", "TIMED_OUT")  # the table still waits
     line = cli("status", "--stack", stack, "quiet-1").line
     assert line.startswith("quiet-1: a pause looks waiting, since ") and line.endswith(
-        f"but execution {runs[0]} has ended (FAILED): the pause is closed, and an event of this job would be taken "
-        "for its late event")
+        f"but execution {runs[0]} has ended (TIMED_OUT): the pause is closed, and an event of this job would be "
+        "taken for its late event")
 
-    event = dict(instance.event("quiet-1"), id="after-the-heartbeat")
+    event = dict(instance.event("quiet-1"), id="after-the-end")
     resumed = cli("resume", "--stack", stack, "quiet-1", "--event", _event_file(tmp_path, event))
     assert resumed.code == 0 and resumed.line.startswith(
         f"quiet-1: pause already closed: the pause of execution {runs[0]} had timed out or ended; event "
-        "after-the-heartbeat was taken for its late event and answered nothing"), resumed.out
+        "after-the-end was taken for its late event and answered nothing"), resumed.out
     failed = cli("fail", "--stack", stack, "quiet-2", "--json")
     assert (failed.code, failed.json["outcome"]) == (0, "pause-closed")
     assert instance.runs()["pause"].get("FAILED", 0) == 0  # both runs ended as the protocol says, in PauseAlreadyClosed
