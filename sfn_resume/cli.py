@@ -15,9 +15,10 @@ from pathlib import Path
 import yaml
 
 from . import __version__, asl, examples
-from .config import REMOVAL_POLICIES, STDIN, ConfigError, load_config, parse_json, parse_yaml, read_input
+from .config import STDIN, ConfigError, load_config, parse_json, parse_yaml, read_input
 from .nested import MAX_OUTPUTS, SURFACED_OUTPUTS, build_parent_template, child_templates, generic_parameters, \
     surfaced_outputs
+from .options import REMOVAL_POLICIES
 from .patterns import show
 from .service_catalog import build_portfolio_template
 from .template import build_template, flat_outputs, pause_state

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from .names import logical_prefix
-from .options import CONFIG_OPTIONS, REMOVAL_POLICIES, REMOVED_KEYS  # noqa: F401 (REMOVAL_POLICIES: the CLI's)
+from .options import CONFIG_OPTIONS, REMOVED_KEYS
 from .patterns import show
 
 
