@@ -66,6 +66,9 @@ templates: $(STAMP) ## rewrite templates/ (and examples/iac/sam/workflow.asl.jso
 	@mkdir -p templates/service-catalog
 	$(BIN)/sfn-resume catalog --force -o templates/service-catalog/portfolio.yaml
 
+docs: $(STAMP) ## rewrite the generated tables of docs/ (the configuration guide's) from the code
+	$(BIN)/python tools/docs.py
+
 lint: $(STAMP) $(SCANNERS) ## cfn-lint (+ cfn-lint-serverless), cfn-guard and checkov on every template as shipped; ruff
 	$(BIN)/python tools/scan.py
 	$(BIN)/ruff check sfn_resume tests benchmarks tools
@@ -94,4 +97,4 @@ clean: ## remove the virtualenv and caches
 	  tools/.npm-localstack tools/.venv-localstack tools/.venv-conformance
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-.PHONY: help install scanners localstack templates lint test test-localstack test-aws-recorded check demo bench clean
+.PHONY: help install scanners localstack templates docs lint test test-localstack test-aws-recorded check demo bench clean

@@ -13,7 +13,7 @@ import re
 
 from .jsonpath import path_segments
 
-#: Errors the pause state raises besides `States.Timeout` / `States.HeartbeatTimeout`.
+#: Errors the pause state raises besides `States.Timeout`.
 JOB_FAILED_ERROR = "SfnResume.JobFailed"
 JOB_ID_IN_USE_ERROR = "SfnResume.JobIdInUse"
 PAUSE_FAILED_ERROR = "SfnResume.PauseFailed"
@@ -439,7 +439,6 @@ def jsonata_output_at_runtime(result_path: str) -> str:
 def pause_state(
     path_to_id: str,
     timeout_seconds: int | str,
-    heartbeat_seconds: int | str | None = None,
     result_path: str | None = None,
     pause_machine_arn: str | None = None,
     pause_machine_name: str | None = None,
@@ -487,8 +486,6 @@ def pause_state(
             "TimeoutSeconds": timeout_seconds,
             "Output": _jsonata(output or jsonata_output(result_path)),
         }
-    if heartbeat_seconds is not None:
-        state["HeartbeatSeconds"] = heartbeat_seconds
     state["Retry"] = copy.deepcopy(RETRY_START_PAUSE)
     return state
 

@@ -2,8 +2,9 @@
 
 The bridges patch moto's backends in this process, and the server's handlers run in this process, so they
 apply to every request. Listens on the loopback interface only. The console says what a user watches for: the
-endpoint and exports on stdout, then on stderr one line per deploy (with the stack's status) and per execution
-that fails; moto's own warnings and one line per request only with `verbose`.
+endpoint and exports on stdout, then on stderr one line per deploy (with the stack's status) and one line (at most
+MAX_LINE_CHARS) per execution that fails; moto's own warnings, its interpreter's account of each failing state (a
+few KB each) and one line per request only with `verbose`.
 """
 from __future__ import annotations
 
@@ -64,6 +65,9 @@ def env_lines(port: int, region: str = "us-east-1") -> list[str]:
 DEPLOY_ACTIONS = ("CreateStack", "UpdateStack", "ExecuteChangeSet", "DeleteStack")
 #: How a finished execution can fail.
 FAILED_STATUSES = ("FAILED", "TIMED_OUT", "ABORTED")
+#: The longest line the console writes for a failed execution, its `sfn-resume local: ` prefix included.
+MAX_LINE_CHARS = 400
+PREFIX = "sfn-resume local: "
 #: The AWS CLI v1 (what the 'local' extra installs) sends `aws sqs` to queue.amazonaws.com whatever
 #: AWS_ENDPOINT_URL says; its `--endpoint-url` works.
 SQS_NOTE = "# AWS CLI v1: `aws sqs` ignores AWS_ENDPOINT_URL: add --endpoint-url http://localhost:{port}"
@@ -107,17 +111,28 @@ def _report_failed_executions(reported: set, say) -> None:
                 if execution.exec_arn in reported or execution.status not in FAILED_STATUSES:
                     continue
                 reported.add(execution.exec_arn)
-                say(f"execution {execution.status}: {execution.exec_arn}"
-                    + (f": {execution.error}" if execution.error else "")
-                    + (f": {str(execution.cause)[:200]}" if execution.cause else ""))
+                say(failed_execution_line(execution.status, execution.exec_arn, execution.error, execution.cause))
+
+
+def failed_execution_line(status: str, execution_arn: str, error: str | None, cause) -> str:
+    """One line for a failed execution: its status, ARN, error and as much of its cause as fits MAX_LINE_CHARS."""
+    line = f"execution {status}: {execution_arn}" + (f": {error}" if error else "")
+    room = MAX_LINE_CHARS - len(PREFIX) - len(line) - len(": ")
+    text = " ".join(str(cause or "").split())  # one line, whatever the cause holds
+    if text and room > len("..."):
+        line += ": " + (text if len(text) <= room else text[:room - 3] + "...")
+    return line[:MAX_LINE_CHARS - len(PREFIX)]
 
 
 def _quiet_moto() -> None:
-    """moto's warnings (resources its CloudFormation skips) and werkzeug's line per request, off."""
+    """moto's warnings (resources its CloudFormation skips), werkzeug's line per request, and the ASL interpreter's
+    account of every state a failing execution leaves (logged as errors, a few KB each: the line per failed
+    execution says it in one), off."""
     warnings.filterwarnings("ignore", module="moto")
     warnings.filterwarnings("ignore", category=UserWarning, message="Tried to parse")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     logging.getLogger("moto").setLevel(logging.ERROR)
+    logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
 
 
 def enable_execution(endpoint: str) -> None:
@@ -147,7 +162,7 @@ def serve(port: int = 5005, host: str = "127.0.0.1", out: TextIO = sys.stdout,
     seed = random.randrange(2**31) if seed is None else seed
 
     def say(line: str) -> None:
-        print(f"sfn-resume local: {line}", file=log, flush=True)
+        print(PREFIX + line, file=log, flush=True)
 
     _require_loopback(host)
     _require_free_port(host, port)

@@ -217,11 +217,37 @@ def test_server_mode_with_the_aws_cli(server, tmp_path):
     failed = sfn.start_execution(stateMachineArn=failing["stateMachineArn"], name="f")["executionArn"]
     assert _console_line(tmp_path, "sfn-resume local: execution FAILED") == \
         f"sfn-resume local: execution FAILED: {failed}: Boom: on purpose"
+    # a workflow failed by its job's failure event, as expected: one short line (moto's interpreter logs a few KB
+    # of its internals for each failing state, which only --verbose shows)
+    doomed = sfn.start_execution(stateMachineArn=workflow, name="d", input=json.dumps({"job": {"JobId": "cli-2"}}))
+    _wait_for_item(session.client("dynamodb", endpoint_url=endpoint), outputs["TableName"], "cli-2", "token")
+    aws_cli("events", "put-events", "--entries", json.dumps([_event("cli-2", "FAILED")]))
+    wait_for_execution(sfn, doomed["executionArn"], status="FAILED", error="SfnResume.JobFailed")
+    line = _console_line(tmp_path, f"sfn-resume local: execution FAILED: {doomed['executionArn']}: ")
+    assert line.startswith(f"sfn-resume local: execution FAILED: {doomed['executionArn']}: SfnResume.JobFailed: ")
     console = (tmp_path / "console.log").read_text()
     assert "HTTP/1.1" not in console and "Warning" not in console, console
+    assert max(map(len, console.splitlines())) <= 400, console
+    assert [line for line in console.splitlines() if not line.startswith("sfn-resume local: ")] == [], console
 
     process.terminate()
     assert process.wait(10) == 0
+
+
+@pytest.mark.parametrize("error, cause", [
+    ("SfnResume.JobFailed", '{"jobId": "j", "reason": "' + "x" * 10_000 + '"}'),  # a failure event's detail
+    ("E" * 256, "two\nlines"),  # SendTaskFailure's longest error, and a cause that would break the line
+    ("States.Timeout", None),
+])
+def test_a_failed_execution_is_one_line_of_at_most_400_characters(error, cause):
+    from sfn_resume.local.server import MAX_LINE_CHARS, PREFIX, failed_execution_line
+
+    arn = "arn:aws:states:us-east-1:123456789012:execution:" + "w" * 80 + ":" + "r" * 80
+    line = PREFIX + failed_execution_line("FAILED", arn, error, cause)
+    assert len(line) <= MAX_LINE_CHARS == 400 and "\n" not in line
+    assert line.startswith(f"{PREFIX}execution FAILED: {arn}: {error[:100]}")
+    if cause and len(cause) > 400:
+        assert line.endswith("...")
 
 
 def test_serve_refuses_non_loopback_hosts():
