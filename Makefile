@@ -34,10 +34,23 @@ scanners: $(SCANNERS) ## install cfn-guard (with the AWS Control Tower rules), c
 
 # LocalStack, the scenarios' third engine: its own venv on a Python >= 3.12, and dynalite (tools/install-localstack.sh)
 LOCALSTACK := tools/.venv-localstack/.ready
-$(LOCALSTACK): tools/install-localstack.sh setup.cfg
+$(LOCALSTACK): tools/install-localstack.sh tools/find-python.sh setup.cfg
 	tools/install-localstack.sh
 
 localstack: $(LOCALSTACK) ## install LocalStack (offline, on the host) for the end-to-end scenarios' third engine
+
+# The conformance lane: LocalStack 4.14.0's AWS-recorded tests (Apache-2.0, not part of this project) against
+# `sfn-resume local`. It takes a LocalStack v4.14.0 source tree (git clone --branch v4.14.0
+# https://github.com/localstack/localstack); CI has one at the default path. Its harness gets its own venv on a
+# Python >= 3.13 (tools/install-conformance.sh). `make test` runs the lane when the tree is there, skips it otherwise.
+AWS_RECORDED_TESTS ?= ../shared/conformance/localstack-4.14.0
+export AWS_RECORDED_TESTS
+CONFORMANCE := tools/.venv-conformance/.ready
+$(CONFORMANCE): tools/install-conformance.sh tools/find-python.sh
+	tools/install-conformance.sh
+
+test-aws-recorded: $(STAMP) $(CONFORMANCE) ## LocalStack's AWS-recorded tests, strict, on sfn-resume local; pass counts
+	$(BIN)/python tools/aws_recorded.py --tests $(AWS_RECORDED_TESTS)
 
 templates: $(STAMP) ## rewrite templates/ (and examples/iac/sam/workflow.asl.json) from the code and examples/
 	$(BIN)/sfn-resume synth --force -o templates/sfn-resume.yaml
@@ -53,13 +66,17 @@ templates: $(STAMP) ## rewrite templates/ (and examples/iac/sam/workflow.asl.jso
 	@mkdir -p templates/service-catalog
 	$(BIN)/sfn-resume catalog --force -o templates/service-catalog/portfolio.yaml
 
+docs: $(STAMP) ## rewrite the generated tables of docs/ (the configuration guide's) from the code
+	$(BIN)/python tools/docs.py
+
 lint: $(STAMP) $(SCANNERS) ## cfn-lint (+ cfn-lint-serverless), cfn-guard and checkov on every template as shipped; ruff
 	$(BIN)/python tools/scan.py
 	$(BIN)/ruff check sfn_resume tests benchmarks tools
 
 # One pytest worker per core; each test file runs on one worker, so its module fixtures (the built wheel) are made once.
-test: $(STAMP) $(CDK) $(SCANNERS) $(LOCALSTACK) ## run the whole test suite (unit, static scanners, end-to-end on every engine)
-	$(BIN)/pytest -q -n auto --dist loadfile
+# -rs: the reason of each skip (the conformance lane's, when there is no LocalStack tree).
+test: $(STAMP) $(CDK) $(SCANNERS) $(LOCALSTACK) $(if $(wildcard $(AWS_RECORDED_TESTS)),$(CONFORMANCE)) ## run the whole test suite (unit, static scanners, end-to-end on every engine, LocalStack's AWS-recorded tests)
+	$(BIN)/pytest -q -rs -n auto --dist loadfile
 
 test-localstack: $(STAMP) $(LOCALSTACK) ## run the end-to-end scenarios on LocalStack only
 	$(BIN)/pytest -q -n auto --dist loadfile -m localstack
@@ -77,7 +94,7 @@ bench: $(STAMP) ## run the benchmarks and write benchmarks/results/
 
 clean: ## remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info tools/.npm tools/.npm-jsonata tools/.venv-checkov \
-	  tools/.npm-localstack tools/.venv-localstack
+	  tools/.npm-localstack tools/.venv-localstack tools/.venv-conformance
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-.PHONY: help install scanners localstack templates lint test test-localstack check demo bench clean
+.PHONY: help install scanners localstack templates docs lint test test-localstack test-aws-recorded check demo bench clean

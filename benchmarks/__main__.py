@@ -15,7 +15,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cost, report, synthesis, throughput
+from . import cost, handovers, report, synthesis, throughput
 
 RESULTS = Path(__file__).resolve().parent / "results"
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "translate"
@@ -27,11 +27,13 @@ class Sizes:
     repetitions: int
     cli_repetitions: int
     workflows: tuple[int, ...]
+    handovers: tuple[int, ...]
     budget_seconds: float
 
 
-FULL = Sizes(instances=(1, 10, 50, 200), repetitions=5, cli_repetitions=5, workflows=(25, 50, 100), budget_seconds=120)
-QUICK = Sizes(instances=(1, 3), repetitions=1, cli_repetitions=1, workflows=(5,), budget_seconds=30)
+FULL = Sizes(instances=(1, 10, 50, 200), repetitions=5, cli_repetitions=5, workflows=(25, 50, 100), handovers=(50, 100),
+             budget_seconds=120)
+QUICK = Sizes(instances=(1, 3), repetitions=1, cli_repetitions=1, workflows=(5,), handovers=(5,), budget_seconds=30)
 
 
 def _quiet_emulator() -> None:
@@ -52,6 +54,7 @@ def run(sizes: Sizes) -> dict:
         "cost": cost.measure(instance, success, failure),
         "synthesis": synthesis.measure(sizes.instances, sizes.repetitions, sizes.cli_repetitions),
         "throughput": throughput.measure(sizes.workflows, instance, success, sizes.budget_seconds),
+        "handovers": handovers.measure(sizes.handovers, instance, success, sizes.budget_seconds),
     }
     results["growth"] = report.growth(results)
     import moto
@@ -67,6 +70,7 @@ def run(sizes: Sizes) -> dict:
         "cpus": os.cpu_count(),
         "example": "examples/translate",
         "sizes": {"instances": list(sizes.instances), "workflows": list(sizes.workflows),
+                  "handovers": list(sizes.handovers),
                   "repetitions": sizes.repetitions, "cli_repetitions": sizes.cli_repetitions},
     }
     return results

@@ -12,6 +12,8 @@ SYNTHESIS_TARGET_SECONDS = 2.0
 SYNTHESIS_TARGET_INSTANCES = 200
 #: Target of the issue: the emulator's time for one hand-over (an event to its resumed workflow), in CPU ms.
 HAND_OVER_TARGET_CPU_MS = 50
+#: Target of issue 23: whole hand-overs (start, pause, event, resume) per second through `sfn-resume local`.
+HANDOVERS_TARGET_PER_SECOND = 10
 #: A per-unit ratio within these bounds counts as linear growth.
 LINEAR_BOUNDS = (0.8, 1.25)
 
@@ -133,9 +135,27 @@ def _throughput_rows(throughput: dict) -> list[tuple]:
     return rows
 
 
+def _handover_rows(measured_by_count: dict) -> list[tuple]:
+    rows = []
+    for measured in measured_by_count.values():
+        if measured["all_resumed"]:
+            text = (f"{measured['total_seconds']:.1f} s · {measured['handovers_per_second']:.1f}/s · "
+                    f"{measured['emulator_cpu_ms_per_handover']:.0f} ms CPU")
+            fast = measured["handovers_per_second"] >= HANDOVERS_TARGET_PER_SECOND
+            target = f"≥ {HANDOVERS_TARGET_PER_SECOND} per s: {_met(fast)}"
+        else:
+            text = (f"BUDGET EXHAUSTED after {measured['total_seconds']:.1f} s: "
+                    f"{measured['workflows_succeeded']}/{measured['workflows']} resumed")
+            target = f"budget {measured['budget_seconds']:g} s"
+        rows.append(("hand-overs", f"{measured['workflows']} workflows through `sfn-resume local`: total · hand-overs "
+                     "per s · emulator CPU per hand-over", text, "—", target))
+    return rows
+
+
 def table(results: dict) -> str:
     rows = [HEADER, ("---",) * len(HEADER)]
     rows += _cost_rows(results["cost"]) + _synthesis_rows(results["synthesis"]) + _throughput_rows(results["throughput"])
+    rows += _handover_rows(results["handovers"])
     return "\n".join("| " + " | ".join(row) + " |" for row in rows)
 
 

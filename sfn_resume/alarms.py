@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from troposphere import If, Ref, Sub, Tags, Template, cloudwatch, sns
+from troposphere import Ref, Sub, Tags, Template, cloudwatch, sns
 
 from . import names
-from .resources import Instance, InstanceSpec, add_exported_output, physical_name, scanner_metadata
+from .resources import (Instance, InstanceSpec, add_exported_output, choose, condition_attribute, exists, physical_name,
+                        scanner_metadata)
 
 PAUSE_MACHINE, RESUME_MACHINE = "pause machine", "resume machine"
 RESUME_RULE, FAIL_RULE = "resume rule", "fail rule"
@@ -80,24 +81,22 @@ def tags(spec: InstanceSpec) -> dict:
 
 def add_alarms(template: Template, spec: InstanceSpec, instance: Instance) -> None:
     """The alarms, their topic (unless one is given) and the AlarmTopicArn output; nothing when alarms are off."""
-    if spec.alarms is False:
+    if not exists(spec.alarms):
         return
-    condition = {"Condition": spec.alarms} if isinstance(spec.alarms, str) else {}
-    if isinstance(spec.alarm_topic_arn, str):
-        topic_arn = spec.alarm_topic_arn
-    else:
+    condition = condition_attribute(spec.alarms)
+    topic_arn = spec.alarm_topic
+    if exists(spec.own_alarm_topic):
         topic = template.add_resource(sns.Topic(
             spec.prefix + names.ALARM_TOPIC,
             **scanner_metadata(names.ALARM_TOPIC, spec),
-            **({"Condition": spec.own_topic_condition} if spec.own_topic_condition else condition),
+            **condition_attribute(spec.own_alarm_topic),
             TopicName=physical_name(spec, "alarm topic"),
             # CloudWatch publishes to an encrypted topic only with a customer managed key whose policy lets it
             # (README): never the AWS managed aws/sns, which would swallow every notification.
             **({"KmsMasterKeyId": spec.kms_key_arn} if spec.kms_key_arn is not None else {}),
             **tags(spec),
         ))
-        topic_arn = Ref(topic) if spec.alarm_topic_arn is None else If(
-            spec.alarm_topic_condition, spec.alarm_topic_arn, Ref(topic))
+        topic_arn = choose(spec.alarm_topic_given, spec.alarm_topic, Ref(topic))
     values = dimension_values(spec, instance)
     for alarm, (what, command) in ALARMS.items():
         feeding = [s for s in signals(spec) if s.alarm == alarm]
@@ -139,7 +138,7 @@ def _variable(source: str) -> str:
 
 def add_dashboard(template: Template, spec: InstanceSpec, instance: Instance) -> None:
     """One dashboard: each machine's runs, the rules' deliveries, the dead-letter queue (opt-in: $3 a month)."""
-    if spec.dashboard is False:
+    if not exists(spec.dashboard):
         return
     widgets: dict[str, list] = {}
     for s in signals(spec):
@@ -154,7 +153,7 @@ def add_dashboard(template: Template, spec: InstanceSpec, instance: Instance) ->
     values = dimension_values(spec, instance)
     template.add_resource(cloudwatch.Dashboard(
         spec.prefix + names.DASHBOARD,
-        **({"Condition": spec.dashboard} if isinstance(spec.dashboard, str) else {}),
+        **condition_attribute(spec.dashboard),
         DashboardName=physical_name(spec, "dashboard"),
         **tags(spec),
         DashboardBody=Sub(json.dumps(body, separators=(",", ":")),

@@ -14,7 +14,7 @@ import re
 from .jsonpath import path_segments
 from .protocol import conditions, item
 
-#: Errors the pause state raises besides `States.Timeout` / `States.HeartbeatTimeout`.
+#: Errors the pause state raises besides `States.Timeout`.
 JOB_FAILED_ERROR = "SfnResume.JobFailed"
 JOB_ID_IN_USE_ERROR = "SfnResume.JobIdInUse"
 PAUSE_FAILED_ERROR = "SfnResume.PauseFailed"
@@ -40,6 +40,9 @@ def event_bytes(event: dict) -> int:
     return len(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode())
 
 
+#: How long an Express run may last (the pause machine's runs: a pause's item lives that long past what it judged).
+EXPRESS_MAX_SECONDS = 300
+
 #: SendTaskFailure's `cause` limit.
 MAX_CAUSE_CHARS = 32_768
 
@@ -63,13 +66,15 @@ def _retry(*errors: str) -> list[dict]:
     return [{"ErrorEquals": list(errors), "MaxAttempts": 6, "JitterStrategy": "FULL"}]
 
 
-#: Transient errors of each service, retried with backoff and jitter. Errors the SDK does not model (a throttling
-#: `ThrottlingException`, a 503 `ServiceUnavailable`) reach a state as the service's base exception
-#: (`DynamoDb.DynamoDbException`, `Sfn.SfnException`), which a validation error is too: retrying one costs a minute.
+#: Transient errors of each service, retried with backoff and jitter. An error code the SDK's model of the service does
+#: not list takes the service's base exception: DynamoDB's 503 ServiceUnavailable is `DynamoDb.DynamoDbException`,
+#: Step Functions' throttling and 5xx are `Sfn.SfnException` (AWS SDK integrations) and
+#: `StepFunctions.AWSStepFunctionsException` (the pause state's optimized StartExecution).
 RETRY_DYNAMODB = _retry("DynamoDb.ProvisionedThroughputExceededException", "DynamoDb.RequestLimitExceededException",
                         "DynamoDb.InternalServerErrorException", "DynamoDb.ThrottlingException",
-                        "DynamoDb.DynamoDbException", "DynamoDb.SdkClientException")
+                        "DynamoDb.SdkClientException", "DynamoDb.DynamoDbException")
 RETRY_SFN = _retry("Sfn.SfnException", "Sfn.SdkClientException", "Sfn.KmsThrottlingException")
+RETRY_START_PAUSE = _retry("StepFunctions.AWSStepFunctionsException")
 
 
 def _jsonata(expression: str) -> str:
@@ -78,12 +83,12 @@ def _jsonata(expression: str) -> str:
 
 # The JSONata expressions the states share, each named for what it means.
 _INPUT_JOB_ID = "$states.input.jobId"
-#: The job id as the table's key. A path that finds nothing gives null (the rule's InputTransformer) or stops the
-#: pause state itself: null raises States.QueryEvaluationError, a visible failure, instead of filing the hand-over
-#: under the key "null"; DynamoDB refuses an empty key.
-_CHECKED_JOB_ID = f"({_INPUT_JOB_ID} = null ? $error('sfn-resume: the job id path found no value') : $string({_INPUT_JOB_ID}))"
+#: The job id as the table's key. A path that finds nothing gives "" (the rule's InputTransformer, as AWS's recordings
+#: show: docs/EMULATOR.md, gap 3), null, or stops the pause state itself: either raises an error that says so, a
+#: visible failure, instead of filing the hand-over under the key "null" or failing on DynamoDB's refusal of "".
+_CHECKED_JOB_ID = (f"({_INPUT_JOB_ID} = null or {_INPUT_JOB_ID} = '' ? "
+                   f"$error('sfn-resume: the job id path found no value') : $string({_INPUT_JOB_ID}))")
 _JOB_ID = f"$string({_INPUT_JOB_ID})"
-_NOW_MS = "$millis()"
 #: The size of the event's compact JSON text in UTF-8 bytes, measured on its strings themselves: how `$string`
 #: writes non-ASCII text differs between JSONata engines (the reference leaves it as it is, a port escapes it as
 #: `\uXXXX`: 6 bytes for a 3-byte character), and what AWS's engine does is not documented, while a string's own
@@ -112,25 +117,14 @@ _DELIVERED_EVENT_TEXT = (
     f": 0; $size > {MAX_EVENT_BYTES} ? "
     f"$merge([$event, {{'detail': {{'sfnResumeTruncated': true, 'length': $size, 'jobId': {_JOB_ID}}}}}]) : $event))"
 )
-#: Until when the event may answer a pause: its own `time` (when the service emitted it; an event made by hand may
-#: have none: then now) plus EventRetentionSeconds. Job ids are not reused within that time of a job's last event.
-_USABLE_UNTIL_MS = ("(($exists($states.input.event.time) ? $toMillis($states.input.event.time) : $millis()) "
-                    "+ ${EventRetentionSeconds} * 1000)")
-#: The oldest a timed-out pause may be for this event to be its late one: EventRetentionSeconds before the event.
-_OLDEST_PAUSE_MS = ("(($exists($states.input.event.time) ? $toMillis($states.input.event.time) : $millis()) "
-                    "- ${EventRetentionSeconds} * 1000)")
-#: The event's own id: who the event is (a redelivery keeps it).
-_EVENT_ID = "$string($states.input.event.id)"
-
-
+#: When the service emitted the event (its `time`; an event made by hand may have none: then now).
+_EVENT_TIME_MS = "($exists($states.input.event.time) ? $toMillis($states.input.event.time) : $millis())"
+#: Until when the event may answer a pause: its time plus EventRetentionSeconds. Job ids are not reused within that
+#: time of a job's last event.
+_USABLE_UNTIL_MS = f"({_EVENT_TIME_MS} + ${{EventRetentionSeconds}} * 1000)"
 #: When the pause began: its state's EnteredTime, so that its item expires with the Task's own timeout; a retried
 #: Task started later than that, so its retries count from now.
 _PAUSED_AT_MS = "($states.input.retryCount = 0 ? $toMillis($states.input.enteredTime) : $millis())"
-
-
-def _ttl_seconds(at_ms: str) -> str:
-    """`expiresAt` (TTL: whole seconds, rounded up so TTL never deletes early) for the instant `at_ms`."""
-    return f"$ceil(({at_ms}) / 1000)"
 
 
 def _number(expression: str) -> dict:
@@ -141,8 +135,41 @@ def _string(expression: str) -> dict:
     return {"S": _jsonata(expression)}
 
 
-def _values(**values: dict) -> dict:
-    return {f":{name}": value for name, value in values.items()}
+#: The values the writes and reads use (`:name` in their expressions), each as its type and JSONata expression: a
+#: state passes those its expressions name. The pause's input is `{"jobId", "token", "timeoutSeconds", "enteredTime",
+#: "retryCount", "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"}` (and, after ReadHolder, `holder`); an event run's
+#: `{"jobId", "event"}`.
+_VALUES = {
+    "nowMs": ("N", "$millis()"),
+    "zero": ("N", "0"),
+    # the pause's
+    "token": ("S", "$states.input.token"),
+    "executionId": ("S", "$states.input.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"),
+    "pausedAtMs": ("N", _PAUSED_AT_MS),
+    "timeoutSeconds": ("N", "$states.input.timeoutSeconds"),
+    "holder": ("S", "$states.input.holder"),
+    # the event's
+    "eventId": ("S", "$string($states.input.event.id)"),
+    "eventTimeMs": ("N", _EVENT_TIME_MS),
+    "usableUntilMs": ("N", _USABLE_UNTIL_MS),
+    # the oldest a timed-out pause may be for this event to be its late one: EventRetentionSeconds before the event
+    "oldestPauseMs": ("N", f"({_EVENT_TIME_MS} - ${{EventRetentionSeconds}} * 1000)"),
+    "retentionSeconds": ("N", "${EventRetentionSeconds}"),
+    "event": ("S", _DELIVERED_EVENT_TEXT),
+}
+
+
+def _values(expressions: str, **given: tuple[str, str]) -> dict:
+    """ExpressionAttributeValues for the values `expressions` name (DynamoDB refuses unused ones): `_VALUES`, or as
+    `given`."""
+    known = {**_VALUES, **given}
+    return {f":{name}": (_number if known[name][0] == "N" else _string)(known[name][1])
+            for name in sorted(set(re.findall(r":(\w+)", expressions)))}
+
+
+def _ttl_seconds(at_ms: str) -> str:
+    """`expiresAt` (TTL: whole seconds, rounded up so TTL never deletes early) for the instant `at_ms`."""
+    return f"$ceil(({at_ms}) / 1000)"
 
 
 def _names(expression: str) -> dict:
@@ -185,17 +212,19 @@ def _task(action: str, arguments: dict, **fields) -> dict:
     return {"Type": "Task", "Resource": _placeholder(action), "Arguments": arguments, "Retry": retry, **fields}
 
 
-def _write(key: str, condition: str, values: dict, **arguments) -> dict:
-    """A conditional DynamoDB write on the item of this job id (`key`: the job id expression)."""
-    expressions = condition + " " + arguments.get("UpdateExpression", "")
+def _write(key: str, condition: conditions.Condition, values: dict | None = None, **arguments) -> dict:
+    """A conditional DynamoDB write on the item of this job id (`key`: the job id expression); `values` as
+    `_values` takes them."""
+    expressions = condition.dynamodb + " " + arguments.get("UpdateExpression", "")
     written = {"TableName": "${TableName}"}
     if "Item" in arguments:
         written["Item"] = {item.ID: _string(key), **arguments.pop("Item")}
     else:
         written["Key"] = {item.ID: _string(key)}
     names = _names(expressions)
-    return {**written, **arguments, "ConditionExpression": condition,
-            **({"ExpressionAttributeNames": names} if names else {}), "ExpressionAttributeValues": values}
+    return {**written, **arguments, "ConditionExpression": condition.dynamodb,
+            **({"ExpressionAttributeNames": names} if names else {}),
+            "ExpressionAttributeValues": _values(expressions, **(values or {}))}
 
 
 def _on(errors: list[str], next_state: str, output: str = "$states.input") -> dict:
@@ -246,53 +275,49 @@ MAX_ROUNDS = 3
 _ROUNDS = "($exists($states.input.rounds) ? $states.input.rounds : 0)"
 
 
-def _read_holder(decision: str, next_state: str, **fields) -> dict:
-    """A consistent read of the item, after a conditional write was refused: `decision` (JSONata, on `$item`, the item
-    or undefined, and `$now`) says what holds the job id now, and the run's next write follows from it; `holder` is the
-    token the item holds, if any."""
+def _read_holder(choices: list[tuple[conditions.Condition, str]], otherwise: str, holder: str, **fields) -> dict:
+    """A consistent read of the item, after a conditional write was refused: the run's next state (`next`) is the
+    first of `choices` whose write's condition the item meets now (the same condition, in JSONata), else `otherwise`;
+    `holder` is the token the item holds, if any. A read is a round: the Choice after it gives up after MAX_ROUNDS.
+    `holder`: the JSONata of the `:holder` value the conditions may name (the read one)."""
+    used = sorted(set().union(*(condition.values for condition, _state in choices)))
+    known = {**_VALUES, "holder": ("S", holder)}
+    values = ", ".join(f"'{name}': {known[name][1]}" for name in used)
+    decision = "".join(f"({condition.jsonata}) ? '{state}' : " for condition, state in choices) + f"'{otherwise}'"
+    projection = ", ".join(f"#{name}" if name in item.RESERVED_ATTRIBUTES else name for name in READ_ATTRIBUTES)
     return _task(
         "dynamodb:getItem",
         {"TableName": "${TableName}", "Key": {item.ID: _string(_JOB_ID)}, "ConsistentRead": True,
-         "ProjectionExpression": ", ".join(["#token", *READ_ATTRIBUTES]),
-         "ExpressionAttributeNames": {"#token": item.TOKEN}},
-        Output=_jsonata(f"($item := $states.result.Item; $now := $millis(); $merge([$states.input, "
-                        f"{{'holds': {decision}, 'holder': $item.token.S, 'rounds': {_ROUNDS} + 1}}]))"),
-        Next=next_state, **fields)
+         "ProjectionExpression": projection, "ExpressionAttributeNames": _names(projection)},
+        Output=_jsonata(f"($item := $states.result.Item; $v := {{{values}}}; $merge([$states.input, "
+                        f"{{'next': {decision}, 'holder': $item.token.S, 'rounds': {_ROUNDS} + 1}}]))"),
+        Next="WhatNext", **fields)
 
 
-#: What a run reads of the item to decide its next write (never the event, which may be large).
-READ_ATTRIBUTES = (item.EXECUTION_ID, item.HANDED_OVER_AT_MS, item.EXPIRES_AT_MS, item.CLAIM_EXPIRES_AT_MS, item.EVENT_ID,
-                   item.OUTCOME)
-#: JSONata on `$item` (a read item, or undefined) and `$now`: an item that is absent or expired is free; one with a token
-#: and no hand-over is a waiting pause; one with an outcome and no token an early event; anything else a hand-over.
-_FREE = ("($not($exists($item)) or $max([$number($item.expiresAtMs.N ? $item.expiresAtMs.N : '0'), "
-         "$number($item.claimExpiresAtMs.N ? $item.claimExpiresAtMs.N : '0')]) <= $now)")
-_HOLDS = (f"({_FREE} ? 'nothing' : $exists($item.token) and $not($exists($item.handedOverAtMs)) ? 'a waiting pause' : "
-          "$not($exists($item.token)) and $exists($item.outcome) ? 'an early event' : 'a hand-over')")
+#: What a run reads of the item to decide its next write: what the conditions name, never the event (up to
+#: MAX_EVENT_BYTES; its outcome stands for it).
+READ_ATTRIBUTES = tuple(name for name in item.SUMMARY_ATTRIBUTES if name != item.STORED_AT_MS)
 
 
-def _next_round(choices: list, otherwise: str, contended: str) -> dict:
-    """The Choice after a read: give up visibly after MAX_ROUNDS, else the write `choices` name for what holds the id."""
+def _what_next(states: list[str], contended: str) -> dict:
+    """The Choice after a read: give up visibly after MAX_ROUNDS, else the state the read chose."""
     return {"Type": "Choice",
             "Choices": [{"Condition": _jsonata(f"$states.input.rounds > {MAX_ROUNDS}"), "Next": contended},
-                        *({"Condition": _jsonata(f"$states.input.holds = '{holds}'"), "Next": state}
-                          for holds, state in choices)],
-            "Default": otherwise}
+                        *({"Condition": _jsonata(f"$states.input.next = '{state}'"), "Next": state}
+                          for state in states[:-1])],
+            "Default": states[-1]}
 
 
 def _hand_over(outcome: str, send_state: str, sent: str) -> dict:
     """The states that hand an event to the pause waiting on its job id (docs/DESIGN.md): ClaimToken, then
     `send_state`; no token to claim: StoreEarlyEvent (`outcome`) for the pause to come. Both refused (the item changed
-    in between): ReadHolder, and what holds the job id decides: nothing (any more) -> StoreEarlyEvent again; a waiting
-    pause -> ClaimTokenAgain; an early event or a hand-over (this event stored already, another event of a job handed
-    over) -> AlreadyHandled. `sent`: what reaches `send_state`, from the claimed item at `$states.result`."""
+    in between): ReadHolder, and the write whose condition the item now meets: StoreEarlyEvent again, or
+    ClaimTokenAgain; neither (this event stored already, another event of its job handed over, a pause of a later
+    job): AlreadyHandled. `sent`: what reaches `send_state`, from the claimed item at `$states.result`."""
     def claim_token(key: str, on_no_token: str) -> dict:
         return _task(
             "dynamodb:updateItem",
-            _write(key, conditions.CLAIM_TOKEN,
-                   _values(eventId=_string(_EVENT_ID), outcome={"S": outcome}, event=_string(_DELIVERED_EVENT_TEXT),
-                           nowMs=_number(_NOW_MS), usableUntilMs=_number(_USABLE_UNTIL_MS),
-                           oldestPauseMs=_number(_OLDEST_PAUSE_MS)),
+            _write(key, conditions.CLAIM_TOKEN, {"outcome": ("S", f"'{outcome}'")},
                    UpdateExpression=conditions.CLAIM_TOKEN_UPDATE, ReturnValues="ALL_NEW"),
             Catch=[_on([CONDITION_FAILED], on_no_token)], Output=_jsonata(sent), Next=send_state)
 
@@ -301,19 +326,21 @@ def _hand_over(outcome: str, send_state: str, sent: str) -> dict:
         "ClaimToken": claim_token(_CHECKED_JOB_ID, "StoreEarlyEvent"),
         "StoreEarlyEvent": _task(
             "dynamodb:putItem",
-            _write(_JOB_ID, conditions.STORE_EARLY_EVENT, _values(nowMs=_number(_NOW_MS)),
+            _write(_JOB_ID, conditions.STORE_EARLY_EVENT,
                    Item={item.EVENT: _string(_DELIVERED_EVENT_TEXT), item.OUTCOME: {"S": outcome},
-                         item.EVENT_ID: _string(_EVENT_ID), item.STORED_AT_MS: _number(_NOW_MS),
+                         item.EVENT_ID: _string(_VALUES["eventId"][1]), item.STORED_AT_MS: _number(_VALUES["nowMs"][1]),
+                         # TTL keeps it for as long as a pause that began before its end may run (an Express run)
+                         item.EXPIRES_AT: _number(_ttl_seconds(f"{_USABLE_UNTIL_MS} + {EXPRESS_MAX_SECONDS} * 1000")),
                          # an event past its retention is refused visibly (the run fails), not kept for nobody
-                         item.EXPIRES_AT: _number(_ttl_seconds(_USABLE_UNTIL_MS)),
                          item.EXPIRES_AT_MS: _number(
                              f"({usable_until} := {_USABLE_UNTIL_MS}; {usable_until} <= $millis() ? "
                              "$error('sfn-resume: the event is older than EventRetentionSeconds') : "
                              f"{usable_until})")}),
             Catch=[_on([CONDITION_FAILED], "ReadHolder")], End=True),
-        "ReadHolder": _read_holder(_HOLDS, "WhatHoldsTheJobId"),
-        "WhatHoldsTheJobId": _next_round([("nothing", "StoreEarlyEvent"), ("a waiting pause", "ClaimTokenAgain")],
-                                         "AlreadyHandled", "HandOverContended"),
+        "ReadHolder": _read_holder([(conditions.STORE_EARLY_EVENT, "StoreEarlyEvent"),
+                                    (conditions.CLAIM_TOKEN, "ClaimTokenAgain")], "AlreadyHandled",
+                                   holder="$item.token.S"),
+        "WhatNext": _what_next(["StoreEarlyEvent", "ClaimTokenAgain", "AlreadyHandled"], "HandOverContended"),
         "ClaimTokenAgain": claim_token(_JOB_ID, "ReadHolder"),
         # this event is stored already, or another event of this job was handed over (a duplicate, or a job id
         # reused too soon: docs/DESIGN.md, "Job ids reused")
@@ -377,20 +404,13 @@ _PAUSE_FAILURE = f"{{'error': '{PAUSE_FAILED_ERROR}', 'cause': $states.errorOutp
 _PAUSE_FAILED = _on(["States.ALL"], "FailThePause", f"$merge([$states.input, {_PAUSE_FAILURE}])")
 
 
-def _claim_event(condition: str, values: dict, on_refused: str) -> dict:
+def _claim_event(condition: conditions.Condition, on_refused: str) -> dict:
     """The pause takes an event from the item (ClaimEvent: an early event, or its own hand-over; TakeBack: its
     execution's), and goes on to answer its own token with it."""
-    token = _values(token=_string("$states.input.token"))
     claimed_event = f"{_CLAIMED}.event.S"
     return _task(
         "dynamodb:updateItem",
-        _write(_JOB_ID, condition,
-               {**_values(nowMs=_number(_NOW_MS),
-                          executionId=_string("$states.input.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"),
-                          zero={"N": "0"}, timeoutSeconds=_number("$states.input.timeoutSeconds"),
-                          pauseExpiresAtMs=_number(f"{_PAUSED_AT_MS} + $states.input.timeoutSeconds * 1000")),
-                **token, **values},
-               UpdateExpression=conditions.CLAIM_EVENT_UPDATE, ReturnValues="ALL_NEW"),
+        _write(_JOB_ID, condition, UpdateExpression=conditions.CLAIM_EVENT_UPDATE, ReturnValues="ALL_NEW"),
         Catch=[_on([CONDITION_FAILED], on_refused), _PAUSE_FAILED],
         # the claimed event fails the pause (a failure event) or resumes it; a hand-over of this token that keeps no
         # event (0.3's, when the pause came first) was answered by its event's own run
@@ -407,8 +427,6 @@ def pause_definition() -> dict:
     answers the token itself. It answers no token but the one it is given. Every error it cannot handle ends in
     SendTaskFailure with `SfnResume.PauseFailed`: no workflow waits for nothing.
     """
-    token = _values(token=_string("$states.input.token"))
-    execution_id = _string("$states.input.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID")
     return {
         "Comment": "sfn-resume: store or answer a pause (docs/DESIGN.md)",
         "QueryLanguage": "JSONata",
@@ -416,9 +434,9 @@ def pause_definition() -> dict:
         "States": {
             "StoreToken": _task(
                 "dynamodb:putItem",
-                _write(_CHECKED_JOB_ID, conditions.STORE_TOKEN, {**_values(nowMs=_number(_NOW_MS)), **token},
-                       Item={item.TOKEN: _string("$states.input.token"), item.EXECUTION_ID: execution_id,
-                             item.PAUSED_AT_MS: _number(_PAUSED_AT_MS),
+                _write(_CHECKED_JOB_ID, conditions.STORE_TOKEN,
+                       Item={item.TOKEN: _string("$states.input.token"), item.EXECUTION_ID: _string(_VALUES[
+                             "executionId"][1]), item.PAUSED_AT_MS: _number(_PAUSED_AT_MS),
                              # TTL keeps a waiting pause twice EventRetentionSeconds past its timeout: as long as a
                              # late event may claim it and a pause of the same execution take that event back
                              item.EXPIRES_AT: _number(_ttl_seconds(f"{_PAUSED_AT_MS} + $states.input.timeoutSeconds "
@@ -427,17 +445,14 @@ def pause_definition() -> dict:
                 Catch=[_on([CONDITION_FAILED], "ClaimEvent"),
                        _on(["States.ALL"], "ReleaseToken", f"$merge([$states.input, {_PAUSE_FAILURE}])")],
                 End=True),
-            "ClaimEvent": _claim_event(conditions.CLAIM_EVENT, {}, on_refused="ReadHolder"),
+            "ClaimEvent": _claim_event(conditions.CLAIM_EVENT, on_refused="ReadHolder"),
             # refused twice: the item changed in between, or the job id is held by someone else, or by a hand-over to
             # an earlier pause of this same execution (it timed out, or failed, and the workflow paused again): that
             # one takes its event back, once its token is known to be closed -- which no other workflow can fake
-            "ReadHolder": _read_holder(
-                f"({_HOLDS} = 'a hand-over' and $item.executionId.S = "
-                "$states.input.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID and $item.token.S != $states.input.token "
-                f"? 'a hand-over of this execution' : {_HOLDS})", "WhatHoldsTheJobId", Catch=[_PAUSE_FAILED]),
-            "WhatHoldsTheJobId": {**_next_round(
-                [("nothing", "StoreToken"), ("an early event", "ClaimEvent"),
-                 ("a hand-over of this execution", "HolderClosed")], "JobIdInUse", "PauseContended")},
+            "ReadHolder": _read_holder([(conditions.STORE_TOKEN, "StoreToken"), (conditions.CLAIM_EVENT, "ClaimEvent"),
+                                        (conditions.TAKE_BACK, "HolderClosed")], "JobIdInUse",
+                                       holder="$item.token.S", Catch=[_PAUSE_FAILED]),
+            "WhatNext": _what_next(["StoreToken", "ClaimEvent", "HolderClosed", "JobIdInUse"], "PauseContended"),
             "PauseContended": {"Type": "Pass", "Output": _jsonata(_failing(
                 f"'{PAUSE_FAILED_ERROR}'", f"'{CONTENDED_ERROR}: job id ' & {_JOB_ID} & ' changed under "
                 f"{MAX_ROUNDS} writes in a row'")), "Next": "FailThePause"},
@@ -445,8 +460,7 @@ def pause_definition() -> dict:
             "HolderClosed": _task(
                 "sfn:sendTaskHeartbeat", {"TaskToken": _jsonata("$states.input.holder")},
                 Catch=[_on(TOKEN_CLOSED_ERRORS, "TakeBack"), _PAUSE_FAILED], Next="JobIdInUse"),
-            "TakeBack": _claim_event(conditions.TAKE_BACK, _values(holder=_string("$states.input.holder")),
-                                     on_refused="ReadHolder"),
+            "TakeBack": _claim_event(conditions.TAKE_BACK, on_refused="ReadHolder"),
             "JobIdInUse": {"Type": "Pass", "Output": _jsonata(_failing(
                 f"'{JOB_ID_IN_USE_ERROR}'", f"'Another pause, or a hand-over of another workflow, holds job id ' & "
                 f"{_JOB_ID}")), "Next": "FailThePause"},
@@ -465,8 +479,7 @@ def pause_definition() -> dict:
             # a pause that cannot be stored fails; its token, should the write have gone through, is taken back so
             # that the workflow may pause again on the job
             "ReleaseToken": _task(
-                "dynamodb:deleteItem",
-                _write(_JOB_ID, conditions.RELEASE_TOKEN, token),
+                "dynamodb:deleteItem", _write(_JOB_ID, conditions.RELEASE_TOKEN),
                 Catch=[_on(["States.ALL"], "FailThePause")], Next="FailThePause"),
             "FailThePause": _fail_the_pause(),
             **_answer_states(),
@@ -529,7 +542,6 @@ def jsonata_output_at_runtime(result_path: str) -> str:
 def pause_state(
     path_to_id: str,
     timeout_seconds: int | str,
-    heartbeat_seconds: int | str | None = None,
     result_path: str | None = None,
     pause_machine_arn: str | None = None,
     pause_machine_name: str | None = None,
@@ -577,8 +589,7 @@ def pause_state(
             "TimeoutSeconds": timeout_seconds,
             "Output": _jsonata(output or jsonata_output(result_path)),
         }
-    if heartbeat_seconds is not None:
-        state["HeartbeatSeconds"] = heartbeat_seconds
+    state["Retry"] = copy.deepcopy(RETRY_START_PAUSE)
     return state
 
 

@@ -15,9 +15,10 @@ from pathlib import Path
 import yaml
 
 from . import __version__, asl, examples
-from .config import REMOVAL_POLICIES, STDIN, ConfigError, load_config, parse_json, parse_yaml, read_input
+from .config import STDIN, ConfigError, load_config, parse_json, parse_yaml, read_input
 from .nested import MAX_OUTPUTS, SURFACED_OUTPUTS, build_parent_template, child_templates, generic_parameters, \
     include_parameters, surfaced_outputs
+from .options import REMOVAL_POLICIES
 from .patterns import show
 from .service_catalog import build_portfolio_template
 from .template import build_template, flat_outputs, pause_state
@@ -32,7 +33,8 @@ EXIT_CODES = {
     1: "a negative answer: check, the event would not act (the output says why); redrive, some messages stay; "
        "resume and fail, the run failed or did not answer",
     USAGE_ERROR: "a usage error: a bad option, file or config, an output that exists, a missing extra, no AWS "
-                 "region or credentials, no such stack (one line on stderr; nothing written)",
+                 "region or credentials, no such stack; resume, fail and forget refusing what they are handed "
+                 "(one line on stderr; nothing written)",
     AWS_ERROR: "AWS refused or did not answer: access denied, throttling, an endpoint that does not answer",
     INTERRUPTED: "interrupted (Ctrl-C)",
 }
@@ -79,8 +81,11 @@ COMMAND_EXAMPLES = {
     "redrive": [("what redrive would do with the undelivered events",
                  "sfn-resume redrive --stack translate-resume --dry-run")],
     "resume": [("hand a job's event to its pause by hand",
-                "sfn-resume resume --stack translate-resume JOB_ID --event events/success.json")],
+                "sfn-resume resume --stack translate-resume JOB_ID --event events/success.json"),
+               ("the event came before its pause: store it for the pause to come",
+                "sfn-resume resume --stack translate-resume JOB_ID --event events/success.json --early")],
     "fail": [("fail a job's pause by hand", "sfn-resume fail --stack translate-resume JOB_ID --cause 'job lost'")],
+    "forget": [("remove an early event stored by mistake", "sfn-resume forget --stack translate-resume JOB_ID")],
     "local": [("the embedded emulator, for any AWS client", "sfn-resume local --port 5005")],
     "demo": [("deploy, pause, send the event, resume: in process", "sfn-resume demo")],
 }
@@ -240,12 +245,20 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_resume_command(commands)
     _add_fail_command(commands)
+    _add_forget_command(commands)
 
     local = _command(commands, "local", "serve the embedded emulator on 127.0.0.1 (Ctrl-C stops it)",
                      "Serve moto with this project's bridges on 127.0.0.1: print the endpoint and the exports for "
                      "the AWS CLI and boto3, then one line per deploy and per failed execution. Needs the 'local' "
                      "extra.", _local)
     local.add_argument("--port", type=int, default=5005, help="port (default: 5005)")
+    local.add_argument("--fault-rate", type=float, default=0.0, metavar="R",
+                       help="fail this share (0 to 1) of the DynamoDB and Step Functions calls that state machines "
+                            "make, with the retriable errors AWS returns: throttling, 500s, and 500s after the call "
+                            "went through (default: 0, none)")
+    local.add_argument("--seed", type=int, metavar="S",
+                       help="which calls fail: the same seed fails the same calls again (default: a random one, "
+                            "printed)")
     local.add_argument("--verbose", action="store_true", help="also moto's own warnings and one line per request")
 
     _command(commands, "demo", "run the Translate example end to end in the embedded emulator",
@@ -466,11 +479,16 @@ def _add_resume_command(commands) -> None:
     resume = _command(
         commands, "resume", "hand an event to the pause on a job, through the stack's resume machine",
         "Start the instance's resume machine with the input its rule gives a real event ({id, jobId, event}): the "
-        "event resumes the pause waiting on JOB_ID, or waits for the pause to come, or is ignored when the job's "
-        "hand-over is done already. Waits for the run and says which (README, A workflow is stuck).", _resume)
+        "event resumes the pause waiting on JOB_ID, or (--early) waits for the pause to come, or is ignored when the "
+        "job's hand-over is done already. Waits for the run and says which (README, A workflow is stuck). Refused, "
+        "with the reason and nothing started: an event the stack's resume rule would not hand over (a failure "
+        "event: use fail; one that matches no pattern; another job's), and a job no pause waits on, without "
+        "--early.", _resume)
     resume.add_argument("job_id", metavar="JOB_ID", help="the job id the pause waits on")
     resume.add_argument("--event", required=True, metavar="FILE",
                         help="the event (a JSON object, as EventBridge delivers it; '-' reads standard input)")
+    resume.add_argument("--early", action="store_true",
+                        help="the event comes before its pause: hand it over though no pause waits on JOB_ID yet")
     _add_stack_options(resume)
 
 
@@ -481,19 +499,21 @@ def _resume(args) -> int:
     _require_extra("resume", "aws", ("boto3",))
     _require_job_id(args.job_id)
     event = require_object(read_json(args.event, "--event"), "--event", args.event)
-    return _hand_over(args, lambda aws, instance: operate.resume(aws, instance, args.job_id, event))
+    return _hand_over(args, lambda aws, instance: operate.resume(aws, instance, args.job_id, event, args.early))
 
 
 def _add_fail_command(commands) -> None:
     fail = _command(
         commands, "fail", "fail the pause on a job (SfnResume.JobFailed by default), through the stack's pause machine",
         "Start the instance's pause machine with a failure event for JOB_ID and the error and cause to fail its pause "
-        "with, as the failure rule does for a real failure event: the pause waiting on JOB_ID fails, or the failure "
-        "waits for the pause to come, or is ignored when the job's hand-over is done already (README, A workflow is "
-        "stuck).", _fail)
+        "with, as the failure rule does for a real failure event: the pause waiting on JOB_ID fails, or (--early) the "
+        "failure waits for the pause to come, or is ignored when the job's hand-over is done already (README, A "
+        "workflow is stuck). A job no pause waits on is refused without --early, with the reason.", _fail)
     fail.add_argument("job_id", metavar="JOB_ID", help="the job id the pause waits on")
     fail.add_argument("--error", default=asl.JOB_FAILED_ERROR, help=f"the error (default: {asl.JOB_FAILED_ERROR})")
     fail.add_argument("--cause", default=None, help="the cause (default: says it was failed by hand)")
+    fail.add_argument("--early", action="store_true",
+                      help="the pause is still to come: store the failure though no pause waits on JOB_ID yet")
     _add_stack_options(fail)
 
 
@@ -504,7 +524,30 @@ def _fail(args) -> int:
     _require_job_id(args.job_id)
     cause = operate.DEFAULT_CAUSE if args.cause is None else args.cause
     operate.check_failure(args.error, cause)
-    return _hand_over(args, lambda aws, instance: operate.fail(aws, instance, args.job_id, args.error, cause))
+    return _hand_over(args, lambda aws, instance: operate.fail(aws, instance, args.job_id, args.error, cause,
+                                                               args.early))
+
+
+def _add_forget_command(commands) -> None:
+    forget = _command(
+        commands, "forget", "remove an early event that waits for its pause (one stored by mistake)",
+        "Delete the early event stored for JOB_ID (by `resume --early`, `fail --early`, or an event that came before "
+        "its pause), so that no pause to come takes it. Anything but an early event is refused, with the reason, "
+        "and nothing is written; so is an early event a pause takes meanwhile.", _forget)
+    forget.add_argument("job_id", metavar="JOB_ID", help="the job id the early event waits on")
+    _add_stack_options(forget)
+
+
+def _forget(args) -> int:
+    from . import operate
+
+    _require_extra("forget", "aws", ("boto3",))
+    _require_job_id(args.job_id)
+    with operate.aws_errors():
+        aws = operate.connect()
+        report = operate.forget(aws, operate.find_instance(aws, args.stack, args.instance), args.job_id)
+    _print(args.json, operate.forget_json(report), [operate.forget_line(report)])
+    return 0
 
 
 def _hand_over(args, act) -> int:
@@ -560,7 +603,7 @@ def _local(args) -> int:
     from .local.server import ServeError, serve
 
     try:
-        return serve(port=args.port, verbose=args.verbose)
+        return serve(port=args.port, verbose=args.verbose, fault_rate=args.fault_rate, seed=args.seed)
     except ServeError as error:
         raise ConfigError([str(error)]) from None
 

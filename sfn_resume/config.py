@@ -1,40 +1,24 @@
 """The validated, frozen configuration: loading, defaults, validation and the error type.
 
-Keys keep the CDK construct's prop names (`nameSuffix`, `pathToIdPauseTask`, ...). Every problem is collected
-and reported at once, each naming the field, the bad value and what is allowed.
+Keys keep the CDK construct's prop names (`nameSuffix`, `pathToIdPauseTask`, ...); each is declared once, with its
+type, default and checks, in the table of options (options.py). Every problem is collected and reported at once,
+each naming the field, the bad value and what is allowed.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-import re
 import sys
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field, make_dataclass
 from pathlib import Path
 
 import yaml
 
-from .jsonpath import REFERENCE_PATH_PATTERN, RESULT_PATH_PATTERN
-from .names import MAX_SUFFIX_LENGTH, SUFFIX_PATTERN, logical_prefix
-from .patterns import pattern_problems, show
+from .names import logical_prefix
+from .options import CONFIG_OPTIONS, REMOVED_KEYS
+from .patterns import show
 
-KMS_KEY_ARN_PATTERN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$"
-STATE_MACHINE_ARN_PATTERN = r"^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_*-]+$"
-SNS_TOPIC_ARN_PATTERN = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$"
-
-#: The construct's RemovalPolicy names that a DynamoDB table supports. CDK's SNAPSHOT has no CloudFormation
-#: equivalent for a table (DeletionPolicy Snapshot is refused, cfn-lint E3035), so it gets its own message.
-REMOVAL_POLICIES = ("DESTROY", "RETAIN", "RETAIN_ON_UPDATE_OR_DELETE")
-WORKFLOW_TYPES = ("STANDARD", "EXPRESS")
-#: The machines' log levels that AWS Control Tower accepts (CT.STEPFUNCTIONS.PR.1); ERROR logs nothing on the happy
-#: path, ALL logs every state of every run (a price: README, "Performance").
-LOG_LEVELS = ("ERROR", "ALL")
-#: CloudWatch Logs' allowed retention periods.
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-                      2922, 3288, 3653)
-MAX_TIMEOUT_SECONDS = 31_536_000  # a year, Step Functions' longest STANDARD execution
-RESERVED_TAG_PREFIX = "aws:"
 
 class ConfigError(ValueError):
     """A user mistake: `problems` holds one line per problem."""
@@ -44,37 +28,28 @@ class ConfigError(ValueError):
         self.problems = list(problems)
 
 
-@dataclass(frozen=True)
-class InstanceConfig:
-    """One pause/resume instance: one table, its resume machine(s) and rule(s)."""
-
-    nameSuffix: str
-    pathToIdPauseTask: str
-    pathToIdWorkflow: str
-    eventPattern: dict
-    failureEventPattern: dict | None = None
-    removalPolicy: str = "DESTROY"
-    timeoutSeconds: int = 86_400
-    heartbeatSeconds: int | None = None
-    resultPath: str | None = None
-    resumeWorkflowType: str = "STANDARD"
-    eventRetentionSeconds: int = 86_400
-    logRetentionDays: int = 365
-    logLevel: str = "ERROR"
-    kmsKeyArn: str | None = None
-    allowedStateMachineArns: tuple = ()
-    tags: dict = field(default_factory=dict)
-    legacyPauseAccess: bool = False
-    alarms: bool = True
-    alarmTopicArn: str | None = None
-    dashboard: bool = False
+def _field(option):
+    if option.required:
+        return field()
+    if isinstance(option.default, dict):
+        return field(default_factory=dict)
+    return field(default=option.default)
 
 
-#: The optional keys and their defaults (documented in the README's config table), from InstanceConfig itself.
-DEFAULTS = {f.name: f.default if f.default is not MISSING else f.default_factory()
-            for f in fields(InstanceConfig) if f.default is not MISSING or f.default_factory is not MISSING}
-REQUIRED = tuple(f.name for f in fields(InstanceConfig) if f.name not in DEFAULTS)
-KEYS = REQUIRED + tuple(DEFAULTS)
+#: One pause/resume instance: one table, its resume machine(s) and rule(s). Its fields are the config's keys, from
+#: the table of options (options.py): a key's type, default and checks are declared there once.
+InstanceConfig = make_dataclass(
+    "InstanceConfig",
+    [(key, option.kind.python_type if option.required else option.kind.python_type | None, _field(option))
+     for key, option in CONFIG_OPTIONS.items()],
+    frozen=True)
+InstanceConfig.__module__ = __name__
+InstanceConfig.__doc__ = "One pause/resume instance: one table, its resume machine(s) and rule(s) (options.OPTIONS)."
+
+#: The optional keys and their defaults, the required keys, and all keys, in the table's order.
+DEFAULTS = {key: option.default for key, option in CONFIG_OPTIONS.items() if not option.required}
+REQUIRED = tuple(key for key, option in CONFIG_OPTIONS.items() if option.required)
+KEYS = tuple(CONFIG_OPTIONS)
 
 
 @dataclass(frozen=True)
@@ -167,7 +142,7 @@ def parse_yaml(text: str, prefix: str):
 def check_value(key: str, value, prefix: str) -> None:
     """Validate one config value on its own (e.g. a command-line option that fills a key); a ConfigError whose
     message starts with `prefix`."""
-    problems = _CHECKS[key](value, {})
+    problems = CONFIG_OPTIONS[key].problems(value, {})
     if problems:
         raise ConfigError([prefix + problem for problem in problems])
 
@@ -228,7 +203,9 @@ def _parse_instance(item, where: str) -> tuple[InstanceConfig | None, list[str]]
         return None, [f"{where.rstrip('. ')}: an instance is {_kind(item)}; expected a mapping of keys"]
     problems = []
     for key in item:
-        if key not in KEYS:
+        if key in REMOVED_KEYS:
+            problems.append(f"{where}{key}: {REMOVED_KEYS[key]}")
+        elif key not in KEYS:
             close = difflib.get_close_matches(str(key), KEYS, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f"; allowed keys: {', '.join(KEYS)}"
             problems.append(f"{where}{key}: unknown key{hint}")
@@ -236,112 +213,10 @@ def _parse_instance(item, where: str) -> tuple[InstanceConfig | None, list[str]]
         if item.get(key) is None:
             problems.append(f"{where}{key}: missing; this key is required")
     values = {**DEFAULTS, **{k: v for k, v in item.items() if k in KEYS and v is not None}}
-    for key, check in _CHECKS.items():
-        if key in values and values[key] is not None:
-            problems += [f"{where}{key}{message}" for message in check(values[key], values)]
+    for key, option in CONFIG_OPTIONS.items():
+        if values.get(key) is not None:
+            problems += [f"{where}{key}{message}" for message in option.problems(values[key], values)]
     if problems:
         return None, problems
-    values["allowedStateMachineArns"] = tuple(values["allowedStateMachineArns"])
-    values["tags"] = dict(values["tags"])
-    return InstanceConfig(**values), []
-
-
-def _matches(pattern: str, allowed: str):
-    def check(value, _values):
-        if isinstance(value, str) and re.fullmatch(pattern, value):
-            return []
-        return [f": {show(value)} is not allowed; expected {allowed}"]
-    return check
-
-
-def _one_of(choices):
-    def check(value, _values):
-        # `true in (1, 3)` holds in Python: a bool is not one of a list of numbers (nor of names)
-        if value in choices and not isinstance(value, bool):
-            return []
-        return [f": {show(value)} is not allowed; expected one of {', '.join(map(str, choices))}"]
-    return check
-
-
-def _whole_number(low: int, high: int, above: str | None = None):
-    def check(value, values):
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            return [f": {show(value)} is not allowed; expected a whole number from {low:,} to {high:,}"]
-        if above and isinstance(values.get(above), int) and value >= values[above]:
-            return [f": {value} is not allowed; expected a whole number below {above} ({values[above]:,})"]
-        return []
-    return check
-
-
-def _event_pattern(value, _values) -> list[str]:
-    return [message[len("pattern"):] for message in pattern_problems(value, "pattern")]
-
-
-def _failure_pattern(value, values) -> list[str]:
-    problems = _event_pattern(value, values)
-    if not problems and value == values.get("eventPattern"):
-        problems.append(": is identical to eventPattern; a failure pattern must match the job's failure events only")
-    return problems
-
-
-def _removal_policy(value, values) -> list[str]:
-    if value == "SNAPSHOT":
-        return [": 'SNAPSHOT' is not allowed: CloudFormation cannot snapshot a DynamoDB table on deletion; "
-                f"expected one of {', '.join(REMOVAL_POLICIES)} (point-in-time recovery is always on)"]
-    return _one_of(REMOVAL_POLICIES)(value, values)
-
-
-def _boolean(value, _values) -> list[str]:
-    return [] if isinstance(value, bool) else [f": {show(value)} is not allowed; expected true or false"]
-
-
-def _alarm_topic_arn(value, values) -> list[str]:
-    if values.get("alarms") is False:
-        return [": is set while alarms is false; the topic receives the alarms' notifications only"]
-    return _matches(SNS_TOPIC_ARN_PATTERN, "an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<name>)")(
-        value, values)
-
-
-def _state_machine_arns(value, _values) -> list[str]:
-    if not isinstance(value, (list, tuple)) or not all(
-        isinstance(v, str) and re.fullmatch(STATE_MACHINE_ARN_PATTERN, v) for v in value
-    ):
-        return [f": {show(value)} is not allowed; expected a list of state machine ARNs "
-                "(arn:<partition>:states:<region>:<account>:stateMachine:<name>, '*' allowed in the name)"]
-    return []
-
-
-def _tags(value, _values) -> list[str]:
-    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) and 0 < len(k) <= 128
-                                              and len(v) <= 256 for k, v in value.items()) or len(value) > 40:
-        return [f": {show(value)} is not allowed; expected a mapping of up to 40 string keys (1-128 chars) "
-                "to string values (up to 256 chars)"]
-    # AWS reserves the prefix for its own tags, in any case; CloudFormation refuses such a key at deploy time
-    return [f".{key}: is not allowed: tag keys starting with 'aws:' are reserved by AWS; choose another key"
-            for key in value if key.lower().startswith(RESERVED_TAG_PREFIX)]
-
-
-_PATH_DESCRIPTION = "a plain JSONPath reference such as $.a.b or $.a[0].b (no filters, wildcards or slices)"
-_CHECKS = {
-    "nameSuffix": _matches(SUFFIX_PATTERN, f"1 to {MAX_SUFFIX_LENGTH} letters, digits, '-' or '_' "
-                                           "(every resource name derived from it must fit its service's limit)"),
-    "pathToIdPauseTask": _matches(REFERENCE_PATH_PATTERN, _PATH_DESCRIPTION),
-    "pathToIdWorkflow": _matches(REFERENCE_PATH_PATTERN, _PATH_DESCRIPTION),
-    "eventPattern": _event_pattern,
-    "failureEventPattern": _failure_pattern,
-    "removalPolicy": _removal_policy,
-    "timeoutSeconds": _whole_number(1, MAX_TIMEOUT_SECONDS),
-    "heartbeatSeconds": _whole_number(1, MAX_TIMEOUT_SECONDS, above="timeoutSeconds"),
-    "resultPath": _matches(RESULT_PATH_PATTERN, "$ or a JSONPath such as $.a.b (no array index), or null to discard"),
-    "resumeWorkflowType": _one_of(WORKFLOW_TYPES),
-    "eventRetentionSeconds": _whole_number(60, MAX_TIMEOUT_SECONDS),
-    "logRetentionDays": _one_of(LOG_RETENTION_DAYS),
-    "logLevel": _one_of(LOG_LEVELS),
-    "kmsKeyArn": _matches(KMS_KEY_ARN_PATTERN, "a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>)"),
-    "allowedStateMachineArns": _state_machine_arns,
-    "tags": _tags,
-    "legacyPauseAccess": _boolean,
-    "alarms": _boolean,
-    "alarmTopicArn": _alarm_topic_arn,
-    "dashboard": _boolean,
-}
+    return InstanceConfig(**{key: CONFIG_OPTIONS[key].kind.stored(value) if value is not None else None
+                             for key, value in values.items()}), []

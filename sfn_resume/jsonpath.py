@@ -31,6 +31,20 @@ def is_reference(path: str) -> bool:
     return isinstance(path, str) and re.fullmatch(REFERENCE_PATH_PATTERN, path) is not None
 
 
+def likely_fixes(text: str) -> list[str]:
+    """What a path that is no plain reference likely meant, most likely first: `detail.jobId` → `$.detail.jobId`,
+    `$detail.jobId` → `$.detail.jobId`, `.detail.jobId` → `$.detail.jobId`, `$['detail']['jobId']` →
+    `$.detail.jobId`, surrounding blanks dropped. The caller keeps those its own pattern accepts."""
+    text = re.sub(r"""\[(['"])([^'"\]]+)\1\]""", r".\2", text.strip())
+    if text.startswith(("$.", "$[")):
+        return [text]
+    if text.startswith("$"):
+        return ["$." + text[1:]]
+    if text.startswith((".", "[")):
+        return ["$" + text]
+    return ["$." + text]
+
+
 def path_segments(path: str) -> list:
     """The names (str), indexes (int) and wildcards (WILDCARD) of a path: `$.a[0].b` → ['a', 0, 'b']."""
     return [name if name else (WILDCARD if index == WILDCARD else int(index))

@@ -4,16 +4,16 @@ allow it, AWS::LanguageExtensions, is unknown to the emulator and needs CAPABILI
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 from troposphere import GetAtt, Tags, Template
 from troposphere.cloudformation import Stack
 
 from . import names
-from .config import REMOVAL_POLICIES, Config, InstanceConfig
+from .config import Config, InstanceConfig
+from .options import PARAMETERS, REMOVAL_POLICIES, parameter_values
 from .resources import add_exported_output
-from .template import GENERIC_PARAMETERS, new_template
+from .template import new_template
 
 #: The child template for each removal policy, by file name, written beside the parent (DESTROY's is the
 #: generic template as shipped: templates/sfn-resume.yaml; RETAIN's is templates/sfn-resume-retain.yaml).
@@ -40,30 +40,9 @@ SURFACED_OUTPUTS = (
 
 
 def generic_parameters(config: InstanceConfig) -> dict[str, str]:
-    """The generic template's Parameter values that reproduce `config` (what `--parameter-overrides` takes)."""
-    values = {
-        "NameSuffix": config.nameSuffix,
-        "PathToIdPauseTask": config.pathToIdPauseTask,
-        "PathToIdWorkflow": config.pathToIdWorkflow,
-        "EventPattern": json.dumps(config.eventPattern, separators=(",", ":")),
-        "FailureEventPattern": json.dumps(config.failureEventPattern, separators=(",", ":"))
-        if config.failureEventPattern else "",
-        "TimeoutSeconds": str(config.timeoutSeconds),
-        "HeartbeatSeconds": str(config.heartbeatSeconds or 0),
-        "ResultPath": config.resultPath or "",
-        "ResumeWorkflowType": config.resumeWorkflowType,
-        "EventRetentionSeconds": str(config.eventRetentionSeconds),
-        "LogRetentionDays": str(config.logRetentionDays),
-        "LogLevel": config.logLevel,
-        "KmsKeyArn": config.kmsKeyArn or "",
-        "AnswerableStateMachineArns": ",".join(config.allowedStateMachineArns),
-        "LegacyPauseAccess": str(config.legacyPauseAccess).lower(),
-        "CreateAlarms": str(config.alarms).lower(),
-        "AlarmTopicArn": config.alarmTopicArn or "",
-        "CreateDashboard": str(config.dashboard).lower(),
-    }
-    assert list(values) == list(GENERIC_PARAMETERS)  # one value per Parameter, in order
-    return values
+    """The generic template's Parameter values that reproduce `config` (what `--parameter-overrides` takes), from
+    the table of options."""
+    return parameter_values(config)
 
 
 def include_parameters(config: InstanceConfig) -> dict:
@@ -75,9 +54,9 @@ def include_parameters(config: InstanceConfig) -> dict:
     """
     values = {}
     for name, value in generic_parameters(config).items():
-        kwargs = GENERIC_PARAMETERS[name][0]
-        if "Default" not in kwargs or value != str(kwargs["Default"]):
-            values[name] = value.split(",") if kwargs["Type"] == "CommaDelimitedList" else value
+        properties = PARAMETERS[name].parameter_properties()
+        if "Default" not in properties or value != str(properties["Default"]):
+            values[name] = value.split(",") if properties["Type"] == "CommaDelimitedList" else value
     return values
 
 

@@ -1,7 +1,9 @@
 """Troposphere resources for one instance: table, pause and resume machines, rule(s), dead-letter queue, roles.
 
-Each value of an `InstanceSpec` is ready for CloudFormation: a Python literal when a config fixes it, or a
-`Ref`/`If` when the generic template leaves it to a Parameter. The builders never tell the two apart.
+Each value of an `InstanceSpec` is ready for CloudFormation: a literal when a config fixes it, or an `Expression`
+(`Ref`, `If`, `Join`, `Sub`) when the generic template leaves it to a Parameter; what exists or is on is a `Switch`:
+on, off, or under a template Condition. The builders pass values on as they are, and read a switch through
+`exists`, `condition_attribute`, `when`, `unless` and `choose`.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from troposphere import Export, GetAtt, If, NoValue, Output, Ref, Sub, Tags, Template
+from troposphere import AWSHelperFn, Export, GetAtt, If, NoValue, Output, Ref, Sub, Tags, Template
 from troposphere import dynamodb, events, iam, logs, sqs, stepfunctions
 
 from . import asl, names, policies
@@ -48,12 +50,12 @@ class Suppression:
 #: Parameter, or an Fn::If on one; checkov takes such an Fn::If for a key given, cfn-guard for no key.
 SUPPRESSION_CASES = {
     "always": lambda spec: True,
-    "no key": lambda spec: spec.kms_key_arn is None,
-    "key parameter": lambda spec: not isinstance(spec.kms_key_arn, str) and spec.kms_key_arn is not None,
-    "no key or key parameter": lambda spec: not isinstance(spec.kms_key_arn, str),
-    "retention parameter": lambda spec: not isinstance(spec.log_retention_days, int),
-    "log level parameter": lambda spec: not isinstance(spec.log_level, str),
-    "event retention parameter": lambda spec: not isinstance(spec.event_retention_seconds, str),
+    "no key": lambda spec: spec.kms_key is None,
+    "key parameter": lambda spec: at_deploy_time(spec.kms_key),
+    "no key or key parameter": lambda spec: spec.kms_key is None or at_deploy_time(spec.kms_key),
+    "retention parameter": lambda spec: at_deploy_time(spec.log_retention_days),
+    "log level parameter": lambda spec: at_deploy_time(spec.log_level),
+    "event retention parameter": lambda spec: at_deploy_time(spec.event_retention_seconds),
 }
 #: Every scanner finding this pattern accepts, by logical-ID kind (names.*), each with its reason. The one place to
 #: review them: they land in each resource's Metadata (checkov: `checkov.skip`, cfn-lint: `cfn-lint.config.ignore_checks`,
@@ -98,37 +100,96 @@ SCANNER_SUPPRESSIONS = {
 }
 
 
+#: A value CloudFormation computes at deploy time: a Ref, If, Join or Sub on the generic template's Parameters.
+Expression = AWSHelperFn
+
+
+def at_deploy_time(value) -> bool:
+    """Whether a spec's value is an `Expression` (the generic template's), not a literal (a config's)."""
+    return isinstance(value, Expression)
+
+
+@dataclass(frozen=True)
+class OnCondition:
+    """On where the template's Condition `name` holds: the generic template's Parameters decide at deploy time."""
+
+    name: str
+
+
+#: Whether something exists (or is on): fixed by a config, or decided at deploy time by a template Condition.
+Switch = bool | OnCondition
+
+
+def exists(switch: Switch) -> bool:
+    """Whether the template holds it at all (always, or under a Condition)."""
+    return switch is not False
+
+
+def condition_attribute(switch: Switch) -> dict:
+    """The `Condition` attribute of a resource that exists where `switch` is on."""
+    return {"Condition": switch.name} if isinstance(switch, OnCondition) else {}
+
+
+def choose(switch: Switch, on, off):
+    """`on` where the switch is on, else `off`: one of them, or an `Fn::If` between them."""
+    if isinstance(switch, OnCondition):
+        return If(switch.name, on, off)
+    return on if switch else off
+
+
+def when(switch: Switch, value):
+    """`value` where the switch is on, else nothing (None: the property or statement is left out)."""
+    return choose(switch, value, NoValue) if isinstance(switch, OnCondition) else choose(switch, value, None)
+
+
+def unless(switch: Switch, value):
+    """`value` where the switch is off, else nothing."""
+    return choose(switch, NoValue, value) if isinstance(switch, OnCondition) else choose(switch, None, value)
+
+
 @dataclass(frozen=True)
 class InstanceSpec:
-    """CloudFormation-ready values for one instance. `failure_condition` names the template Condition under
-    which the failure machine and rule exist (generic template), `has_failure` says whether they exist at all."""
+    """CloudFormation-ready values for one instance: each a literal (a config's) or an `Expression` on the generic
+    template's Parameters; each `Switch` on, off, or under one of its Conditions."""
 
-    name_suffix: object
-    path_to_id_workflow: object
-    event_pattern: object
-    failure_event_pattern: object
-    has_failure: bool
-    workflow_type: object
-    event_retention_seconds: object
-    log_retention_days: object
-    log_level: object
-    kms_key_arn: object  # a key ARN, an `If` on a Parameter, or None for AWS-managed encryption
-    table_key: object  # the key ARN (literal or Ref) for IAM statements, or None without a key
-    sqs_managed_sse: object  # True where no key is given (SQS takes one or the other), else None
-    answerable_state_machine_arns: object  # a list, or an `If` choosing one
-    legacy_pause_access: object = False  # True, False, or the name of the Condition under which it is on
+    name_suffix: str | Expression
+    path_to_id_workflow: str | Expression
+    event_pattern: dict | Expression
+    failure_event_pattern: dict | Expression | None
+    failure: Switch  # the failure rule exists (and the pause machine is its target)
+    workflow_type: str | Expression  # of the resume machine
+    express: Switch  # the resume machine is EXPRESS (its name follows its type)
+    event_retention_seconds: str | Expression  # a string, as every DefinitionSubstitutions value must be
+    log_retention_days: int | Expression
+    log_level: str | Expression
+    kms_key: str | Expression | None  # the customer managed key's ARN; None: AWS managed keys everywhere
+    kms_key_given: Switch  # resources are encrypted with `kms_key` (its IAM statements hold)
+    answerable_state_machine_arns: list | Expression
+    legacy_pause_access: Switch = False  # 0.1's table rights in the pause-state policy
+    legacy_pause_access_with_key: Switch = False  # those, and a key given: the key's rights too
     removal_policy: str = "DESTROY"
     tags: dict = field(default_factory=dict)
     prefix: str = ""
-    failure_condition: str | None = None
-    express_condition: str | None = None  # generic template: the resume machine is EXPRESS
-    table_key_condition: str | None = None  # the Condition under which `table_key` is set (generic template)
-    legacy_key_condition: str | None = None  # legacy access and a key both on (generic template)
-    alarms: object = True  # True, False, or the Condition under which they exist (generic template)
-    alarm_topic_arn: object = None  # the topic given (a literal, or a Ref under `alarm_topic_condition`), or None
-    alarm_topic_condition: str | None = None  # generic template: a topic is given
-    own_topic_condition: str | None = None  # generic template: alarms are on and no topic is given
-    dashboard: object = False  # True, False, or the Condition under which it exists (generic template)
+    alarms: Switch = True
+    alarm_topic: str | Expression | None = None  # the topic given for the alarms' notifications
+    alarm_topic_given: Switch = False
+    own_alarm_topic: Switch = True  # alarms on and no topic given: a topic of the instance's own
+    dashboard: Switch = False
+
+    @property
+    def has_failure(self) -> bool:
+        """Whether the template holds the failure rule at all."""
+        return exists(self.failure)
+
+    @property
+    def kms_key_arn(self):
+        """The encryption properties' key: the key where one is given, else nothing (AWS managed keys)."""
+        return when(self.kms_key_given, self.kms_key)
+
+    @property
+    def sqs_managed_sse(self):
+        """The queue's SSE-SQS, where no key is given (SQS takes one or the other)."""
+        return unless(self.kms_key_given, True)
 
 
 @dataclass(frozen=True)
@@ -174,7 +235,7 @@ def scanner_metadata(kind: str, spec: InstanceSpec) -> dict:
 def physical_name(spec: InstanceSpec, kind: str):
     """The literal name for a config's suffix; in the generic template, a `Fn::Sub` on its NameSuffix Parameter
     (and a `Fn::Sub` wherever the name holds a pseudo parameter: the dashboard's region)."""
-    name = names.physical_name(kind, spec.name_suffix if isinstance(spec.name_suffix, str) else "${NameSuffix}")
+    name = names.physical_name(kind, "${NameSuffix}" if at_deploy_time(spec.name_suffix) else spec.name_suffix)
     return Sub(name) if "${" in name else name
 
 
@@ -283,7 +344,7 @@ def _machines_role(template: Template, spec: InstanceSpec, table: dynamodb.Table
             PolicyName="sfn-resume",
             PolicyDocument=policies.policy(
                 policies.table_statement("StoreAndClaimHandOvers", GetAtt(table, "Arn")),
-                _table_key_statement(spec, spec.table_key_condition),
+                _table_key_statement(spec, spec.kms_key_given),
                 policies.answer_tasks_statement([policies.awacs.states.SendTaskSuccess,
                                                  policies.awacs.states.SendTaskFailure],
                                                 spec.answerable_state_machine_arns),
@@ -295,12 +356,9 @@ def _machines_role(template: Template, spec: InstanceSpec, table: dynamodb.Table
     ))
 
 
-def _table_key_statement(spec: InstanceSpec, condition: str | None):
-    """The use of the table's customer managed key, where one is given (under `condition` in the generic template)."""
-    if spec.table_key is None:
-        return None
-    statement = policies.table_key_statement(spec.table_key)
-    return If(condition, statement, NoValue) if condition else statement
+def _table_key_statement(spec: InstanceSpec, switch: Switch):
+    """The use of the table's customer managed key, where one is given and `switch` is on."""
+    return None if spec.kms_key is None else when(switch, policies.table_key_statement(spec.kms_key))
 
 
 def _state_machine(template: Template, spec: InstanceSpec, kind: str, role: iam.Role, log_group: logs.LogGroup,
@@ -340,9 +398,7 @@ def _resume_machine_name(spec: InstanceSpec):
     """One name per type (StateMachineType is create-only): a change of type creates the other machine, moves the
     rule to it, and deletes the old one, instead of a replacement CloudFormation refuses for a custom name."""
     standard, express = (physical_name(spec, kind) for kind in ("resume state machine", "express resume state machine"))
-    if spec.express_condition:
-        return If(spec.express_condition, express, standard)
-    return express if spec.workflow_type == "EXPRESS" else standard
+    return choose(spec.express, express, standard)
 
 
 def _events_role(template: Template, spec: InstanceSpec, machines: list) -> iam.Role:
@@ -352,7 +408,7 @@ def _events_role(template: Template, spec: InstanceSpec, machines: list) -> iam.
         Policies=[iam.Policy(
             PolicyName="sfn-resume",
             PolicyDocument=policies.policy(policies.start_execution_statement(
-                "StartResume", [Ref(machines[0])] + [_when(spec, Ref(machine)) for machine in machines[1:]])),
+                "StartResume", [Ref(machines[0])] + [when(spec.failure, Ref(machine)) for machine in machines[1:]])),
         )],
         **_tags(spec),
     ))
@@ -363,7 +419,7 @@ def _rule(template: Template, spec: InstanceSpec, outcome: str, machine, events_
     failure = outcome == asl.FAILED
     return template.add_resource(events.Rule(
         spec.prefix + (names.FAIL_RULE if failure else names.RESUME_RULE),
-        **_condition(spec, failure),
+        **(condition_attribute(spec.failure) if failure else {}),
         Name=physical_name(spec, "fail rule" if failure else "resume rule"),
         EventPattern=spec.failure_event_pattern if failure else spec.event_pattern,
         State="ENABLED",
@@ -384,7 +440,7 @@ def _rule(template: Template, spec: InstanceSpec, outcome: str, machine, events_
 def _dead_letter_queue_policy(template: Template, spec: InstanceSpec, queue: sqs.Queue, rules: dict) -> None:
     rule_arns = [GetAtt(rules[asl.SUCCEEDED], "Arn")]
     if asl.FAILED in rules:
-        rule_arns.append(_when(spec, GetAtt(rules[asl.FAILED], "Arn")))
+        rule_arns.append(when(spec.failure, GetAtt(rules[asl.FAILED], "Arn")))
     template.add_resource(sqs.QueuePolicy(
         spec.prefix + names.DEAD_LETTER_QUEUE_POLICY,
         Queues=[Ref(queue)],
@@ -395,13 +451,8 @@ def _dead_letter_queue_policy(template: Template, spec: InstanceSpec, queue: sqs
 def _pause_state_policy(template: Template, spec: InstanceSpec, pause_machine, table) -> iam.ManagedPolicy:
     """What the workflow's role needs for the pause state: start the pause machine. During an upgrade from 0.1
     (`legacy_pause_access`), also the table rights of 0.1's pause state, which wrote the table itself."""
-    legacy = [pause_table_statement(GetAtt(table, "Arn"))]
-    if spec.table_key is not None:
-        legacy.append(_table_key_statement(spec, spec.legacy_key_condition))
-    if isinstance(spec.legacy_pause_access, str):  # a Condition of the generic template
-        legacy[0] = If(spec.legacy_pause_access, legacy[0], NoValue)
-    elif not spec.legacy_pause_access:
-        legacy = []
+    legacy = [when(spec.legacy_pause_access, pause_table_statement(GetAtt(table, "Arn"))),
+              _table_key_statement(spec, spec.legacy_pause_access_with_key)]
     return template.add_resource(iam.ManagedPolicy(
         spec.prefix + names.PAUSE_STATE_POLICY,
         Description="sfn-resume: for the roles of workflows that pause on it",
@@ -413,16 +464,6 @@ def _pause_state_policy(template: Template, spec: InstanceSpec, pause_machine, t
 def pause_table_statement(table_arn):
     """The table rights of 0.1's pause state (a Parallel that stored its token and claimed early events itself)."""
     return policies.table_statement("StoreTokensClaimEarlyEvents01", table_arn)
-
-
-def _condition(spec: InstanceSpec, failure: bool) -> dict:
-    """The `Condition` attribute of a failure resource in the generic template, where it may not exist."""
-    return {"Condition": spec.failure_condition} if failure and spec.failure_condition else {}
-
-
-def _when(spec: InstanceSpec, value):
-    """`value` where the failure resources may be conditioned out (generic template), else `value` itself."""
-    return If(spec.failure_condition, value, NoValue) if spec.failure_condition else value
 
 
 def event_pattern_value(pattern: dict) -> dict:

@@ -5,140 +5,22 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from troposphere import (And, Condition, Equals, GetAtt, If, Join, Not, NoValue, Parameter, Ref, Select,
+from troposphere import (And, Condition, Equals, GetAtt, If, Join, Not, Parameter, Ref, Select,
                          Split, Sub, Template)
 
 from . import __version__, alarms, asl, names, render
-from .config import (
-    LOG_LEVELS,
-    LOG_RETENTION_DAYS,
-    MAX_TIMEOUT_SECONDS,
-    KMS_KEY_ARN_PATTERN,
-    REFERENCE_PATH_PATTERN,
-    REMOVAL_POLICIES,
-    SNS_TOPIC_ARN_PATTERN,
-    Config,
-    ConfigError,
-    InstanceConfig,
-)
-from .names import MAX_SUFFIX_LENGTH, SUFFIX_PATTERN, logical_prefix
-from .patterns import MAX_PATTERN_CHARS
-from .resources import Instance, InstanceSpec, add_exported_output, add_instance, event_pattern_value
+from .config import Config, ConfigError, InstanceConfig
+from .names import logical_prefix
+from .options import PARAMETERS, REMOVAL_POLICIES
+from .resources import Instance, InstanceSpec, OnCondition, add_exported_output, add_instance, event_pattern_value
 
 DESCRIPTION = "sfn-resume {version}: pause a Step Functions workflow until its job's EventBridge event"
 
-# Deploy-time patterns of the generic template's Parameters; tests check they agree with config validation.
-EVENT_PATTERN_PARAMETER_PATTERN = r"^\s*\{[\s\S]*\}\s*$"
-OPTIONAL_EVENT_PATTERN_PARAMETER_PATTERN = r"^(\s*\{[\s\S]*\}\s*)?$"
-OPTIONAL_RESULT_PATH_PARAMETER_PATTERN = r"^(\$(\.[A-Za-z0-9_][A-Za-z0-9_-]*)*)?$"
-
-
-def _optional(pattern: str) -> str:
-    """A config value's `^...$` pattern for an optional Parameter: the same, or empty."""
-    return f"^({pattern.removeprefix('^').removesuffix('$')})?$"
-
-
-OPTIONAL_KMS_KEY_ARN_PARAMETER_PATTERN = _optional(KMS_KEY_ARN_PATTERN)
-OPTIONAL_SNS_TOPIC_ARN_PARAMETER_PATTERN = _optional(SNS_TOPIC_ARN_PATTERN)
-
-#: Parameters of the generic template: name → (troposphere keyword arguments, label, group).
-GENERIC_PARAMETERS = {
-    "NameSuffix": (dict(
-        Type="String", MinLength=1, MaxLength=MAX_SUFFIX_LENGTH, AllowedPattern=SUFFIX_PATTERN,
-        Description="REQUIRED: suffix of every resource name (e.g. TranslateResume); one stack per service. Not "
-                    "for a live stack to change: it names the table of the paused workflows (README).",
-        ConstraintDescription=f"1 to {MAX_SUFFIX_LENGTH} letters, digits, '-' or '_'."),
-        "Name suffix", "Instance"),
-    "PathToIdPauseTask": (dict(
-        Type="String", MinLength=2, MaxLength=1024, AllowedPattern=REFERENCE_PATH_PATTERN,
-        Description="REQUIRED: JSONPath to the job id in the state at the pause (e.g. $.startJob.JobId).",
-        ConstraintDescription="a plain JSONPath such as $.a.b or $.a[0].b."),
-        "Job id in the workflow state", "Instance"),
-    "PathToIdWorkflow": (dict(
-        Type="String", MinLength=2, MaxLength=1024, AllowedPattern=REFERENCE_PATH_PATTERN,
-        Description="REQUIRED: JSONPath to the job id in the job's event (e.g. $.detail.jobId).",
-        ConstraintDescription="a plain JSONPath such as $.detail.jobId."),
-        "Job id in the event", "Instance"),
-    "EventPattern": (dict(
-        Type="String", MinLength=2, MaxLength=MAX_PATTERN_CHARS, AllowedPattern=EVENT_PATTERN_PARAMETER_PATTERN,
-        Description="REQUIRED: EventBridge pattern (JSON) of the job's success event.",
-        ConstraintDescription=f"a JSON object of at most {MAX_PATTERN_CHARS} characters."),
-        "Success event pattern", "Events"),
-    "FailureEventPattern": (dict(
-        Type="String", Default="", MaxLength=MAX_PATTERN_CHARS, AllowedPattern=OPTIONAL_EVENT_PATTERN_PARAMETER_PATTERN,
-        Description="Optional: EventBridge pattern (JSON) of the job's failure events; they fail the pause with "
-                    f"{asl.JOB_FAILED_ERROR}. Empty: none.",
-        ConstraintDescription=f"empty, or a JSON object of at most {MAX_PATTERN_CHARS} characters."),
-        "Failure event pattern", "Events"),
-    "TimeoutSeconds": (dict(
-        Type="Number", Default=86_400, MinValue=1, MaxValue=MAX_TIMEOUT_SECONDS,
-        Description="Optional: seconds the pause waits before States.Timeout (default one day).",
-        ConstraintDescription=f"a whole number from 1 to {MAX_TIMEOUT_SECONDS}."),
-        "Pause timeout (seconds)", "Pause state"),
-    "HeartbeatSeconds": (dict(
-        Type="Number", Default=0, MinValue=0, MaxValue=MAX_TIMEOUT_SECONDS - 1,
-        Description="Optional: the pause's heartbeat timeout, below TimeoutSeconds; 0 (default): none.",
-        ConstraintDescription=f"a whole number from 0 to {MAX_TIMEOUT_SECONDS - 1}."),
-        "Pause heartbeat (seconds)", "Pause state"),
-    "ResultPath": (dict(
-        Type="String", Default="", MaxLength=1024, AllowedPattern=OPTIONAL_RESULT_PATH_PARAMETER_PATTERN,
-        Description="Optional: where the pause puts {\"event\": <the event>} in the state (e.g. $.job). "
-                    "Empty (default): nowhere.",
-        ConstraintDescription="empty, $, or a JSONPath such as $.a.b (no array index)."),
-        "Result path", "Pause state"),
-    "ResumeWorkflowType": (dict(
-        Type="String", Default="STANDARD", AllowedValues=["STANDARD", "EXPRESS"],
-        Description="Optional: type of the resume state machine (default STANDARD).",),
-        "Resume workflow type", "Operations"),
-    "EventRetentionSeconds": (dict(
-        Type="Number", Default=86_400, MinValue=60, MaxValue=MAX_TIMEOUT_SECONDS,
-        Description="Optional: how long an early event waits for its pause, and a handed-over one is remembered "
-                    "(default one day).",
-        ConstraintDescription=f"a whole number from 60 to {MAX_TIMEOUT_SECONDS}."),
-        "Event retention (seconds)", "Operations"),
-    "LogRetentionDays": (dict(
-        Type="Number", Default=365, AllowedValues=list(LOG_RETENTION_DAYS),
-        Description="Optional: retention of the machines' log group (default 365 days).",),
-        "Log retention (days)", "Operations"),
-    "LogLevel": (dict(
-        Type="String", Default="ERROR", AllowedValues=list(LOG_LEVELS),
-        Description="Optional: ERROR (default: failures only) or ALL (every state of every run, paid per GB).",),
-        "Log level", "Operations"),
-    "KmsKeyArn": (dict(
-        Type="String", Default="", AllowedPattern=OPTIONAL_KMS_KEY_ARN_PARAMETER_PATTERN,
-        Description="Optional: customer managed KMS key of the table, queue, log group, alarm topic (README: its "
-                    "policy). Empty: AWS managed keys.",
-        ConstraintDescription="empty, or a KMS key ARN."),
-        "KMS key ARN", "Security"),
-    "AnswerableStateMachineArns": (dict(
-        Type="CommaDelimitedList", Default="",
-        Description="Optional: ARNs of the workflows it may resume. Empty (default): any in this account and "
-                    "region.",
-        ConstraintDescription="comma-separated state machine ARNs."),
-        "Workflows it may resume", "Security"),
-    "LegacyPauseAccess": (dict(
-        Type="String", Default="false", AllowedValues=["false", "true"],
-        Description="Optional: true while workflows still use 0.1's pause state, which writes the table "
-                    "(README: Upgrading from 0.1).",),
-        "Upgrading from 0.1", "Security"),
-    "CreateAlarms": (dict(
-        Type="String", Default="true", AllowedValues=["true", "false"],
-        Description="Optional: alarms on failed runs and undelivered events (default true; ~$0.90 a month).",),
-        "Alarms", "Alarms"),
-    "AlarmTopicArn": (dict(
-        Type="String", Default="", AllowedPattern=OPTIONAL_SNS_TOPIC_ARN_PARAMETER_PATTERN,
-        Description="Optional: SNS topic the alarms notify. Empty (default): a topic of the stack's own.",
-        ConstraintDescription="empty, or an SNS topic ARN."),
-        "Alarm topic ARN", "Alarms"),
-    "CreateDashboard": (dict(
-        Type="String", Default="false", AllowedValues=["true", "false"],
-        Description="Optional: a CloudWatch dashboard (default false; $3 a month).",),
-        "Dashboard", "Alarms"),
-}
+#: The generic template's Parameters, by name (the table of options, options.py, declares each).
+GENERIC_PARAMETERS = PARAMETERS
 
 #: The generic template's conditions.
 HAS_FAILURE = "HasFailureEventPattern"
-HAS_HEARTBEAT = "HasHeartbeat"
 HAS_RESULT_PATH = "HasResultPath"
 HAS_KMS_KEY = "HasKmsKey"
 HAS_ANSWERABLE_ARNS = "HasAnswerableStateMachineArns"
@@ -149,6 +31,11 @@ HAS_ALARM_TOPIC = "HasAlarmTopic"
 HAS_OWN_ALARM_TOPIC = "HasOwnAlarmTopic"
 HAS_DASHBOARD = "HasDashboard"
 IS_EXPRESS_RESUME = "IsExpressResumeWorkflow"
+
+
+class SubstitutedValue(str):
+    """A `${Name}` placeholder that Fn::Sub fills with JSON text of its own (a number, a quoted string, null): the
+    pause state's JSON text writes it without quotes."""
 
 
 def all_state_machines_arn():
@@ -189,7 +76,6 @@ def _config_pause_state(config: InstanceConfig, query_language: str, partition: 
     return asl.pause_state(
         path_to_id=config.pathToIdPauseTask,
         timeout_seconds=config.timeoutSeconds,
-        heartbeat_seconds=config.heartbeatSeconds,
         result_path=config.resultPath,
         partition=partition,
         query_language=query_language,
@@ -200,31 +86,35 @@ def _config_pause_state(config: InstanceConfig, query_language: str, partition: 
 def add_sfn_resume(template: Template, config: InstanceConfig) -> SfnResume:
     """Add one instance built from `config` to `template`; call again for another, independent instance."""
     prefix = logical_prefix(config.nameSuffix)
+    key = config.kmsKeyArn is not None
     spec = InstanceSpec(
         prefix=prefix,
         name_suffix=config.nameSuffix,
         path_to_id_workflow=config.pathToIdWorkflow,
         event_pattern=event_pattern_value(config.eventPattern),
         failure_event_pattern=event_pattern_value(config.failureEventPattern) if config.failureEventPattern else None,
-        has_failure=config.failureEventPattern is not None,
+        failure=config.failureEventPattern is not None,
         workflow_type=config.resumeWorkflowType,
+        express=config.resumeWorkflowType == "EXPRESS",
         event_retention_seconds=str(config.eventRetentionSeconds),
         log_retention_days=config.logRetentionDays,
         log_level=config.logLevel,
-        kms_key_arn=config.kmsKeyArn,
-        table_key=config.kmsKeyArn,
-        sqs_managed_sse=None if config.kmsKeyArn else True,
+        kms_key=config.kmsKeyArn,
+        kms_key_given=key,
         answerable_state_machine_arns=list(config.allowedStateMachineArns) or [all_state_machines_arn()],
         legacy_pause_access=config.legacyPauseAccess,
+        legacy_pause_access_with_key=config.legacyPauseAccess and key,
         removal_policy=config.removalPolicy,
         tags=dict(config.tags),
         alarms=config.alarms,
-        alarm_topic_arn=config.alarmTopicArn,
+        alarm_topic=config.alarmTopicArn,
+        alarm_topic_given=config.alarmTopicArn is not None,
+        own_alarm_topic=config.alarms and config.alarmTopicArn is None,
         dashboard=config.dashboard,
     )
     instance = add_instance(template, spec)
     pause_states = {
-        language: Sub(_sub_text(_config_pause_state(config, language, "${AWS::Partition}",
+        language: Sub(json_text(_config_pause_state(config, language, "${AWS::Partition}",
                                                     pause_machine_arn="${PauseStateMachineArn}")),
                       PauseStateMachineArn=Ref(instance.pause_state_machine))
         for language in asl.QUERY_LANGUAGES
@@ -264,13 +154,15 @@ def build_generic_template(removal_policy: str = "DESTROY") -> Template:
         raise ConfigError([f"removalPolicy: {removal_policy!r}: expected one of {', '.join(REMOVAL_POLICIES)}"])
     template = new_template("" if removal_policy == "DESTROY" else f" (table: {removal_policy})")
     params = {}
-    for name, (kwargs, label, group) in GENERIC_PARAMETERS.items():
-        params[name] = template.add_parameter(Parameter(name, **kwargs))
-        template.set_parameter_label(name, label)
-        template.add_parameter_to_group(name, group)
-    # troposphere orders the groups by first use: GENERIC_PARAMETERS' order is the console's.
+    for name, option in GENERIC_PARAMETERS.items():
+        params[name] = template.add_parameter(Parameter(name, **option.parameter_properties()))
+        template.set_parameter_label(name, option.label)
+        template.add_parameter_to_group(name, option.group)
+    # troposphere orders the groups by first use: the table's order is the console's.
+    # The inert Parameters (no config key: options.py) are referenced nowhere, by design; cfn-lint's "parameter not
+    # used" would flag them. tests/test_template.py checks that they are the only Parameters left unused.
+    template.metadata["cfn-lint"] = {"config": {"ignore_checks": ["W2001"]}}
     template.add_condition(HAS_FAILURE, Not(Equals(Ref(params["FailureEventPattern"]), "")))
-    template.add_condition(HAS_HEARTBEAT, Not(Equals(Ref(params["HeartbeatSeconds"]), 0)))
     template.add_condition(HAS_RESULT_PATH, Not(Equals(Ref(params["ResultPath"]), "")))
     template.add_condition(HAS_KMS_KEY, Not(Equals(Ref(params["KmsKeyArn"]), "")))
     template.add_condition(HAS_ANSWERABLE_ARNS, Not(Equals(Join("", Ref(params["AnswerableStateMachineArns"])), "")))
@@ -283,7 +175,6 @@ def build_generic_template(removal_policy: str = "DESTROY") -> Template:
     template.add_condition(HAS_DASHBOARD, Equals(Ref(params["CreateDashboard"]), "true"))
     template.add_condition(IS_EXPRESS_RESUME, Equals(Ref(params["ResumeWorkflowType"]), "EXPRESS"))
 
-    kms_key = If(HAS_KMS_KEY, Ref(params["KmsKeyArn"]), NoValue)
     spec = InstanceSpec(
         name_suffix=Ref(params["NameSuffix"]),
         path_to_id_workflow=Ref(params["PathToIdWorkflow"]),
@@ -291,38 +182,35 @@ def build_generic_template(removal_policy: str = "DESTROY") -> Template:
         # writes a Parameter's value in place of its Ref, and refuses text where a rule's pattern is an object
         event_pattern=Sub("${EventPattern}"),
         failure_event_pattern=Sub("${FailureEventPattern}"),
-        has_failure=True,
-        failure_condition=HAS_FAILURE,
+        failure=OnCondition(HAS_FAILURE),
         workflow_type=Ref(params["ResumeWorkflowType"]),
-        express_condition=IS_EXPRESS_RESUME,
+        express=OnCondition(IS_EXPRESS_RESUME),
         # a string, as every DefinitionSubstitutions value must be: LocalStack passes a Number Parameter's Ref on as
         # an int, which fails the machine's creation (CloudFormation itself passes strings), and turns an Fn::Sub
         # that gives only digits back into an int; an Fn::Join stays a string there
         event_retention_seconds=Join("", [Ref(params["EventRetentionSeconds"])]),
         log_retention_days=Ref(params["LogRetentionDays"]),
         log_level=Ref(params["LogLevel"]),
-        kms_key_arn=kms_key,
-        table_key=Ref(params["KmsKeyArn"]),
-        table_key_condition=HAS_KMS_KEY,
-        sqs_managed_sse=If(HAS_KMS_KEY, NoValue, True),
+        kms_key=Ref(params["KmsKeyArn"]),
+        kms_key_given=OnCondition(HAS_KMS_KEY),
         answerable_state_machine_arns=If(
             HAS_ANSWERABLE_ARNS, Ref(params["AnswerableStateMachineArns"]), [all_state_machines_arn()]
         ),
-        legacy_pause_access=HAS_LEGACY_PAUSE_ACCESS,
-        legacy_key_condition=HAS_LEGACY_PAUSE_ACCESS_AND_KEY,
+        legacy_pause_access=OnCondition(HAS_LEGACY_PAUSE_ACCESS),
+        legacy_pause_access_with_key=OnCondition(HAS_LEGACY_PAUSE_ACCESS_AND_KEY),
         removal_policy=removal_policy,
-        alarms=HAS_ALARMS,
-        alarm_topic_arn=Ref(params["AlarmTopicArn"]),
-        alarm_topic_condition=HAS_ALARM_TOPIC,
-        own_topic_condition=HAS_OWN_ALARM_TOPIC,
-        dashboard=HAS_DASHBOARD,
+        alarms=OnCondition(HAS_ALARMS),
+        alarm_topic=Ref(params["AlarmTopicArn"]),
+        alarm_topic_given=OnCondition(HAS_ALARM_TOPIC),
+        own_alarm_topic=OnCondition(HAS_OWN_ALARM_TOPIC),
+        dashboard=OnCondition(HAS_DASHBOARD),
     )
     instance = add_instance(template, spec)
+    # what Fn::Sub fills in: the pause machine, and the Parameters the pause state reads
     variables = {
         "PauseStateMachineArn": Ref(instance.pause_state_machine),
         "PathToIdPauseTask": Ref(params["PathToIdPauseTask"]),
         "TimeoutSeconds": Ref(params["TimeoutSeconds"]),
-        "HeartbeatField": If(HAS_HEARTBEAT, Sub(', "HeartbeatSeconds": ${HeartbeatSeconds}'), ""),
         "ResultPathJson": If(HAS_RESULT_PATH, Sub('"${ResultPath}"'), "null"),
         "JobIdJsonata": jsonata_path_of(Ref(params["PathToIdPauseTask"])),
         "OutputJsonata": If(HAS_RESULT_PATH, Sub(asl.jsonata_output_at_runtime("${ResultPath}")),
@@ -330,10 +218,11 @@ def build_generic_template(removal_policy: str = "DESTROY") -> Template:
     }
     pause_states = {}
     for language in asl.QUERY_LANGUAGES:
-        state = asl.pause_state(path_to_id="${PathToIdPauseTask}", timeout_seconds="${TimeoutSeconds}",
-                                result_path="${ResultPathJson}", pause_machine_arn="${PauseStateMachineArn}",
-                                query_language=language, job_id="${JobIdJsonata}", output="${OutputJsonata}")
-        text = _sub_text(state, raw=("${TimeoutSeconds}", "${ResultPathJson}"))[:-1] + "${HeartbeatField}}"
+        state = asl.pause_state(path_to_id="${PathToIdPauseTask}", timeout_seconds=SubstitutedValue("${TimeoutSeconds}"),
+                                result_path=SubstitutedValue("${ResultPathJson}"),
+                                pause_machine_arn="${PauseStateMachineArn}", query_language=language,
+                                job_id="${JobIdJsonata}", output="${OutputJsonata}")
+        text = json_text(state)
         pause_states[language] = Sub(text, **{name: value for name, value in variables.items()
                                               if "${" + name + "}" in text})
     _add_outputs(template, instance, "", pause_states, Ref(params["EventRetentionSeconds"]))
@@ -358,12 +247,15 @@ def jsonata_path_of(path):
     return _replace(_replace(Join("", ["$", quoted, "`"]), "$`", "$states.input"), "]`", "]")
 
 
-def _sub_text(state: dict, raw: tuple[str, ...] = ()) -> str:
-    """JSON text of `state` for Fn::Sub; placeholders in `raw` stand for JSON values, so lose their quotes."""
-    text = json.dumps(state, separators=(", ", ": "))
-    for placeholder in raw:
-        text = text.replace(json.dumps(placeholder), placeholder)
-    return text
+def json_text(value) -> str:
+    """JSON text of `value` for Fn::Sub (`json.dumps` with `, ` and `: `), a `SubstitutedValue` written bare."""
+    if isinstance(value, SubstitutedValue):
+        return str(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(key)}: {json_text(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(json_text(item) for item in value) + "]"
+    return json.dumps(value)
 
 
 #: Outputs of an instance.

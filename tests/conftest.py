@@ -14,13 +14,17 @@ EMULATOR_FIXTURES = ("emulator", "in_process_emulator", "server_emulator", "aws"
 #: Directories whose tests run the emulator.
 E2E_DIRECTORIES = ("e2e", "local")
 SCANNER_FILES = ("test_scanners.py",)
-#: Files whose tests take minutes (a wheel built and installed; the benchmarks run): `slow` besides their lane.
-SLOW_FILES = ("test_packaging.py", "test_bench_smoke.py")
+#: Files elsewhere whose tests run the emulator: the conformance lane (it serves `sfn-resume local`).
+E2E_FILES = ("test_aws_recorded_lane.py",)
+#: Files whose tests take minutes (a wheel built and installed; the benchmarks run; LocalStack's recorded tests):
+#: `slow` besides their lane.
+SLOW_FILES = ("test_packaging.py", "test_bench_smoke.py", "test_aws_recorded_lane.py")
 
 
 def _lane(item: pytest.Item) -> str:
     path = Path(str(item.fspath)).resolve().relative_to(TESTS)
-    if path.parts[0] in E2E_DIRECTORIES or set(EMULATOR_FIXTURES) & set(getattr(item, "fixturenames", ())):
+    if path.parts[0] in E2E_DIRECTORIES or path.name in E2E_FILES \
+            or set(EMULATOR_FIXTURES) & set(getattr(item, "fixturenames", ())):
         return "e2e"
     return "scanners" if path.name in SCANNER_FILES else "unit"
 

@@ -51,17 +51,23 @@ def _as_json(text: str) -> str:
 
 
 
-def load_scan():
-    """tools/scan.py, which is a script and not part of the package (loaded once)."""
+def load_tool(name: str):
+    """tools/<name>.py, a script and not part of the package (loaded once)."""
     import importlib.util
     import sys
 
-    if "tools_scan" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("tools_scan", ROOT / "tools" / "scan.py")
+    module_name = f"tools_{name}"
+    if module_name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(module_name, ROOT / "tools" / f"{name}.py")
         module = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = module  # dataclasses look their module up there
         spec.loader.exec_module(module)
-    return sys.modules["tools_scan"]
+    return sys.modules[module_name]
+
+
+def load_scan():
+    """tools/scan.py (the static scanners' runner)."""
+    return load_tool("scan")
 
 
 def cfn_lint(text: str, regions: tuple[str, ...] = ("us-east-1",), include_checks: tuple[str, ...] = ()) -> list:

@@ -59,9 +59,9 @@ def test_the_pause_finds_its_machine_beside_the_workflow_in_any_partition_region
 
 
 def test_the_jsonata_variant_has_the_same_input_and_places_the_event_at_result_path():
-    state = asl.pause_state("$.job.JobId", 60, heartbeat_seconds=10, result_path="$.job.result",
-                            pause_machine_name="P", query_language=asl.JSONATA)
-    assert state["QueryLanguage"] == "JSONata" and state["HeartbeatSeconds"] == 10
+    state = asl.pause_state("$.job.JobId", 60, result_path="$.job.result", pause_machine_name="P",
+                            query_language=asl.JSONATA)
+    assert state["QueryLanguage"] == "JSONata" and "HeartbeatSeconds" not in state
     context = {"Task": {"Token": "t"}, "Execution": {"Id": "e"}, "State": {"EnteredTime": "now", "RetryCount": 0}}
     given = jsonata(json.dumps(state["Arguments"]["Input"]).replace('"{% ', "").replace(' %}"', ""),
                     input={"job": {"JobId": "j-1"}}, context=context)
@@ -315,8 +315,8 @@ def test_committed_templates_use_no_unsupported_resource(path):
         if "PauseState" in key and not key.endswith("Arn"):
             text = output["Value"]["Fn::Sub"]
             text = text[0] if isinstance(text, list) else text
-            # Placeholders standing for JSON values (numbers, ResultPath, the heartbeat) lack quotes: fill them.
-            text = re.sub(r'(?<=: )\$\{\w+\}', "0", text).replace("${HeartbeatField}", "")
+            # Placeholders standing for JSON values (numbers, ResultPath) lack quotes: fill them.
+            text = re.sub(r'(?<=: )\$\{\w+\}', "0", text)
             definitions.append({"StartAt": "P", "States": {"P": json.loads(text)}})
     # two machines and two pause states an instance
     assert len(definitions) % 4 == 0 and all(asl.unsupported_resources(d) == [] for d in definitions)

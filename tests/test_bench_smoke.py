@@ -36,7 +36,7 @@ def test_quick_writes_elsewhere_and_deterministic_json(quick):
     assert quick["results"]["meta"]["quick"] is True
     # sorted keys, two-space indent, final newline: a re-dump changes nothing
     assert quick["text"] == json.dumps(quick["results"], indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    assert sorted(quick["results"]) == ["cost", "growth", "meta", "synthesis", "throughput"]
+    assert sorted(quick["results"]) == ["cost", "growth", "handovers", "meta", "synthesis", "throughput"]
 
 
 def test_prints_one_table(quick):
@@ -47,7 +47,7 @@ def test_prints_one_table(quick):
     start = lines.index(HEADER)
     assert rows == lines[start:start + len(rows)]
     benchmarks = {row.split(" | ")[0].removeprefix("| ") for row in rows[2:]}
-    assert benchmarks == {"cost", "synthesis", "throughput"}
+    assert benchmarks == {"cost", "synthesis", "throughput", "hand-overs"}
     assert ("| cost | happy path: pause + resume transitions · Express runs | 1 + 2 transitions · 1 pause-machine run "
             "| 1 + 3 transitions |  |") in lines
     assert "Growth" in quick["stdout"] and "Price model (us-east-1" in quick["stdout"]
@@ -138,3 +138,11 @@ def test_throughput_and_growth_shape(quick):
     assert "flat: in-process build, ms per instance" in figures
     assert all(g["growth"] in ("linear", "sublinear", "superlinear")
                for g in quick["results"]["growth"])
+
+
+def test_handovers_through_the_server(quick):
+    """Whole hand-overs through `sfn-resume local`: every workflow resumed, a rate and the server's CPU time."""
+    measured = quick["results"]["handovers"]["5"]
+    assert measured["all_resumed"] and measured["workflows_succeeded"] == 5
+    assert measured["handovers_per_second"] > 0 and measured["emulator_cpu_ms_per_handover"] > 0
+    assert any(line.startswith("| hand-overs | 5 workflows through `sfn-resume local`") for line in quick["stdout"].splitlines())

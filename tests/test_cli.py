@@ -36,7 +36,7 @@ def test_bad_config_exits_2_with_one_line_per_problem_and_writes_nothing(tmp_pat
         f"sfn-resume: {config}: nameSuffix: 'bad suffix' is not allowed; expected 1 to 49 letters, digits, '-' or '_' "
         "(every resource name derived from it must fit its service's limit)",
         f"sfn-resume: {config}: pathToIdWorkflow: 'x' is not allowed; expected a plain JSONPath reference such as "
-        "$.a.b or $.a[0].b (no filters, wildcards or slices)",
+        "$.a.b or $.a[0].b (no filters, wildcards or slices); did you mean '$.x'?",
         f"sfn-resume: {config}: eventPattern: {{}} is not an event pattern; expected a non-empty JSON object",
     ]
     assert "Traceback" not in err and not output.exists()

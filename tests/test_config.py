@@ -11,7 +11,7 @@ from sfn_resume.cli import main
 from sfn_resume.config import DEFAULTS, ConfigError, load_config, parse_config
 from sfn_resume.names import MAX_SUFFIX_LENGTH
 
-from .helpers import EXAMPLE_CONFIGS, MINIMAL, ROOT
+from .helpers import EXAMPLE_CONFIGS, MINIMAL
 
 
 def problems(data) -> list[str]:
@@ -51,8 +51,15 @@ def with_(**changes):
                                  "allowed; expected 1 to 49 letters, digits, '-' or '_' (every resource name derived "
                                  "from it must fit its service's limit)"),
     # paths
+    # a likely slip gets its likely fix
     (with_(pathToIdWorkflow="detail.jobId"), "c.yaml: pathToIdWorkflow: 'detail.jobId' is not allowed; expected a "
-     "plain JSONPath reference such as $.a.b or $.a[0].b (no filters, wildcards or slices)"),
+     "plain JSONPath reference such as $.a.b or $.a[0].b (no filters, wildcards or slices); did you mean "
+     "'$.detail.jobId'?"),
+    (with_(pathToIdPauseTask="$['job']['JobId']"), "c.yaml: pathToIdPauseTask: \"$['job']['JobId']\" is not allowed; "
+     "expected a plain JSONPath reference such as $.a.b or $.a[0].b (no filters, wildcards or slices); did you mean "
+     "'$.job.JobId'?"),
+    (with_(resultPath="job"), "c.yaml: resultPath: 'job' is not allowed; expected $ or a JSONPath such as $.a.b (no "
+                              "array index); did you mean '$.job'?"),
     (with_(pathToIdWorkflow="$.detail[*].id"), "c.yaml: pathToIdWorkflow: '$.detail[*].id' is not allowed; expected "
      "a plain JSONPath reference such as $.a.b or $.a[0].b (no filters, wildcards or slices)"),
     (with_(pathToIdPauseTask="$.a[?(@.b)]"), "c.yaml: pathToIdPauseTask: '$.a[?(@.b)]' is not allowed; expected a "
@@ -60,7 +67,7 @@ def with_(**changes):
     (with_(pathToIdPauseTask=""), "c.yaml: pathToIdPauseTask: '' is not allowed; expected a plain JSONPath reference "
      "such as $.a.b or $.a[0].b (no filters, wildcards or slices)"),
     (with_(resultPath="$.a[0]"), "c.yaml: resultPath: '$.a[0]' is not allowed; expected $ or a JSONPath such as "
-                                 "$.a.b (no array index), or null to discard"),
+                                 "$.a.b (no array index)"),
     # event patterns
     (with_(eventPattern=["aws.translate"]), 'c.yaml: eventPattern: ["aws.translate"] is not an event pattern; '
                                             "expected a non-empty JSON object"),
@@ -79,13 +86,15 @@ def with_(**changes):
     (with_(timeoutSeconds=-1), "c.yaml: timeoutSeconds: -1 is not allowed; expected a whole number from 1 to 31,536,000"),
     (with_(timeoutSeconds=31_536_001), "c.yaml: timeoutSeconds: 31536001 is not allowed; expected a whole number "
                                        "from 1 to 31,536,000"),
-    (with_(timeoutSeconds=60, heartbeatSeconds=60), "c.yaml: heartbeatSeconds: 60 is not allowed; expected a whole "
-                                                    "number below timeoutSeconds (60)"),
+    # a key of an earlier version says why it is gone
+    (with_(heartbeatSeconds=60), "c.yaml: heartbeatSeconds: removed in 0.4: nothing can send the pause a heartbeat "
+     "(its task token is kept in the table only), so a heartbeat timeout only ended the pause early; delete the key "
+     "(timeoutSeconds bounds the pause)"),
     (with_(removalPolicy="KEEP"), "c.yaml: removalPolicy: 'KEEP' is not allowed; expected one of DESTROY, RETAIN, "
                                   "RETAIN_ON_UPDATE_OR_DELETE"),
     (with_(removalPolicy="SNAPSHOT"), "c.yaml: removalPolicy: 'SNAPSHOT' is not allowed: CloudFormation cannot "
-     "snapshot a DynamoDB table on deletion; expected one of DESTROY, RETAIN, RETAIN_ON_UPDATE_OR_DELETE "
-     "(point-in-time recovery is always on)"),
+     "snapshot a DynamoDB table on deletion (point-in-time recovery is always on); expected one of DESTROY, RETAIN, "
+     "RETAIN_ON_UPDATE_OR_DELETE"),
     (with_(resumeWorkflowType="SYNC"), "c.yaml: resumeWorkflowType: 'SYNC' is not allowed; expected one of "
                                        "STANDARD, EXPRESS"),
     (with_(logRetentionDays=2), "c.yaml: logRetentionDays: 2 is not allowed; expected one of 1, 3, 5, 7, 14, 30, 60, "
@@ -167,15 +176,13 @@ def test_example_configs_are_valid(path):
     assert load_config(path).instances
 
 
-def test_the_readme_documents_every_key_and_parameter():
-    from sfn_resume.config import KEYS
-    from sfn_resume.template import GENERIC_PARAMETERS
+def test_the_config_is_the_table_of_options():
+    """InstanceConfig's fields, the keys, defaults and required keys all come from options.OPTIONS."""
+    from dataclasses import fields
 
-    readme = (ROOT / "README.md").read_text()
+    from sfn_resume.config import KEYS, REQUIRED, InstanceConfig
+    from sfn_resume.options import CONFIG_OPTIONS
 
-    def first_column(section: str) -> list[str]:
-        body = readme.split(f"## {section}\n")[1].split("\n## ")[0]
-        return [line.split("|")[1].strip(" `") for line in body.splitlines() if line.startswith("| `")]
-
-    assert sorted(first_column("Configuration")) == sorted(KEYS)
-    assert set(GENERIC_PARAMETERS) <= set(first_column("The generic template"))
+    assert [f.name for f in fields(InstanceConfig)] == list(KEYS) == list(CONFIG_OPTIONS)
+    assert REQUIRED == ("nameSuffix", "pathToIdPauseTask", "pathToIdWorkflow", "eventPattern")
+    assert "heartbeatSeconds" not in KEYS

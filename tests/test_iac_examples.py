@@ -11,6 +11,7 @@ from samtranslator.translator.transform import transform
 
 from sfn_resume import load_config
 from sfn_resume.nested import include_parameters
+from sfn_resume.options import PARAMETERS
 from sfn_resume.splice import splice
 
 from .helpers import EXAMPLES, TEMPLATES, load_scan, load_yaml
@@ -19,6 +20,9 @@ SAM = EXAMPLES / "iac" / "sam"
 TERRAFORM = EXAMPLES / "iac" / "terraform"
 TRANSLATE = load_config(EXAMPLES / "translate" / "config.yaml").instances[0]
 GENERIC_PARAMETERS = load_yaml(TEMPLATES / "sfn-resume.yaml")["Parameters"]
+#: The Parameters a config sets, each a variable of the Terraform example; the others (the inert HeartbeatSeconds)
+#: keep their defaults.
+CONFIGURED_PARAMETERS = {name: body for name, body in GENERIC_PARAMETERS.items() if PARAMETERS[name].key}
 #: cfn-lint rules that a SAM template's translation breaks before `sam package` (the Location of a nested
 #: application, a local file, becomes the nested stack's TemplateURL until `sam package` uploads it).
 SAM_LINT_SUPPRESSIONS = {"W3002": "a local TemplateURL: `sam build` and `sam package` upload it and write its URL"}
@@ -102,10 +106,10 @@ def _expected_variable(parameter: dict) -> tuple[str, object]:
     return "string", default
 
 
-@pytest.mark.parametrize("name", list(GENERIC_PARAMETERS))
+@pytest.mark.parametrize("name", list(CONFIGURED_PARAMETERS))
 def test_the_terraform_example_has_a_variable_per_parameter_of_its_type(name):
     variable = _terraform_variables()[_snake(name)]
-    expected_type, expected_default = _expected_variable(GENERIC_PARAMETERS[name])
+    expected_type, expected_default = _expected_variable(CONFIGURED_PARAMETERS[name])
     assert variable["type"] == expected_type
     assert variable.get("default") == expected_default  # no default: required, as the Parameter is
 
@@ -115,9 +119,9 @@ def test_the_terraform_stack_passes_every_parameter_from_its_variable():
     stack = resource['"aws_cloudformation_stack"']['"sfn_resume"']
     assert _hcl_value(stack["template_body"]) == 'file("${path.module}/sfn-resume.yaml")'
     expected = {name: f'join(",", var.{_snake(name)})' if body["Type"] == "CommaDelimitedList"
-                else f"var.{_snake(name)}" for name, body in GENERIC_PARAMETERS.items()}
+                else f"var.{_snake(name)}" for name, body in CONFIGURED_PARAMETERS.items()}
     assert {key: _hcl_value(value) for key, value in stack["parameters"].items()} == expected
-    assert set(_terraform_variables()) == {_snake(name) for name in GENERIC_PARAMETERS} | {"stack_name"}
+    assert set(_terraform_variables()) == {_snake(name) for name in CONFIGURED_PARAMETERS} | {"stack_name"}
 
 
 def test_the_terraform_tfvars_are_the_translate_config():

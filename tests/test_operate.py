@@ -8,6 +8,7 @@ from botocore.exceptions import ClientError
 
 from sfn_resume.operate import Instance, OperateError, execution_name, find_instance
 from sfn_resume.operate.handover import check_failure, failure_event, given_event
+from sfn_resume.operate.inputs import Rules, check_event, check_job
 from sfn_resume.operate.status import (
     EARLY_EVENT,
     EXPIRED,
@@ -26,8 +27,9 @@ NOW = 1_800_000_000_000
 class FakeCloudFormation:
     """`aws.client("cloudformation")` answering describe_stacks with the given outputs and parameters, or an error."""
 
-    def __init__(self, outputs: dict, parameters: dict | None = None, error: str | None = None) -> None:
-        self.outputs, self.parameters, self.error = outputs, parameters or {}, error
+    def __init__(self, outputs: dict, parameters: dict | None = None, error: str | None = None,
+                 status: str = "CREATE_COMPLETE") -> None:
+        self.outputs, self.parameters, self.error, self.status = outputs, parameters or {}, error, status
 
     class meta:  # noqa: N801 (botocore's attribute)
         region_name, endpoint_url = "cn-north-1", "https://cloudformation.cn-north-1.amazonaws.com.cn"
@@ -38,7 +40,8 @@ class FakeCloudFormation:
     def describe_stacks(self, StackName: str) -> dict:  # noqa: N803 (boto3's name)
         if self.error:
             raise ClientError({"Error": {"Code": self.error, "Message": "reworded at will"}}, "DescribeStacks")
-        return {"Stacks": [{"Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in self.outputs.items()],
+        return {"Stacks": [{"StackStatus": self.status,
+                            "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in self.outputs.items()],
                             "Parameters": [{"ParameterKey": k, "ParameterValue": v}
                                            for k, v in self.parameters.items()]}]}
 
@@ -95,6 +98,18 @@ def test_a_stack_without_the_outputs_is_not_an_instance():
     with pytest.raises(OperateError, match="'s' is not an sfn-resume stack: it has no TableName, ResumeStateMachineArn, "
                                            "DeadLetterQueueUrl outputs"):
         find_instance(FakeCloudFormation(outputs), "s")
+
+
+@pytest.mark.parametrize("status, message", [
+    ("ROLLBACK_COMPLETE", "--stack: 's' rolled back (ROLLBACK_COMPLETE): its creation failed, so it holds no "
+                          "instance; `aws cloudformation describe-stack-events --stack-name s` says why"),
+    ("CREATE_IN_PROGRESS", "--stack: 's' is still being created (CREATE_IN_PROGRESS): try again once it is "
+                           "CREATE_COMPLETE"),
+])
+def test_a_stack_without_outputs_says_why(status, message):
+    with pytest.raises(OperateError) as raised:
+        find_instance(FakeCloudFormation({}, status=status), "s")
+    assert raised.value.problems[0].startswith(message)
 
 
 def _s(value: str) -> dict:
@@ -194,3 +209,68 @@ def test_fail_builds_a_failure_event_in_eventbridges_shape():
         "region": "cn-north-1", "resources": [], "detail": {"jobId": "job-1", "error": "Ops.Cancelled", "cause": "lost"}}
     with pytest.raises(OperateError, match=r"--error: 'x{257}' is not allowed; expected 1 to 256 characters"):
         check_failure("x" * 257, "")
+
+
+# --- what resume and fail are handed (operate/inputs.py), without an emulator
+
+RULES = Rules(success_pattern={"source": ["aws.translate"], "detail": {"jobStatus": ["COMPLETED"]}},
+              failure_pattern={"source": ["aws.translate"], "detail": {"jobStatus": ["FAILED"]}},
+              path_to_id="$.detail.jobId")
+
+
+def _event(job_id="j", status="COMPLETED", **more) -> dict:
+    return {"id": "e", "source": "aws.translate", "detail-type": "x", "detail": {"jobId": job_id, "jobStatus": status},
+            **more}
+
+
+@pytest.mark.parametrize("event, job_id, reason", [
+    # a failure event: `fail` is for those, and the message names the command
+    (_event(status="FAILED"), "j", "--event: is a failure event (it matches the stack's failure pattern); `resume` "
+                                   "hands over success events only. To fail the pause on j: sfn-resume fail --stack "
+                                   "S j --cause CAUSE"),
+    (_event("k"), "j", "--event: is the event of job 'k' (the stack's id path $.detail.jobId), not of 'j': give j's "
+                       "event, or resume k"),
+    ({"Source": "aws.translate", "DetailType": "x", "Detail": "{}"}, "j", "--event: is a PutEvents entry"),
+    (_event(status="RUNNING"), "j", "--event: matches none of the stack's patterns, so no rule would hand it over: "
+                                    'detail.jobStatus: the pattern wants ["COMPLETED"], the event has "RUNNING"'),
+    ({**_event(), "detail": {"jobStatus": "COMPLETED"}}, "j", "--event: the stack's id path $.detail.jobId finds no "
+                                                              "job id in it"),
+    # a number as job id is compared as the templates store it ($string)
+    (_event(7), "8", "--event: is the event of job '7'"),
+])
+def test_an_event_the_stack_would_not_hand_over_is_refused(event, job_id, reason):
+    with pytest.raises(OperateError) as refused:
+        check_event(RULES, job_id, event, "S")
+    assert refused.value.problems[0].startswith(reason)
+
+
+def test_an_event_both_patterns_match_is_refused_and_a_good_one_passes():
+    both = Rules({"source": ["aws.translate"]}, {"detail": {"jobStatus": ["COMPLETED"]}}, "$.detail.jobId")
+    with pytest.raises(OperateError, match="matches both the stack's success and failure patterns"):
+        check_event(both, "j", _event(), "S")
+    check_event(RULES, "j", _event(), "S")
+    check_event(RULES, "7", _event(7), "S")
+    check_event(Rules(RULES.success_pattern, None, "$.detail.jobId"), "j", _event(), "S")  # no failure rule
+
+
+@pytest.mark.parametrize("item, event_id, early, passes", [
+    (PAUSE, None, False, True),  # a pause waits
+    (None, None, False, False),  # nothing known (a mistyped job id?)
+    (None, None, True, True),  # ... unless the pause is still to come
+    (EARLY, None, False, False),  # an early event waits already
+    (EARLY, "e", False, True),  # the same event again: the protocol ignores it
+    (HANDED, "other", False, False),  # a hand-over done, another event
+    (HANDED, "e", False, True),  # the same event again: it finishes a hand-over whose send failed, or is ignored
+    (dict(PAUSE, expiresAtMs=_n(NOW - 1)), None, False, False),  # the pause timed out
+])
+def test_a_job_no_pause_waits_on_is_refused_unless_early(item, event_id, early, passes):
+    job = read_job("j", item, NOW)
+    if passes:
+        check_job(job, NOW, "S", event_id, early)
+        return
+    with pytest.raises(OperateError) as refused:
+        check_job(job, NOW, "S", event_id, early)
+    assert refused.value.problems[0].startswith("j: refused: no pause is waiting on this job, so nothing was "
+                                                "started. What status says: ")
+    assert refused.value.problems[0].endswith("If the event comes before its pause, --early hands it over anyway, "
+                                              "to wait for the pause")

@@ -140,6 +140,7 @@ def test_the_help_examples_as_a_session_in_an_empty_folder(installed, tmp_path):
     (["redrive", "--stack", "s"], "aws", "boto3 is"),
     (["resume", "--stack", "s", "j", "--event", "-"], "aws", "boto3 is"),
     (["fail", "--stack", "s", "j"], "aws", "boto3 is"),
+    (["forget", "--stack", "s", "j"], "aws", "boto3 is"),
 ])
 def test_the_base_install_says_which_extra_a_command_needs(installed, tmp_path, argv, extra, missing):
     result = run(installed, tmp_path, *argv, code=2)

@@ -17,7 +17,7 @@ from sfn_resume import __version__
 from sfn_resume.service_catalog import build_portfolio_template
 
 from .helpers import ROOT, TEMPLATES, cfn_lint, load_yaml
-from .resolve import Resolved
+from sfn_resume.protocol.cfn import Resolved
 
 SCHEMAS = Path(cfnlint.__file__).parent / "data" / "schemas" / "resources"
 #: Handler permissions for features the generic template does not use: action → the property (or feature).

@@ -43,6 +43,18 @@ def test_generic_parameters_are_exactly_these_and_documented(generic_template):
     assert parameters["TimeoutSeconds"]["MinValue"] == 1 and parameters["TimeoutSeconds"]["MaxValue"] == 31_536_000
 
 
+def test_only_the_inert_parameters_are_unused(generic_template):
+    """The generic template tells cfn-lint to ignore unused Parameters (W2001) for the inert ones, which no config key
+    sets (options.py): every other Parameter is read somewhere, by a Ref or in an Fn::Sub."""
+    from sfn_resume.options import PARAMETERS
+
+    text = json.dumps({key: value for key, value in generic_template.items() if key != "Metadata"})
+    used = {name for name in PARAMETERS if f'{{"Ref": "{name}"}}' in text or "${" + name + "}" in text}
+    assert sorted(set(PARAMETERS) - used) == sorted(name for name, option in PARAMETERS.items() if not option.key) == [
+        "HeartbeatSeconds"]
+    assert generic_template["Metadata"]["cfn-lint"] == {"config": {"ignore_checks": ["W2001"]}}
+
+
 def test_generic_outputs_are_described_and_exported(generic_template):
     outputs = generic_template["Outputs"]
     assert sorted(outputs) == sorted(OUTPUTS)

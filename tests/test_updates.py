@@ -8,8 +8,8 @@ No change may replace:
   through);
 - a resource that holds what a paused workflow needs (HOLDERS): the table, the dead-letter queue, the pause machine
   the workflows' pause states start, the policy attached to their roles;
-unless the change is one the stack does not take on a live stack (NOT_ON_A_LIVE_STACK), which the README's table
-"What each change does to a live stack" and the Parameter's description say, with what to do instead.
+unless the change is one the stack does not take on a live stack (NOT_ON_A_LIVE_STACK), which docs/CONFIGURATION.md's
+table "What each change does to a live stack" and the Parameter's description say, with what to do instead.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 from sfn_resume import build_template, names, parse_config
 from sfn_resume.config import DEFAULTS, KEYS
 from sfn_resume.nested import generic_parameters
+from sfn_resume.options import OPTIONS
+from sfn_resume.protocol.cfn import Resolved
 from sfn_resume.template import GENERIC_PARAMETERS
 
-from .helpers import MINIMAL, ROOT, parameters_set_by
-from sfn_resume.protocol.cfn import Resolved
+from .helpers import MINIMAL, parameters_set_by
 
 #: What a workflow that paused (or will pause) holds on to: replacing one strands it or loses what it keeps.
 HOLDERS = {
@@ -35,7 +36,7 @@ HOLDERS = {
     names.PAUSE_STATE_MACHINE: "the workflows' pause states start it by its ARN",
     names.PAUSE_STATE_POLICY: "attached to the workflows' roles",
 }
-#: The changes that are not for a live stack (Parameter and config key), with what the README's table says to do.
+#: The changes that are not for a live stack (Parameter and config key), with what the table of options says to do.
 NOT_ON_A_LIVE_STACK = {"NameSuffix": "deploy a new stack", "nameSuffix": "deploy a new stack"}
 
 #: A value other than the default for each Parameter, allowed by its constraints.
@@ -68,7 +69,6 @@ OTHER_CONFIG_VALUES = {
     "failureEventPattern": {"source": ["aws.translate"], "detail": {"jobStatus": ["FAILED"]}},
     "removalPolicy": "RETAIN",
     "timeoutSeconds": 600,
-    "heartbeatSeconds": 60,
     "resultPath": "$.job",
     "resumeWorkflowType": "EXPRESS",
     "eventRetentionSeconds": 3600,
@@ -213,18 +213,13 @@ def test_name_suffix_is_not_for_a_live_stack_and_the_parameter_says_so():
     assert "not for a live stack" in template["Parameters"]["NameSuffix"]["Description"].lower()
 
 
-def test_the_readme_says_what_each_change_does_to_a_live_stack():
-    readme = (ROOT / "README.md").read_text()
-    table = readme.split("### What each change does to a live stack\n")[1].split("\n#")[0]
-    rows = [[cell.strip() for cell in line.split("|")[1:-1]] for line in table.splitlines() if line.startswith("| ")]
-    header, _, *rows = rows
-    assert header == ["parameter", "config key", "what the update does"]
-    by_key = {key.strip("`"): (parameter.strip("`"), effect) for parameter, key, effect in rows}
-    assert sorted(by_key) == sorted(KEYS)
-    documented = {parameter for parameter, _ in by_key.values() if parameter in GENERIC_PARAMETERS}
-    assert sorted(documented) == sorted(GENERIC_PARAMETERS)
-    for key, (parameter, effect) in by_key.items():
-        assert parameters_set_by(key, OTHER_CONFIG_VALUES[key]) == ([parameter] if parameter in documented else [])
-        assert effect
-        if key in NOT_ON_A_LIVE_STACK:
-            assert effect.startswith("not for a live stack") and NOT_ON_A_LIVE_STACK[key] in effect
+def test_the_table_of_options_says_what_each_change_does_to_a_live_stack():
+    """docs/CONFIGURATION.md's table "What each change does to a live stack" is written from these (test_docs.py)."""
+    for option in OPTIONS:
+        assert option.update, option
+        if option.key:
+            assert parameters_set_by(option.key, OTHER_CONFIG_VALUES[option.key]) == (
+                [option.parameter] if option.parameter else [])
+        for name in (option.key, option.parameter):
+            if name in NOT_ON_A_LIVE_STACK:
+                assert option.update.startswith("not for a live stack") and NOT_ON_A_LIVE_STACK[name] in option.update

@@ -28,28 +28,17 @@ JSONATA_REQUIREMENT=$(grep -Eo 'jsonata-python==[0-9.]+' "$repo/setup.cfg" | hea
 stamp="$venv/.installed-$LOCALSTACK_VERSION-${JSONATA_REQUIREMENT#*==}-$AWSCLI_LOCAL_VERSION"
 
 # A Python >= 3.12: LocalStack 4.x uses PEP 695 syntax (its metadata says >= 3.10; on 3.11 every call but IAM
-# fails with `invalid syntax (stores.py, ...)`). On PATH first, then pyenv's installed versions (its shims fail
-# for a version that is installed but not selected, so each candidate is run to see).
-works() { "$1" -c 'import sys, venv; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; }
-find_python() {
-  local candidate
-  for candidate in "${LOCALSTACK_PYTHON:-}" python3.13 python3.12 python3; do
-    [ -n "$candidate" ] && command -v "$candidate" >/dev/null && works "$candidate" && { command -v "$candidate"; return; }
-  done
-  local root
-  root=$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
-  for candidate in "$root"/versions/3.13*/bin/python3 "$root"/versions/3.12*/bin/python3; do
-    [ -x "$candidate" ] && works "$candidate" && { echo "$candidate"; return; }
-  done
-  return 1
-}
+# fails with `invalid syntax (stores.py, ...)`).
+PYTHON_MINIMUM=3.12
+# shellcheck source=find-python.sh
+. "$tools/find-python.sh"
 
 installed_dynalite_version() {
   node -p "require('$npm_prefix/node_modules/dynalite/package.json').version" 2>/dev/null || true
 }
 
 if [ ! -f "$stamp" ]; then
-  python=$(find_python) || {
+  python=$(find_python "${LOCALSTACK_PYTHON:-}" python3.13 python3.12 python3) || {
     echo "install-localstack: LocalStack $LOCALSTACK_VERSION needs Python >= 3.12, and none was found: no working" \
          "python3.13, python3.12 or python3 >= 3.12 on PATH, nor under \$(pyenv root)/versions/3.12* or 3.13*." \
          "Install one (e.g. \`pyenv install 3.12\`, or Debian's python3.12), or set LOCALSTACK_PYTHON to its path." >&2

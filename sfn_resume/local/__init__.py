@@ -18,10 +18,13 @@ from sfn_resume.local import (  # noqa: F401 (each module registers its bridges)
     bridges_cloudwatch,
     bridges_dynamodb,
     bridges_events,
+    bridges_faults,
     bridges_jsonata,
     bridges_restarts,
     bridges_stack_failures,
     bridges_stepfunctions,
+    bridges_stepfunctions_api,
+    bridges_task_results,
 )
 from sfn_resume.local.patching import (
     PINNED_MOTO_VERSION,
@@ -45,9 +48,10 @@ EXECUTE_STATE_MACHINES = {"stepfunctions": {"execute_state_machine": True}}
 
 @dataclass(frozen=True)
 class LocalAws:
-    """What `local_aws()` yields: the region, and boto3 clients bound to it."""
+    """What `local_aws()` yields: the region, boto3 clients bound to it, and the fault plan in force."""
 
     region: str
+    faults: bridges_faults.FaultPlan | None = field(default=None, compare=False, repr=False)
     _clients: dict = field(default_factory=dict, compare=False, repr=False)
 
     def client(self, service: str) -> Any:
@@ -117,9 +121,10 @@ def share_data_loader() -> None:
 
 
 @contextlib.contextmanager
-def local_aws(region: str = "us-east-1") -> Iterator[LocalAws]:
+def local_aws(region: str = "us-east-1", fault_rate: float = 0.0, seed: int = 0) -> Iterator[LocalAws]:
     """moto's `mock_aws` with state machine execution on, all bridges installed, and an environment that reaches
-    nothing else (`isolate_environment`).
+    nothing else (`isolate_environment`). With `fault_rate`, that share of the DynamoDB and Step Functions calls
+    state machines make fail as AWS fails them, chosen by `seed` (`bridges_faults`; `.faults` says which did).
 
         with local_aws() as aws:
             cfn = aws.client("cloudformation")
@@ -129,11 +134,11 @@ def local_aws(region: str = "us-east-1") -> Iterator[LocalAws]:
 
     with mock.patch.dict(os.environ):
         isolate_environment(region)
-        with mock_aws(config=EXECUTE_STATE_MACHINES):
+        with mock_aws(config=EXECUTE_STATE_MACHINES), bridges_faults.injecting(fault_rate, seed) as faults:
             share_data_loader()
             undo = install_bridges()
             try:
-                yield LocalAws(region=region)
+                yield LocalAws(region=region, faults=faults)
             finally:
                 try:
                     stop_running_executions()

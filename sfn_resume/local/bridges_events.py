@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from sfn_resume.local.patching import Patches, bridge
-from sfn_resume.transformer import target_input
+from sfn_resume.transformer import PREDEFINED, placeholders, target_input
 
 LOG = logging.getLogger(__name__)
 
@@ -113,22 +113,52 @@ def start_state_machine_target(rule: Any, target: dict[str, Any], moto_event: di
         )
         return execution.execution_arn
     except Exception as error:  # any start failure is a failed delivery on AWS too
-        if not _send_to_dead_letter_queue(target, event, rule.arn, error):
-            LOG.warning("event %s to %s dropped: %s", event.get("id"), target["Arn"], error)
+        _failed_delivery(target, event, rule.arn, error)
         return None
+
+
+def send_to_queue_target(rule: Any, target: dict[str, Any], moto_event: dict[str, Any]) -> None:
+    """Send the transformed event to the target queue, as its body (JSON, or text for a text template); a FIFO
+    queue gets the target's `SqsParameters.MessageGroupId` and the event's id as deduplication id."""
+    from moto.sqs import sqs_backends
+    from moto.utilities.arns import parse_arn
+
+    event = aws_event(moto_event)
+    queue = parse_arn(target["Arn"])
+    try:
+        sqs_backends[queue.account][queue.region].send_message(
+            queue_name=queue.resource_id,
+            message_body=target_input(target, event, rule.arn),
+            group_id=(target.get("SqsParameters") or {}).get("MessageGroupId"),
+            deduplication_id=event["id"] if queue.resource_id.endswith(".fifo") else None,
+        )
+    except Exception as error:
+        _failed_delivery(target, event, rule.arn, error)
+
+
+def _failed_delivery(target: dict[str, Any], event: dict[str, Any], rule_arn: str, error: Exception) -> None:
+    if not _send_to_dead_letter_queue(target, event, rule_arn, error):
+        LOG.warning("event %s to %s dropped: %s", event.get("id"), target["Arn"], error)
 
 
 def _is_state_machine_target(target: dict[str, Any]) -> bool:
     return ":states:" in target.get("Arn", "") and ":stateMachine:" in target.get("Arn", "")
 
 
-@bridge("events-to-stepfunctions", gap="3: put_events to a rule with a Step Functions target raises NotImplementedError")
-def bridge_events_to_stepfunctions(patches: Patches) -> None:
-    """Deliver matching events to Step Functions targets; other targets keep moto's own delivery.
+def _is_queue_target(target: dict[str, Any]) -> bool:
+    return target.get("Arn", "").startswith("arn:") and target["Arn"].split(":")[2:3] == ["sqs"]
 
-    moto's `put_events` raises NotImplementedError for a rule with a Step Functions target, and its
-    InputTransformer inserts a bare `<var>` string unquoted (not JSON); `sfn_resume.transformer` applies AWS's rules.
-    Disabled rules deliver nothing (as on AWS). Start failures go to the target's DeadLetterConfig queue,
+
+@bridge("events-to-stepfunctions", gap="3: put_events to a rule with a Step Functions target raises "
+                                      "NotImplementedError; moto's InputTransformer is not EventBridge's")
+def bridge_events_to_stepfunctions(patches: Patches) -> None:
+    """Deliver matching events to Step Functions and SQS targets with EventBridge's input; other targets keep
+    moto's own delivery.
+
+    moto's `put_events` raises NotImplementedError for a rule with a Step Functions target; its InputTransformer
+    inserts a bare `<var>` string unquoted (not JSON), and a queue target without one gets an event without
+    `account` and ignores `Input` and `InputPath`. `sfn_resume.transformer` applies AWS's rules to both.
+    Disabled rules deliver nothing (as on AWS). Failed deliveries go to the target's DeadLetterConfig queue,
     which is where AWS puts an event after the target's RetryPolicy is exhausted.
 
     Gap 3 in docs/EMULATOR.md (what AWS does, the source).
@@ -140,16 +170,63 @@ def bridge_events_to_stepfunctions(patches: Patches) -> None:
     def send_to_targets(self, original_event, transform_input=True):
         if self.state == "DISABLED" or not self.event_pattern.matches_event(original_event):
             return
-        others = [t for t in self.targets if not _is_state_machine_target(t)]
+        others = []
         for target in self.targets:
             if _is_state_machine_target(target):
                 start_state_machine_target(self, target, original_event)
+            elif _is_queue_target(target) and transform_input:
+                send_to_queue_target(self, target, original_event)
+            else:
+                others.append(target)
         if others:
             view = copy.copy(self)
             view.targets = others
             original(view, original_event, transform_input)
 
     patches.set(Rule, "send_to_targets", send_to_targets)
+
+
+#: The target fields that give its input: at most one of them (PutTargets refuses more).
+_INPUT_FIELDS = ("Input", "InputPath", "InputTransformer")
+
+
+def target_problem(target: dict[str, Any]) -> str | None:
+    """What PutTargets says of a target whose input EventBridge refuses (AWS's messages, as recorded), or None."""
+    if sum(target.get(field) is not None for field in _INPUT_FIELDS) > 1:
+        return f"Only one of Input, InputPath, or InputTransformer must be provided for target {target['Id']}."
+    transformer = target.get("InputTransformer")
+    if transformer:
+        known = set(transformer.get("InputPathsMap") or {}) | set(PREDEFINED)
+        for name in placeholders(transformer.get("InputTemplate") or ""):
+            if name not in known:
+                return f"InputTemplate for target {target['Id']} contains invalid placeholder {name}."
+    return None
+
+
+@bridge("events-put-targets-validation", gap="43: PutTargets accepts target inputs EventBridge refuses")
+def bridge_events_put_targets_validation(patches: Patches) -> None:
+    """Refuse, as EventBridge does, a target with more than one of Input, InputPath and InputTransformer, and an
+    InputTemplate placeholder that is neither in its InputPathsMap nor predefined: `ValidationException` with
+    AWS's message, from the API and from CloudFormation (both go through the backend's `put_targets`).
+
+    moto stores such a target, so a rule that AWS refuses deploys in the emulator (and the placeholder is
+    delivered as text).
+
+    Gap 43 in docs/EMULATOR.md (what AWS does, the source).
+    """
+    from moto.events.exceptions import ValidationException
+    from moto.events.models import EventsBackend
+
+    original = EventsBackend.put_targets
+
+    def put_targets(self, name, event_bus_arn, targets):
+        for target in targets:
+            problem = target_problem(target)
+            if problem:
+                raise ValidationException(problem)
+        return original(self, name, event_bus_arn, targets)
+
+    patches.set(EventsBackend, "put_targets", put_targets)
 
 
 @bridge("cfn-event-pattern-string", gap="5: EventPattern given as JSON text (e.g. Ref to a String parameter) crashes create_stack")

@@ -139,30 +139,31 @@ def _botocore_session():
     return botocore.session.get_session()
 
 
-_SHAPES_LOCK = threading.Lock()
+_MODELS_LOCK = threading.Lock()
 
 
-def _operation_input_shape(service_name: str, api_action: str):
-    """The input shape of a service's operation, loaded once: executions start together, and each load of a
-    service model costs about half a second of CPU, so they wait for the first one instead of all loading it."""
-    with _SHAPES_LOCK:
-        return _load_input_shape(service_name, api_action)
+def operation_model(service_name: str, api_action: str):
+    """A botocore operation model, named in any casing (`startExecution`, `start_execution`), or None; loaded once:
+    executions start together, and each load of a service model costs about half a second of CPU, so they wait
+    for the first one instead of all loading it."""
+    with _MODELS_LOCK:
+        return _load_operation_model(service_name, api_action)
 
 
 @lru_cache(maxsize=None)
-def _load_input_shape(service_name: str, api_action: str):
+def _load_operation_model(service_name: str, api_action: str):
     from moto.stepfunctions.parser.utils import camel_to_snake_case
 
     model = _botocore_session().get_service_model(service_name)
     wanted = camel_to_snake_case(api_action)
     for operation_name in model.operation_names:
         if camel_to_snake_case(operation_name) == wanted:
-            return model.operation_model(operation_name).input_shape
+            return model.operation_model(operation_name)
     return None
 
 
 @bridge("task-parameters", gap="2: task parameters reach botocore in ASL casing (sfn TaskToken/Output, "
-                              "states:startExecution StateMachineArn)")
+                              "states:startExecution StateMachineArn), null ones at all")
 def bridge_task_parameters(patches: Patches) -> None:
     """Map a task's PascalCase arguments onto botocore's member names, as Step Functions does.
 
@@ -170,7 +171,10 @@ def bridge_task_parameters(patches: Patches) -> None:
     `states:startExecution`, so `sfn:sendTaskSuccess` gets `TaskToken`/`Output` where botocore wants
     `taskToken`/`output`, and the pause state's StartExecution `StateMachineArn`. The port already has the mapper
     (`_to_boto_request`); it only needs the operation's input shape. DynamoDB's members are PascalCase already, so
-    its calls are unchanged; integrations with their own normalisation (Lambda, API Gateway) keep it.
+    its calls are unchanged; integrations with their own normalisation (Lambda, API Gateway) keep it. A parameter
+    whose value is null (a path to nothing) is left out, as Step Functions' SDK does: the service then answers
+    with its own validation error (DynamoDB: "Value null at 'item' failed to satisfy constraint"), where moto
+    fails in botocore's serializer (`'NoneType' object has no attribute 'items'`).
 
     Gap 2 in docs/EMULATOR.md (what AWS does, the source).
     """
@@ -179,11 +183,13 @@ def bridge_task_parameters(patches: Patches) -> None:
     )
 
     def _normalise_parameters(self, parameters, boto_service_name=None, service_action_name=None):
-        shape = _operation_input_shape(
+        model = operation_model(
             self._get_boto_service_name(boto_service_name), service_action_name or self.resource.api_action
         )
-        if shape is not None:
-            self._to_boto_request(parameters, shape)
+        if model is not None and model.input_shape is not None:
+            self._to_boto_request(parameters, model.input_shape)
+        for key in [key for key, value in parameters.items() if value is None]:
+            del parameters[key]
 
     patches.set(StateTaskService, "_normalise_parameters", _normalise_parameters)
 
@@ -268,29 +274,96 @@ def bridge_send_task_during_start(patches: Patches) -> None:
     patches.set(StepFunctionsParserBackend, "_get_executions", _get_executions)
 
 
-@bridge("payload-size-in-utf8", gap="26: a state's payload size is measured on ASCII-escaped JSON")
+#: Step Functions' limit on a state's input and output, a task's result, an execution's input and output, and
+#: SendTaskSuccess's `output`: "256 KiB of data as a UTF-8 encoded string" (Step Functions service quotas).
+MAX_PAYLOAD_BYTES = 262_144
+
+
+def payload_bytes(value: Any) -> int:
+    """A state's data as Step Functions measures it: the UTF-8 bytes of its JSON text, written compactly (no space
+    after `,` and `:`, characters unescaped), as its APIs return state data; a text given as such (an API's input)
+    counts as it is."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"),
+                                                            default=str)
+    return len(text.encode("utf-8"))
+
+
+@bridge("payload-size-in-utf8", gap="26: a state's payload size is measured on ASCII-escaped, spaced JSON, and "
+                                    "a payload of exactly 256 KiB is refused")
 def bridge_payload_size_in_utf8(patches: Patches) -> None:
-    """Measure a state's payload as Step Functions does: the UTF-8 bytes of its JSON text.
+    """Measure a state's payload as Step Functions does (`payload_bytes`), and allow up to 262,144 bytes.
 
-    moto's `is_within_size_quota` serializes with `json.dumps`' default `ensure_ascii=True`, so a non-ASCII
-    character counts as its `\\uXXXX` escape: 6 bytes for `ジ` (3 in UTF-8), and an event of 135,000 UTF-8 bytes
-    fails with `States.DataLimitExceeded` at 270,000. AWS: "The maximum input or output size for a task, state, or
-    execution is 256 KiB of data as a UTF-8 encoded string" (Step Functions Developer Guide, "Step Functions
-    service quotas"). The modules that imported the function get the fixed one.
+    moto's `is_within_size_quota` serializes with `json.dumps`' defaults: `ensure_ascii=True`, so a non-ASCII
+    character counts as its `\\uXXXX` escape (6 bytes for `ジ`, 3 in UTF-8), and an event of 135,000 UTF-8 bytes
+    fails with `States.DataLimitExceeded` at 270,000; and `", "`/`": "` separators, a byte more per member and per
+    item, so a payload a little under the limit fails. It also refuses a payload of exactly the limit (`<`). AWS:
+    "The maximum input or output size for a task, state, or execution is 256 KiB of data as a UTF-8 encoded string"
+    (Step Functions Developer Guide, "Step Functions service quotas"). The modules that imported the function get
+    the fixed one.
     """
-    import json
-
     from moto.stepfunctions.parser import quotas
     from moto.stepfunctions.parser.asl.component.state import state
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_lambda
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service
 
     def is_within_size_quota(value) -> bool:
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-        return len(text.encode("utf-8")) < quotas.MAX_STATE_SIZE_UTF8_BYTES
+        return payload_bytes(value) <= MAX_PAYLOAD_BYTES
 
     for module in (quotas, state, state_task_lambda, state_task_service):
         patches.set(module, "is_within_size_quota", is_within_size_quota)
+
+
+@bridge("data-limit-not-caught-by-all", gap="53: States.ALL catches States.DataLimitExceeded")
+def bridge_data_limit_not_caught_by_all(patches: Patches) -> None:
+    """`States.ALL` in a Retry or Catch does not match `States.DataLimitExceeded`: the run fails.
+
+    moto's `ErrorEqualsDecl` matches every error with `States.ALL`, so a Catch sends a state whose data is over the
+    limit to its handler, and the run goes on. AWS: "States.DataLimitExceeded: A terminal error that can't be
+    caught by the States.ALL error type" (Step Functions Developer Guide, "Handling errors in Step Functions
+    workflows"). A Retry or Catch that names `States.DataLimitExceeded` itself still matches it.
+
+    Gap 53 in docs/EMULATOR.md (what AWS does, the source).
+    """
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import StatesErrorNameType
+
+    data_limit = StatesErrorName(typ=StatesErrorNameType.StatesStatesDataLimitExceeded)
+
+    def matching(inner, self, env):
+        error_name = env.stack[-1]
+        inner(self, env)  # pops the error, pushes whether it matches
+        if error_name == data_limit and data_limit not in self.error_names:
+            env.stack[-1] = False
+
+    patches.wrap(ErrorEqualsDecl, "_eval_body", matching)
+
+
+@bridge("send-task-success-output-limit", gap="54: SendTaskSuccess accepts an output over 262,144 bytes")
+def bridge_send_task_success_output_limit(patches: Patches) -> None:
+    """Refuse a SendTaskSuccess `output` over 262,144 bytes of UTF-8 with `InvalidOutput`, as Step Functions does.
+
+    moto hands any output to the waiting task, whose result is then over the state data limit: the paused run fails
+    with `States.DataLimitExceeded`, and the caller is told nothing. AWS refuses the call: `output` has "Maximum
+    length of 262144", and "InvalidOutput: The provided JSON output data is not valid" (Step Functions API
+    Reference, SendTaskSuccess); the task keeps waiting for an answer it can take.
+
+    Gap 54 in docs/EMULATOR.md (what AWS does, the source).
+    """
+    from moto.core.exceptions import AWSError
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    class InvalidOutput(AWSError):
+        TYPE = "InvalidOutput"
+        STATUS = 400
+
+    def sized(inner, self, task_token, outcome):
+        if outcome is not None and payload_bytes(outcome) > MAX_PAYLOAD_BYTES:
+            raise InvalidOutput(f"The output is {payload_bytes(outcome)} bytes of UTF-8, over the limit of "
+                                f"{MAX_PAYLOAD_BYTES}")
+        return inner(self, task_token, outcome)
+
+    patches.wrap(StepFunctionsParserBackend, "send_task_success", sized)
 
 
 #: Parse trees kept, by definition text: a state machine version's definition never changes, and a long server
@@ -396,3 +469,143 @@ def bridge_jsonata_string_checked_once(patches: Patches) -> None:
         return None
 
     patches.set(validations, "_validate_string_output", _validate_string_output)
+
+
+@bridge("response-keys-found-once", gap="55: moto's response serializer works out every member's possible keys "
+                                        "again for every value")
+def bridge_response_keys_found_once(patches: Patches) -> None:
+    """Keep the keys a response member may be found under, per kind of object, member name and model shape.
+
+    moto 5.2.5 writes every response by walking the service's model: for each member of each value it builds a
+    context (with the member's dotted path) and the alias providers (an explicit alias, the model's serialization
+    name, a prefix of the shape's or the class's name, snake case), asks each for a key, then looks the value up. A
+    DynamoDB attribute value is a structure of ten members, so an item of seven attributes costs seventy such
+    rounds: a Scan of 300 items took about 150 ms of CPU, and a server's time went mostly there. The keys depend only
+    on the picker, the object's class (its `Meta` aliases, its name), the member's name and its shape (its
+    serialization name, its parent), which a service model keeps for the process: they are worked out once for
+    each, then every value is looked up under them as before. A picker with response transformers (which read the
+    member's path) is left to moto.
+
+    Gap 55 in docs/EMULATOR.md (what AWS does, the source).
+    """
+    from moto.core.serialize import AttributePicker, ResponseSerializer
+    from moto.core.utils import MISSING, get_value
+
+    original_get_value = ResponseSerializer.get_value
+    keys_of: dict[tuple, tuple[str, ...]] = {}
+
+    def first_found(obj: Any, keys: tuple[str, ...]) -> Any:
+        for key in keys:
+            value = get_value(obj, key, MISSING)
+            if value is not MISSING:
+                return value
+        return None
+
+    def picked(self, context):
+        """`AttributePicker.__call__`, the keys worked out once."""
+        found = (type(self), type(context.obj), context.key, context.shape)
+        if found not in keys_of:
+            keys_of[found] = tuple(dict.fromkeys(self.get_possible_keys(context)))
+        value = first_found(context.obj, keys_of[found])
+        key_path = f"{context.key_path}.{context.key}"
+        for transform_path, transform in self.response_transformers.items():
+            if key_path.endswith(transform_path):
+                return transform(value)
+        return value
+
+    def serializer_get_value(self, value, key, shape):
+        """Without transformers, a value whose keys are known is looked up without a context."""
+        picker = self._value_picker
+        if isinstance(picker, AttributePicker) and not picker.response_transformers:
+            keys = keys_of.get((type(picker), type(value), key, shape))
+            if keys is not None:
+                return first_found(value, keys)
+        return original_get_value(self, value, key, shape)
+
+    patches.set(AttributePicker, "__call__", picked)
+    patches.set(ResponseSerializer, "get_value", serializer_get_value)
+
+
+@bridge("server-routes-found-once", gap="56: the server finds each request's service by listing moto's package and "
+                                        "trying every service's URL patterns, under one lock")
+def bridge_server_routes_found_once(patches: Patches) -> None:
+    """Keep the backend found for each host name the server's requests give.
+
+    moto's `DomainDispatcherApplication.get_backend_for_host` (`moto/moto_server/werkzeug_app.py`) lists moto's
+    package directory (an `isdir` per entry) and matches the host against every service's URL patterns, at every
+    request and under the lock all requests share: a few percent of a busy server's CPU, and a point where its
+    threads wait for each other. The answer depends on the host name alone (the package and the patterns do not
+    change while the server runs), so it is kept per host.
+
+    Gap 56 in docs/EMULATOR.md (what AWS does, the source).
+    """
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original = DomainDispatcherApplication.get_backend_for_host
+
+    def get_backend_for_host(self, host):
+        found = self.__dict__.setdefault("_sfn_resume_backends", {})
+        if host not in found:
+            found[host] = original(self, host)
+        return found[host]
+
+    patches.set(DomainDispatcherApplication, "get_backend_for_host", get_backend_for_host)
+
+
+@bridge("server-task-calls-in-process", gap="57: in server mode, every call a state machine makes goes out over HTTP "
+                                            "and back into the same process")
+def bridge_server_task_calls_in_process(patches: Patches) -> None:
+    """Serve the calls of the process's own boto3 clients (the interpreter's Task states) in process, in server mode
+    too.
+
+    In process, moto's `botocore_stubber` answers every boto3 call from the backends; the server leaves it off, so
+    the interpreter's clients are pointed at http://localhost:$MOTO_PORT (gap 9) and each Task's call is written as
+    an HTTP request, sent over a socket, taken by a new server thread, routed, dispatched by Flask and answered the
+    same way back: in a busy server, a fifth of its CPU went to carrying its own calls to itself. With the stubber on,
+    the call is the same botocore request, answered by the same response handlers and backends, as in process
+    (`local_aws()`); requests from other programs still come over HTTP. The server's process makes no other boto3
+    call.
+
+    Gap 57 in docs/EMULATOR.md (what AWS does, the source).
+    """
+    from moto.core.models import botocore_stubber
+
+    patches.set(botocore_stubber, "enabled", True)
+
+
+@bridge("program-text-only-on-error", gap="58: building an execution's program writes the whole definition out as "
+                                          "text twice, for error messages it does not raise")
+def bridge_program_text_only_on_error(patches: Patches) -> None:
+    """Build the message of a definition without `StartAt` or `States` only when one is missing.
+
+    moto's `Preprocessor.visitProgram_decl` passes `props.get(..., raise_on_missing=ValueError(f"... {ctx.getText()}"))`
+    for both, so every execution's program build joins the text of every token of its definition twice (ANTLR's
+    pure-Python `getText`, recursively): about a tenth of a busy server's CPU, for two exceptions never raised.
+    Here the program is built from the same props, and the text is written only into an error actually raised.
+
+    Gap 58 in docs/EMULATOR.md (what AWS does, the source).
+    """
+    from moto.stepfunctions.parser.asl.parse import preprocessor as moto_preprocessor
+
+    def visitProgram_decl(self, ctx):
+        self._open_query_language_scope(ctx)
+        props = moto_preprocessor.TypedProps()
+        for child in ctx.children:
+            props.add(self.visit(child))
+        if props.get(moto_preprocessor.QueryLanguage) is None:
+            props.add(self._get_current_query_language())
+        for required in (moto_preprocessor.StartAt, moto_preprocessor.States):
+            if props.get(required) is None:
+                raise ValueError(f"No '{required}' definition for Program in context: '{ctx.getText()}'.")
+        program = moto_preprocessor.Program(
+            query_language=props.get(typ=moto_preprocessor.QueryLanguage) or moto_preprocessor.QueryLanguage(),
+            start_at=props.get(typ=moto_preprocessor.StartAt),
+            states=props.get(typ=moto_preprocessor.States),
+            timeout_seconds=props.get(moto_preprocessor.TimeoutSeconds),
+            comment=props.get(typ=moto_preprocessor.Comment),
+            version=props.get(typ=moto_preprocessor.Version),
+        )
+        self._close_query_language_scope()
+        return program
+
+    patches.set(moto_preprocessor.Preprocessor, "visitProgram_decl", visitProgram_decl)

@@ -2,8 +2,9 @@
 
 The bridges patch moto's backends in this process, and the server's handlers run in this process, so they
 apply to every request. Listens on the loopback interface only. The console says what a user watches for: the
-endpoint and exports on stdout, then on stderr one line per deploy (with the stack's status) and per execution
-that fails; moto's own warnings and one line per request only with `verbose`.
+endpoint and exports on stdout, then on stderr one line per deploy (with the stack's status) and one line (at most
+MAX_LINE_CHARS) per execution that fails; moto's own warnings, its interpreter's account of each failing state (a
+few KB each) and one line per request only with `verbose`.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import ipaddress
 import json
 import logging
 import os
+import random
 import signal
 import socket
 import sys
@@ -21,7 +23,7 @@ import warnings
 from typing import TextIO
 from urllib.parse import parse_qs
 
-from sfn_resume.local import EXECUTE_STATE_MACHINES, install_bridges, stop_running_executions
+from sfn_resume.local import EXECUTE_STATE_MACHINES, bridges_faults, install_bridges, stop_running_executions
 
 
 class ServeError(ValueError):
@@ -63,6 +65,9 @@ def env_lines(port: int, region: str = "us-east-1") -> list[str]:
 DEPLOY_ACTIONS = ("CreateStack", "UpdateStack", "ExecuteChangeSet", "DeleteStack")
 #: How a finished execution can fail.
 FAILED_STATUSES = ("FAILED", "TIMED_OUT", "ABORTED")
+#: The longest line the console writes for a failed execution, its `sfn-resume local: ` prefix included.
+MAX_LINE_CHARS = 400
+PREFIX = "sfn-resume local: "
 #: The AWS CLI v1 (what the 'local' extra installs) sends `aws sqs` to queue.amazonaws.com whatever
 #: AWS_ENDPOINT_URL says; its `--endpoint-url` works.
 SQS_NOTE = "# AWS CLI v1: `aws sqs` ignores AWS_ENDPOINT_URL: add --endpoint-url http://localhost:{port}"
@@ -106,17 +111,28 @@ def _report_failed_executions(reported: set, say) -> None:
                 if execution.exec_arn in reported or execution.status not in FAILED_STATUSES:
                     continue
                 reported.add(execution.exec_arn)
-                say(f"execution {execution.status}: {execution.exec_arn}"
-                    + (f": {execution.error}" if execution.error else "")
-                    + (f": {str(execution.cause)[:200]}" if execution.cause else ""))
+                say(failed_execution_line(execution.status, execution.exec_arn, execution.error, execution.cause))
+
+
+def failed_execution_line(status: str, execution_arn: str, error: str | None, cause) -> str:
+    """One line for a failed execution: its status, ARN, error and as much of its cause as fits MAX_LINE_CHARS."""
+    line = f"execution {status}: {execution_arn}" + (f": {error}" if error else "")
+    room = MAX_LINE_CHARS - len(PREFIX) - len(line) - len(": ")
+    text = " ".join(str(cause or "").split())  # one line, whatever the cause holds
+    if text and room > len("..."):
+        line += ": " + (text if len(text) <= room else text[:room - 3] + "...")
+    return line[:MAX_LINE_CHARS - len(PREFIX)]
 
 
 def _quiet_moto() -> None:
-    """moto's warnings (resources its CloudFormation skips) and werkzeug's line per request, off."""
+    """moto's warnings (resources its CloudFormation skips), werkzeug's line per request, and the ASL interpreter's
+    account of every state a failing execution leaves (logged as errors, a few KB each: the line per failed
+    execution says it in one), off."""
     warnings.filterwarnings("ignore", module="moto")
     warnings.filterwarnings("ignore", category=UserWarning, message="Tried to parse")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     logging.getLogger("moto").setLevel(logging.ERROR)
+    logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
 
 
 def enable_execution(endpoint: str) -> None:
@@ -132,16 +148,21 @@ def enable_execution(endpoint: str) -> None:
 
 
 def serve(port: int = 5005, host: str = "127.0.0.1", out: TextIO = sys.stdout,
-          stop: threading.Event | None = None, verbose: bool = False, log: TextIO | None = None) -> int:
+          stop: threading.Event | None = None, verbose: bool = False, log: TextIO | None = None,
+          fault_rate: float = 0.0, seed: int | None = None) -> int:
     """Run the emulator until SIGINT/SIGTERM (or until `stop` is set, when embedded); returns 0.
 
     Sets MOTO_PORT to `port`: the ASL interpreter calls AWS back at http://localhost:$MOTO_PORT. Deploys and
-    failed executions are reported to `log` (default stderr), one line each.
+    failed executions are reported to `log` (default stderr), one line each. With `fault_rate`, that share of the
+    calls state machines make fail (`bridges_faults`), chosen by `seed` (a random one, printed, when None).
     """
     log = log or sys.stderr
+    if not 0.0 <= fault_rate <= 1.0:
+        raise ServeError(f"--fault-rate: {fault_rate} is not a share of calls; expected a number from 0 to 1")
+    seed = random.randrange(2**31) if seed is None else seed
 
     def say(line: str) -> None:
-        print(f"sfn-resume local: {line}", file=log, flush=True)
+        print(PREFIX + line, file=log, flush=True)
 
     _require_loopback(host)
     _require_free_port(host, port)
@@ -160,29 +181,35 @@ def serve(port: int = 5005, host: str = "127.0.0.1", out: TextIO = sys.stdout,
         _quiet_moto()
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     reported: set = set()
-    try:
-        server.start()
-        server._server.app = _report_deploys(server._server.app, say)
-        endpoint_host = f"[{host}]" if ":" in host else host
-        enable_execution(f"http://{endpoint_host}:{port}")
-        print(f"sfn-resume local emulator (moto) listening on http://{endpoint_host}:{port}", file=out)
-        for line in env_lines(port):
-            print(line, file=out)
-        print("# the AWS CLI and boto3 read these; Ctrl-C (or SIGTERM) stops the emulator", file=out)
-        print(SQS_NOTE.format(port=port), file=out)
-        print("# deploys and failed executions are reported on stderr" + ("" if verbose else
-              "; --verbose adds moto's warnings and one line per request"), file=out)
-        out.flush()
-        while not stop.wait(0.5):  # a timed wait lets signal handlers run promptly
-            _report_failed_executions(reported, say)
-        print("stopping", file=out)
-        out.flush()
-    finally:
-        server.stop()
-        stop_running_executions()
-        undo()
-        for signum, handler in previous_handlers.items():
-            signal.signal(signum, handler)
+    with bridges_faults.injecting(fault_rate, seed) as plan:
+        try:
+            server.start()
+            server._server.app = _report_deploys(server._server.app, say)
+            endpoint_host = f"[{host}]" if ":" in host else host
+            enable_execution(f"http://{endpoint_host}:{port}")
+            print(f"sfn-resume local emulator (moto) listening on http://{endpoint_host}:{port}", file=out)
+            for line in env_lines(port):
+                print(line, file=out)
+            print("# the AWS CLI and boto3 read these; Ctrl-C (or SIGTERM) stops the emulator", file=out)
+            print(SQS_NOTE.format(port=port), file=out)
+            print("# deploys and failed executions are reported on stderr" + ("" if verbose else
+                  "; --verbose adds moto's warnings and one line per request"), file=out)
+            if fault_rate:
+                print(f"# faults: {fault_rate * 100:g}% of the DynamoDB and Step Functions calls state machines make fail "
+                      f"(--seed {seed} fails the same ones again)", file=out)
+            out.flush()
+            while not stop.wait(0.5):  # a timed wait lets signal handlers run promptly
+                _report_failed_executions(reported, say)
+            if fault_rate:
+                say(f"{len(plan.injected)} faults injected")
+            print("stopping", file=out)
+            out.flush()
+        finally:
+            server.stop()
+            stop_running_executions()
+            undo()
+            for signum, handler in previous_handlers.items():
+                signal.signal(signum, handler)
     return 0
 
 

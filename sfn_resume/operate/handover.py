@@ -2,8 +2,8 @@
 a real event (docs/DESIGN.md). `resume` starts the resume machine with the input a rule's target gives it
 (`{"id", "jobId", "event"}`); `fail` starts the pause machine with a failure event built for the job, and the
 `error` and `cause` the pause fails with. So what a real event would meet, a hand-made one meets: it resumes (or
-fails) the pause waiting on the job, or waits for the pause to come, or is ignored when the job's hand-over is
-done already.
+fails) the pause waiting on the job, or (`early`) waits for the pause to come, or is ignored when the job's
+hand-over is done already. Before anything starts, `inputs` checks what they are handed against the stack.
 
 What happened is read where the protocol records it. A STANDARD run is awaited (DescribeExecution) and its last
 state says what it did. An EXPRESS run (the pause machine always; the resume machine with
@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import asl
+from .inputs import check_event, check_job, read_rules
 from .redrive import execution_name
 from .stack import Instance, OperateError
 from .status import (EARLY_EVENT, HANDED_OVER, WAITING_PAUSE, Job, instance_json, job_json, read_item, read_job,
@@ -91,33 +92,40 @@ def check_failure(error: str, cause: str) -> None:
                            f"{asl.MAX_CAUSE_CHARS:,} (SendTaskFailure's limit)")
 
 
-def resume(aws: Any, instance: Instance, job_id: str, event: dict, wait_seconds: float = WAIT_SECONDS) -> HandOver:
-    """Hand `event` to the pause on `job_id` through the resume machine."""
+def resume(aws: Any, instance: Instance, job_id: str, event: dict, early: bool = False,
+           wait_seconds: float = WAIT_SECONDS) -> HandOver:
+    """Hand `event` to the pause on `job_id` through the resume machine; `early`: the event comes before its pause."""
+    check_event(read_rules(aws, instance), job_id, event, instance.stack)
     event, generated = given_event(event)
+    before = read_item(aws, instance, job_id)
+    check_job(read_job(job_id, before, now_ms()), now_ms(), instance.stack, event["id"], early)
     machine_type = aws.client("stepfunctions").describe_state_machine(
         stateMachineArn=instance.resume_state_machine_arn)["type"]
     return _hand_over(aws, instance, "resume", instance.resume_state_machine_arn, machine_type,
-                      {"id": event["id"], "jobId": job_id, "event": event}, generated, wait_seconds)
+                      {"id": event["id"], "jobId": job_id, "event": event}, generated, before, wait_seconds)
 
 
 def fail(aws: Any, instance: Instance, job_id: str, error: str = asl.JOB_FAILED_ERROR, cause: str = DEFAULT_CAUSE,
-         wait_seconds: float = WAIT_SECONDS) -> HandOver:
-    """Fail the pause on `job_id` with `error` and `cause`, through the pause machine (always EXPRESS)."""
+         early: bool = False, wait_seconds: float = WAIT_SECONDS) -> HandOver:
+    """Fail the pause on `job_id` with `error` and `cause`, through the pause machine (always EXPRESS); `early`: the
+    pause is still to come."""
     check_failure(error, cause)
     if instance.pause_state_machine_arn is None:
         raise OperateError(f"--stack: {instance.stack} has no PauseStateMachineArn output: a 0.1 stack, which can "
                            "fail no pause (update it: README, Upgrading from 0.1)")
+    before = read_item(aws, instance, job_id)
+    check_job(read_job(job_id, before, now_ms()), now_ms(), instance.stack, early=early)
     event = failure_event(instance, job_id, error, cause)
     machine_input = {"id": event["id"], "jobId": job_id, "event": event, "error": error, "cause": cause}
     report = _hand_over(aws, instance, "fail", instance.pause_state_machine_arn, "EXPRESS", machine_input, False,
-                        wait_seconds)
+                        before, wait_seconds)
     return report if report.outcome == RUN_FAILED else replace(report, error=error, cause=cause)
 
 
 def _hand_over(aws: Any, instance: Instance, command: str, machine: str, machine_type: str, machine_input: dict,
-               generated: bool, wait_seconds: float) -> HandOver:
+               generated: bool, before: dict | None, wait_seconds: float) -> HandOver:
+    """Start `machine` and read what its run did; `before`: the job's item as the checks read it."""
     event_id, job_id = machine_input["id"], machine_input["jobId"]
-    before = read_item(aws, instance, job_id)
     # an ended workflow's pause looks waiting in the table: what the EXPRESS path reads (unknown counts as waiting)
     pause_ended = machine_type == "EXPRESS" and workflow_status(aws, read_job(job_id, before, now_ms())) not in (
         None, "RUNNING")

@@ -162,8 +162,7 @@ def find_instance(aws: Any, stack: str, name_suffix: str | None = None) -> Insta
                                      parameters.get(RETENTION_PARAMETER) if len(prefixes) == 1 else None))
                  for prefix in prefixes if all(prefix + output in outputs for output in REQUIRED_OUTPUTS)]
     if not instances:
-        raise OperateError(f"--stack: {show(stack)} is not an sfn-resume stack: it has no {', '.join(REQUIRED_OUTPUTS)} "
-                           "outputs (for nested stacks, give the child stack's name)")
+        raise OperateError(_no_instance(stack, described))
     suffixes = [instance.name_suffix for instance in instances]
     if name_suffix is not None:
         if name_suffix not in suffixes:
@@ -174,6 +173,24 @@ def find_instance(aws: Any, stack: str, name_suffix: str | None = None) -> Insta
         raise OperateError(f"--instance: stack {show(stack)} holds {len(instances)} instances; choose one of "
                            f"{', '.join(suffixes)}")
     return instances[0]
+
+
+#: Stack statuses in which a stack holds no outputs: its creation failed, or has not finished.
+_ROLLED_BACK = ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "ROLLBACK_IN_PROGRESS", "CREATE_FAILED")
+_BEING_CREATED = ("CREATE_IN_PROGRESS", "REVIEW_IN_PROGRESS")
+
+
+def _no_instance(stack: str, described: dict) -> str:
+    """Why a stack holds no instance: its creation rolled back or is under way, or it is no sfn-resume stack."""
+    status = described.get("StackStatus", "")
+    if status in _ROLLED_BACK:
+        return (f"--stack: {show(stack)} rolled back ({status}): its creation failed, so it holds no instance; "
+                f"`aws cloudformation describe-stack-events --stack-name {stack}` says why (its first CREATE_FAILED), "
+                "then delete the stack and deploy again")
+    if status in _BEING_CREATED:
+        return f"--stack: {show(stack)} is still being created ({status}): try again once it is CREATE_COMPLETE"
+    return (f"--stack: {show(stack)} is not an sfn-resume stack: it has no {', '.join(REQUIRED_OUTPUTS)} outputs "
+            "(for nested stacks, give the child stack's name)")
 
 
 def _retention(output: str | None, parameter: str | None) -> int | None:

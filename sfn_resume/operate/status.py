@@ -245,7 +245,7 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
-def _kind(outcome: str | None) -> str:
+def event_kind(outcome: str | None) -> str:
     return {asl.FAILED: "failure ", asl.SUCCEEDED: "success "}.get(outcome, "")
 
 
@@ -255,7 +255,7 @@ def _execution(job: Job) -> str:
 
 def _hand_over(job: Job, when) -> str:
     """What a hand-over did: continued or failed the pause, or came too late for it."""
-    event = f"{_kind(job.outcome)}event {job.event_id}"
+    event = f"{event_kind(job.outcome)}event {job.event_id}"
     if job.event_came_first:
         return f"{event} came first (stored {when(job.stored_at_ms)}) and was handed over when {_execution(job)} paused"
     handed = "(when is not known: a 0.2 item)" if job.handed_over_at_ms is None else f"at {when(job.handed_over_at_ms)}"
@@ -280,14 +280,14 @@ def job_line(job: Job, now: int, dead_letter_messages: int = 0, stack: str = "ST
                 f"for {_execution(job)}")
     if job.state == EARLY_EVENT:
         effect = "fails it with SfnResume.JobFailed" if job.outcome == asl.FAILED else "continues with it"
-        return (f"{job.job_id}: an early {_kind(job.outcome)}event ({job.event_id}) is waiting for its pause, stored "
+        return (f"{job.job_id}: an early {event_kind(job.outcome)}event ({job.event_id}) is waiting for its pause, stored "
                 f"{when(job.stored_at_ms)}, until {when(job.expires_at_ms)}: a pause on this job {effect} at once")
     if job.state == HANDED_OVER:
         return (f"{job.job_id}: handed over: {_hand_over(job, when)}; remembered until {when(job.expires_at_ms)} "
                 "(another event of this job is ignored until then)")
     if job.state == EXPIRED:
         was = {WAITING_PAUSE: f"a pause of {_execution(job)} that timed out or was stopped",
-               EARLY_EVENT: f"an early {_kind(job.outcome)}event ({job.event_id}) no pause came for",
+               EARLY_EVENT: f"an early {event_kind(job.outcome)}event ({job.event_id}) no pause came for",
                HANDED_OVER: f"the memory of a hand-over by event {job.event_id}"}[job.was]
         return (f"{job.job_id}: expired {when(job.expires_at_ms)}: {was}; treated as absent (TTL deletes it lazily, "
                 "usually within 48 h)")

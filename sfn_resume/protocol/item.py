@@ -19,20 +19,19 @@ EVENT_ID = "eventId"
 STORED_AT_MS = "storedAtMs"
 HANDED_OVER_AT_MS = "handedOverAtMs"
 EXPIRES_AT = "expiresAt"  # the table's TTL attribute: epoch seconds
-#: Until when the item matters, as its writer set it: a waiting pause, its timeout; an early event, the end of its
-#: retention. A claim leaves it as it was, and adds the other party's in CLAIM_EXPIRES_AT_MS.
+#: Until when the item holds the job id for others: a waiting pause, its timeout; an early event or a hand-over, the
+#: end of its event's retention (a pause's own hand-over stays its own at any age).
 EXPIRES_AT_MS = "expiresAtMs"
-#: On a hand-over: until when the claim's other party needs it (the event claimed a pause: the end of the event's
-#: retention; the pause claimed an event: the pause's timeout). The item lives while either is ahead.
-CLAIM_EXPIRES_AT_MS = "claimExpiresAtMs"
 #: 0.3 only: on a hand-over, when the claimed pause would have timed out.
 PAUSE_EXPIRES_AT_MS = "pauseExpiresAtMs"
 
+#: Attributes that hold numbers (the others hold strings).
+NUMBER_ATTRIBUTES = (PAUSED_AT_MS, STORED_AT_MS, HANDED_OVER_AT_MS, EXPIRES_AT, EXPIRES_AT_MS, PAUSE_EXPIRES_AT_MS)
 #: Attributes that are DynamoDB reserved words.
 RESERVED_ATTRIBUTES = (TOKEN,)
 #: What a summary reads of an item: everything but the event, which may be large (`outcome` is stored with it).
 SUMMARY_ATTRIBUTES = (ID, TOKEN, OUTCOME, EVENT_ID, EXECUTION_ID, PAUSED_AT_MS, STORED_AT_MS, HANDED_OVER_AT_MS,
-                      PAUSE_EXPIRES_AT_MS, EXPIRES_AT_MS, CLAIM_EXPIRES_AT_MS)
+                      PAUSE_EXPIRES_AT_MS, EXPIRES_AT_MS)
 
 #: Outcomes: a success event resumes the pause, a failure event fails it.
 SUCCEEDED, FAILED = "SUCCEEDED", "FAILED"
@@ -59,7 +58,6 @@ class Item:
     pause_expires_at_ms: int | None = None
     expires_at: int | None = None
     expires_at_ms: int | None = None
-    claim_expires_at_ms: int | None = None
 
     @classmethod
     def from_dynamodb(cls, item: dict) -> Item:
@@ -71,7 +69,7 @@ class Item:
 
         return cls(value(ID), value(TOKEN), value(EXECUTION_ID), value(PAUSED_AT_MS), value(EVENT), value(OUTCOME),
                    value(EVENT_ID), value(STORED_AT_MS), value(HANDED_OVER_AT_MS), value(PAUSE_EXPIRES_AT_MS),
-                   value(EXPIRES_AT), value(EXPIRES_AT_MS), value(CLAIM_EXPIRES_AT_MS))
+                   value(EXPIRES_AT), value(EXPIRES_AT_MS))
 
     @property
     def shape(self) -> str:
@@ -81,15 +79,10 @@ class Item:
             return HANDED_OVER
         return WAITING_PAUSE if self.token is not None else EARLY_EVENT
 
-    @property
-    def live_until_ms(self) -> int | None:
-        """Until when the item matters: the later of its own expiry and its claim's (None: an item of 0.1 without)."""
-        instants = [at for at in (self.expires_at_ms, self.claim_expires_at_ms) if at is not None]
-        return max(instants) if instants else None
-
     def expired(self, now_ms: int) -> bool:
-        """An expired item is absent to the protocol, whatever TTL has done with it yet."""
-        return self.live_until_ms is not None and self.live_until_ms <= now_ms
+        """Whether the item has ended (an item of 0.1 has no end): it holds the job id for nobody new any more,
+        whatever TTL has done with it yet."""
+        return self.expires_at_ms is not None and self.expires_at_ms <= now_ms
 
     def event_json(self) -> dict | None:
         try:

@@ -27,8 +27,8 @@ from typing import Any
 
 from ..transformer import transform_input
 from . import dynamodb
-from .item import CLAIM_EXPIRES_AT_MS, EXPIRES_AT_MS, HANDED_OVER_AT_MS, PAUSE_EXPIRES_AT_MS, TOKEN
-from .instance import PSEUDO, Instance, PauseState
+from .item import EXPIRES_AT_MS, HANDED_OVER_AT_MS, PAUSE_EXPIRES_AT_MS, TOKEN
+from .instance import PSEUDO, Instance
 from .interpreter import Cursor, Machine, StateError, canonical, iso
 
 #: Where the checker's clock starts (an arbitrary instant: 2026-01-01T00:00:00Z).
@@ -39,6 +39,9 @@ TOKEN_CLOSED = ("Sfn.TaskTimedOutException", "Sfn.TaskDoesNotExistException", "S
 MAX_OUTPUT_BYTES, MAX_ERROR_CHARS, MAX_CAUSE_CHARS = 262_144, 256, 32_768
 JOB_FAILED, JOB_ID_IN_USE, PAUSE_FAILED = "SfnResume.JobFailed", "SfnResume.JobIdInUse", "SfnResume.PauseFailed"
 TIMEOUT = "States.Timeout"
+#: An Express run lasts at most five minutes: a pause's runs (the first, and a repeat of it: at least once) run within
+#: that time of the pause state's entry, or fail with States.Timeout.
+EXPRESS_MAX_MS = 300_000
 
 #: Errors each API documents that the checker injects (AWS SDK integration names), by resource action. Writes may also
 #: be applied and then report InternalServerError (or, for Step Functions, a client-side failure).
@@ -109,6 +112,7 @@ class Token:
     workflow: str
     job: str
     deadline: int
+    entered: int  # when its pause state was entered: its pause machine's runs end within EXPRESS_MAX_MS of it
     status: str = WAITING
     answer: str | None = None  # canonical JSON of the accepted answer
     began: int | None = None  # when its pause's (latest) run made its first call
@@ -276,7 +280,7 @@ class Model:
         for run in world.runs:
             if run.cursor.running:
                 yield from self._call(world, run)
-            if run.called and not run.rerun and world.adversities > 0:
+            if self._may_rerun(world, run):
                 yield self._rerun(world, run)
         for key, text in world.table:
             item = json.loads(text)
@@ -291,6 +295,12 @@ class Model:
         """The clock reaches `boundary`; every pause whose deadline it is times out (States.Timeout) at that instant."""
         step = Step("clock", f"passes {iso(boundary)}", f"+{(boundary - world.now) / 1000:g} s")
         world = replace(world, now=boundary)
+        for run in world.runs:
+            token = self._pause_of(world, run)
+            if run.cursor.running and token and token.entered + EXPRESS_MAX_MS <= boundary:
+                cursor = Cursor(None, "null", status="FAILED", error="States.Timeout")
+                step, world = self._moved(world, run, cursor, replace(step, detail=f"{step.detail}; {run.id} reaches "
+                                                                          "the Express limit of 5 minutes"))
         for token in world.tokens:
             if token.status == WAITING and token.deadline <= boundary:
                 world, detail = self._time_out(world, token)
@@ -340,7 +350,8 @@ class Model:
             raise Violation("model", f"the pause state {pause_state.output} cannot be evaluated: {ex}") from None
         run_input = arguments["Input"]
         timeout = int(pause_state.state.get("TimeoutSeconds", self.timeout_seconds))
-        tokens = _sorted(world.tokens + (Token(token, workflow.name, job.name, world.now + timeout * 1000),))
+        tokens = _sorted(world.tokens + (Token(token, workflow.name, job.name, world.now + timeout * 1000,
+                                                      world.now),))
         run = self._new_run(world, pause_state.machine, token, run_input)
         workflows = _set(world.workflows, replace(workflow, status="PAUSED", pauses=workflow.pauses + 1, token=token,
                                                   answered=False))
@@ -452,6 +463,15 @@ class Model:
 
     def _context(self, run: Run) -> dict:
         return self.machines[run.machine].context(run.id, json.loads(run.input), run.cursor, EPOCH_MS)
+
+    def _pause_of(self, world: World, run: Run) -> Token | None:
+        """The token a pause machine's run was started for (None for an event's run)."""
+        return next((t for t in world.tokens if t.name == run.origin), None)
+
+    def _may_rerun(self, world: World, run: Run) -> bool:
+        token = self._pause_of(world, run)
+        return run.called and not run.rerun and world.adversities > 0 and (
+            token is None or world.now < token.entered + EXPRESS_MAX_MS)
 
     def _rerun(self, world: World, run: Run):
         machine = self.machines[run.machine]
@@ -675,9 +695,11 @@ class Model:
         for token in world.tokens:
             if token.status == WAITING:
                 instants.add(token.deadline)
+            if any(r.cursor.running and r.origin == token.name for r in world.runs):
+                instants.add(token.entered + EXPRESS_MAX_MS)
         for _key, text in world.table:
             item = json.loads(text)
-            for name in (EXPIRES_AT_MS, CLAIM_EXPIRES_AT_MS, PAUSE_EXPIRES_AT_MS):
+            for name in (EXPIRES_AT_MS, PAUSE_EXPIRES_AT_MS):
                 if name in item:
                     at = int(item[name]["N"])
                     instants.update((at, at + 1))

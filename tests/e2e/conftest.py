@@ -132,15 +132,15 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(log_dir: Path):
-    """`sfn-resume local --port N` (the README's command) in a subprocess; yields a `Server` for it."""
+def running_server(log_dir: Path, *options: str):
+    """`sfn-resume local --port N [OPTIONS]` (the README's command) in a subprocess; yields a `Server` for it."""
     port = _free_port()
     env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                AWS_DEFAULT_REGION=REGION, PYTHONPATH=str(REPO))
     for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
         env.pop(key, None)
     log = (log_dir / "server.log").open("w")
-    process = subprocess.Popen([str(Path(sys.executable).with_name("sfn-resume")), "local", "--port", str(port)],
+    process = subprocess.Popen([str(Path(sys.executable).with_name("sfn-resume")), "local", "--port", str(port), *options],
                                cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
     try:
         banner = [process.stdout.readline() for _ in range(5)]

@@ -1,17 +1,22 @@
 """The pattern's edges: the race the hand-over is built for (made deterministic), a second pause on a job id
-still waited on, the heartbeat variant of the pause state, and an event without a job id.
+still waited on, a 0.3 stack whose pause had a heartbeat (the Parameter is ignored since 0.4), and an event without a
+job id.
 
 The race test is in process only: moto's DynamoDB `put_item` is wrapped so that the pause's write lands exactly
 between the resume run's ClaimToken and StoreEarlyEvent, where the second claim must take the token.
 """
 
+import time
+from pathlib import Path
 
 import pytest
 from moto.dynamodb.models import DynamoDBBackend
 
 from sfn_resume.local.stacks import expect_execution
 
-from .helpers import deploy_instance, entered_states
+from .helpers import GENERIC_TEMPLATE, deploy_instance, entered_states
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 @pytest.mark.timeout(60)
@@ -50,28 +55,28 @@ def test_a_second_pause_on_a_job_id_still_waited_on_fails_with_job_id_in_use(emu
     instance.deployment.ended(first)
 
 
-#: The heartbeat variant's settings: the pause must give up after HEARTBEAT_SECONDS, and well before TIMEOUT_SECONDS
-#: (within half of it: 14 s of margin for a timer that fires at 1 s).
-HEARTBEAT_SECONDS, TIMEOUT_SECONDS = 1, 30
+#: 0.3's pause state carried `HeartbeatSeconds` when the Parameter was set; nothing could send a heartbeat, so the
+#: pause failed after it. Since 0.4 the Parameter is accepted and ignored.
+HEARTBEAT_SECONDS = 1
 
 
-@pytest.mark.timeout(60)
-def test_heartbeat_timeout(emulator):
-    # the generic template's other PauseState variant: HeartbeatSeconds set, and nobody sends heartbeats
-    instance = deploy_instance(emulator, HeartbeatSeconds=str(HEARTBEAT_SECONDS), TimeoutSeconds=str(TIMEOUT_SECONDS))
-    pause = instance.deployment.pause_state
-    assert (pause["HeartbeatSeconds"], pause["TimeoutSeconds"]) == (HEARTBEAT_SECONDS, TIMEOUT_SECONDS)
-    run, _ = instance.paused("quiet")
-    # moto 5.2.5 names it States.Timeout where AWS says States.HeartbeatTimeout (README, "where the emulator differs")
-    done = instance.deployment.ended(run, "FAILED", "States.Timeout", timeout=TIMEOUT_SECONDS / 2)
-    # timed by the emulator's own clock (the execution's events), not by how long this test waited
-    paused_for = (done["stopDate"] - _entered_at(emulator, run, "WaitForJob")).total_seconds()
-    assert HEARTBEAT_SECONDS <= paused_for < TIMEOUT_SECONDS / 2
-
-
-def _entered_at(emulator, execution_arn: str, state: str):
-    events = emulator.client("stepfunctions").get_execution_history(executionArn=execution_arn)["events"]
-    return next(e["timestamp"] for e in events if e.get("stateEnteredEventDetails", {}).get("name") == state)
+@pytest.mark.timeout(120)
+def test_a_0_3_stack_that_set_heartbeat_seconds_updates_and_its_pauses_wait_for_their_events(emulator):
+    name = emulator.new_name()
+    old = deploy_instance(emulator, FIXTURES / "sfn-resume-0.3.0.yaml", name=name,
+                          HeartbeatSeconds=str(HEARTBEAT_SECONDS))
+    assert old.deployment.pause_state["HeartbeatSeconds"] == HEARTBEAT_SECONDS
+    # the same Parameters, as an `aws cloudformation deploy` of the new template passes them
+    new = deploy_instance(emulator, GENERIC_TEMPLATE, name=name, HeartbeatSeconds=str(HEARTBEAT_SECONDS))
+    stack = emulator.client("cloudformation").describe_stacks(StackName=new.deployment.stack_name)["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    assert "HeartbeatSeconds" not in new.deployment.pause_state
+    run, _ = new.paused("beyond-the-heartbeat")
+    time.sleep(HEARTBEAT_SECONDS * 3)  # a pause with the heartbeat would have failed by now
+    expect_execution(emulator.client("stepfunctions"),
+                     emulator.client("stepfunctions").describe_execution(executionArn=run), "RUNNING")
+    new.put(new.event("beyond-the-heartbeat"))
+    new.deployment.ended(run)
 
 
 @pytest.mark.timeout(60)

@@ -14,7 +14,7 @@ import pytest
 from sfn_resume.cli import main
 
 from .conftest import REGION
-from .helpers import cli_runner, delivered, deploy_instance, paths
+from .helpers import TRANSLATE, cli_runner, delivered, deploy_instance, paths
 
 pytestmark = [pytest.mark.timeout(120),
               pytest.mark.filterwarnings("ignore:Tried to parse AWS..SQS..QueuePolicy:UserWarning")]
@@ -57,9 +57,15 @@ def test_resume_hands_the_event_to_the_waiting_pause_once(emulator, cli, tmp_pat
         "already-handed-over", "lost-event-1", False)
     assert again.json["job"]["state"] == "handed-over" and again.json["job"]["executionId"] == run
 
-    # another event, without an id: given one, and ignored: this job's hand-over is done
+    # another event, without an id: given one, and refused: no pause waits, this job's hand-over is done; with
+    # --early it is handed over anyway, and ignored
     anonymous = {key: value for key, value in event.items() if key != "id"}
     other = cli("resume", "--stack", stack, "stuck-1", "--event", _event_file(tmp_path, anonymous, "other.json"))
+    assert (other.code, other.out) == (2, "")
+    assert other.err.startswith("sfn-resume: stuck-1: refused: no pause is waiting on this job, so nothing was "
+                                "started. What status says: handed over: success event lost-event-1 was handed over")
+    other = cli("resume", "--stack", stack, "stuck-1", "--event", _event_file(tmp_path, anonymous, "other.json"),
+                "--early")
     assert other.code == 0
     assert other.err.startswith("sfn-resume: note: the event has no id: it was given ")
     given = other.err.split("it was given ")[1].split()[0]
@@ -74,7 +80,7 @@ def test_resume_before_the_pause_stores_the_event_for_it(emulator, cli, tmp_path
     stack = instance.deployment.stack_name
     event = dict(instance.event("early-1"), id="early-event-1")
 
-    stored = cli("resume", "--stack", stack, "early-1", "--event", _event_file(tmp_path, event), "--json")
+    stored = cli("resume", "--stack", stack, "early-1", "--event", _event_file(tmp_path, event), "--json", "--early")
     assert stored.code == 0
     assert (stored.json["outcome"], stored.json["job"]["state"], stored.json["job"]["outcome"]) == (
         "stored", "early-event", "SUCCEEDED")
@@ -100,11 +106,13 @@ def test_fail_fails_the_waiting_pause_and_a_failure_waits_for_the_pause_to_come(
     assert done["status"] == "SUCCEEDED"  # the sample workflow catches SfnResume.JobFailed
     assert json.loads(done["output"])["failure"] == {"Error": "SfnResume.JobFailed", "Cause": "the job was lost"}
 
-    again = cli("fail", "--stack", stack, "doomed-1", "--json")
+    again = cli("fail", "--stack", stack, "doomed-1", "--json")  # no pause waits: its hand-over is done
+    assert (again.code, again.out) == (2, "") and "doomed-1: refused: no pause is waiting on this job" in again.err
+    again = cli("fail", "--stack", stack, "doomed-1", "--json", "--early")
     assert (again.code, again.json["outcome"]) == (0, "already-handed-over")
 
     # no pause yet: the failure waits for it, which then fails at once with its own error in the cause
-    early = cli("fail", "--stack", stack, "doomed-2", "--error", "Ops.Cancelled", "--json")
+    early = cli("fail", "--stack", stack, "doomed-2", "--error", "Ops.Cancelled", "--json", "--early")
     assert early.code == 0
     assert (early.json["outcome"], early.json["job"]["state"], early.json["job"]["outcome"]) == (
         "stored", "early-event", "FAILED")
@@ -125,7 +133,9 @@ def test_resume_after_the_pause_timed_out_is_a_late_event(emulator, cli, tmp_pat
     assert instance.deployment.wait(run)["error"] == "States.Timeout"
     event = dict(instance.event("late-1"), id="late-event-1")
 
-    late = cli("resume", "--stack", stack, "late-1", "--event", _event_file(tmp_path, event))
+    refused = cli("resume", "--stack", stack, "late-1", "--event", _event_file(tmp_path, event))
+    assert refused.code == 2 and "What status says: expired " in refused.err  # no pause waits: it timed out
+    late = cli("resume", "--stack", stack, "late-1", "--event", _event_file(tmp_path, event), "--early")
     assert late.code == 0
     assert late.line.startswith(f"late-1: pause already closed: the pause of execution {run} had timed out or "
                                 "ended; event late-event-1 was taken for its late event and answered nothing")
@@ -174,40 +184,43 @@ def test_resume_through_an_express_resume_machine(emulator, cli, tmp_path):
     assert ":express:" in resumed.json["executionArn"] or ":execution:" in resumed.json["executionArn"]
     done = instance.deployment.wait(run)
     assert done["status"] == "SUCCEEDED" and _received(done) == event
-    stored = cli("resume", "--stack", stack, "express-2", "--event", _event_file(tmp_path, event), "--json")
+    early = dict(instance.event("express-2"), id="express-event-2")
+    stored = cli("resume", "--stack", stack, "express-2", "--event", _event_file(tmp_path, early), "--json",
+                 "--early")
     assert (stored.code, stored.json["outcome"]) == (0, "stored")
-    again = cli("resume", "--stack", stack, "express-2", "--event", _event_file(tmp_path, event), "--json")
-    assert (again.code, again.json["outcome"]) == (0, "already-handed-over")
-    delivered(event, "express-event-1", json.loads(instance.deployment.item("express-2")["event"]["S"]))
+    again = cli("resume", "--stack", stack, "express-2", "--event", _event_file(tmp_path, early), "--json")
+    assert (again.code, again.json["outcome"]) == (0, "already-handed-over")  # the same event: not refused
+    delivered(early, "express-event-2", json.loads(instance.deployment.item("express-2")["event"]["S"]))
 
 
-#: A workflow that gives up on its pause after HEARTBEAT_SECONDS, long before TIMEOUT_SECONDS (half of it is the
-#: wait's margin: 29 s for a timer that fires at 1 s): the table, which knows only the timeout, still shows a
-#: waiting pause meanwhile.
-HEARTBEAT_SECONDS, TIMEOUT_SECONDS = 1, 60
+#: A workflow that times out as a whole after WORKFLOW_TIMEOUT_SECONDS, long before its pause's TIMEOUT_SECONDS (half
+#: of it is the wait's margin: 29 s for a timer that fires at 2 s): the table, which knows only the pause's timeout,
+#: still shows a waiting pause meanwhile.
+WORKFLOW_TIMEOUT_SECONDS, TIMEOUT_SECONDS = 2, 60
 
 
 def test_a_pause_whose_workflow_ended_is_closed_to_an_express_run(emulator, cli, tmp_path):
     """An EXPRESS run is read from the item, which looks the same whether its answer reached a waiting workflow or
     one that had ended: `resume` and `fail` describe the paused execution first, and report the pause closed."""
-    instance = deploy_instance(emulator, ResumeWorkflowType="EXPRESS", HeartbeatSeconds=str(HEARTBEAT_SECONDS),
-                               TimeoutSeconds=str(TIMEOUT_SECONDS))
+    instance = deploy_instance(emulator, ResumeWorkflowType="EXPRESS", TimeoutSeconds=str(TIMEOUT_SECONDS))
     stack = instance.deployment.stack_name
-    runs = [instance.paused(job)[0] for job in ("quiet-1", "quiet-2")]
-    for run in runs:  # the emulator and LocalStack say States.Timeout where AWS says States.HeartbeatTimeout
-        instance.deployment.ended(run, "FAILED", "States.Timeout", timeout=TIMEOUT_SECONDS / 2)
+    workflow = instance.deployment.create_workflow(f"ends-{stack}", TRANSLATE.pathToIdPauseTask,
+                                                   timeout_seconds=WORKFLOW_TIMEOUT_SECONDS)
+    runs = [instance.paused(job, workflow)[0] for job in ("quiet-1", "quiet-2")]
+    for run in runs:
+        instance.deployment.ended(run, "TIMED_OUT", timeout=TIMEOUT_SECONDS / 2)
     [waiting] = cli("status", "--stack", stack, "quiet-1", "--json").json["jobs"]
-    assert (waiting["state"], waiting["workflowStatus"]) == ("waiting-pause", "FAILED")  # the table still waits
+    assert (waiting["state"], waiting["workflowStatus"]) == ("waiting-pause", "TIMED_OUT")  # the table still waits
     line = cli("status", "--stack", stack, "quiet-1").line
     assert line.startswith("quiet-1: a pause looks waiting, since ") and line.endswith(
-        f"but execution {runs[0]} has ended (FAILED): the pause is closed, and an event of this job would be taken "
-        "for its late event")
+        f"but execution {runs[0]} has ended (TIMED_OUT): the pause is closed, and an event of this job would be "
+        "taken for its late event")
 
-    event = dict(instance.event("quiet-1"), id="after-the-heartbeat")
+    event = dict(instance.event("quiet-1"), id="after-the-end")
     resumed = cli("resume", "--stack", stack, "quiet-1", "--event", _event_file(tmp_path, event))
     assert resumed.code == 0 and resumed.line.startswith(
         f"quiet-1: pause already closed: the pause of execution {runs[0]} had timed out or ended; event "
-        "after-the-heartbeat was taken for its late event and answered nothing"), resumed.out
+        "after-the-end was taken for its late event and answered nothing"), resumed.out
     failed = cli("fail", "--stack", stack, "quiet-2", "--json")
     assert (failed.code, failed.json["outcome"]) == (0, "pause-closed")
     assert instance.runs()["pause"].get("FAILED", 0) == 0  # both runs ended as the protocol says, in PauseAlreadyClosed
@@ -243,8 +256,9 @@ def test_an_aws_error_exits_3(emulator, cli, tmp_path):
     """AWS refusing is exit 3, as for every command (README, CLI exit codes)."""
     instance = deploy_instance(emulator)
     stack = instance.deployment.stack_name
+    instance.paused("j")
     instance.aws.client("stepfunctions").delete_state_machine(
         stateMachineArn=instance.deployment.outputs["ResumeStateMachineArn"])
-    result = cli("resume", "--stack", stack, "j", "--event", _event_file(tmp_path, {"id": "e"}))
+    result = cli("resume", "--stack", stack, "j", "--event", _event_file(tmp_path, instance.event("j")))
     assert (result.code, result.out) == (3, "")
     assert result.err.startswith("sfn-resume: DescribeStateMachine: StateMachineDoesNotExist: ")

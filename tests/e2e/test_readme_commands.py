@@ -12,7 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -22,8 +21,8 @@ from sfn_resume.local.stacks import stack_outputs
 from sfn_resume.nested import generic_parameters
 
 from ..helpers import EXAMPLES, ROOT, TEMPLATES, doc_blocks
-from .conftest import REGION, _free_port, running_server
-from .localstack import LOCALSTACK_PYTHON, running_localstack
+from .conftest import _free_port, running_server
+from .localstack import LOCALSTACK_PYTHON, unavailable
 
 README = ROOT / "README.md"
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -334,23 +333,26 @@ def test_service_catalog_commands(workdir, server):
 @pytest.mark.localstack
 @pytest.mark.timeout(300)
 def test_localstack_commands(workdir, tmp_path):
-    """The section's commands, as shown, against LocalStack started as the test suite starts it
-    (tests/e2e/localstack.py): that replaces the first command, `localstack start -d` (Docker), and its endpoint
-    replaces `http://localhost:4566`. `awslocal` is awscli-local's, run by the AWS CLI of this virtualenv."""
-    first, commands = BLOCKS["On LocalStack"].split("\n", 1)
-    assert first == "localstack start -d"
-    with running_localstack(_free_port(), tmp_path / "localstack.log") as endpoint:
-        env = {"PATH": f"{BIN}:{LOCALSTACK_PYTHON.parent}:/usr/bin:/bin", "HOME": str(tmp_path),
-               "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": REGION,
-               "LOCALSTACK_HOST": endpoint.removeprefix("http://"), "DISABLE_DEPRECATION_NOTICE": "1"}
-        result = subprocess.run(["bash", "-euo", "pipefail", "-c", commands.replace("http://localhost:4566", endpoint)],
+    """The section's commands, as shown: LocalStack started on the host by tools/localstack/service.py (a service of
+    its own for the test, on a free port instead of 4566), `awslocal` awscli-local's from tools/.venv-localstack, run
+    by the AWS CLI of this virtualenv, its deprecation notice kept out by the service's exports."""
+    if not LOCALSTACK_PYTHON.exists():
+        unavailable("tools/.venv-localstack not installed: run tools/install-localstack.sh (make test does)")
+    port = _free_port()
+    (workdir / "tools").symlink_to(ROOT / "tools")
+    env = {"PATH": f"{BIN}:{LOCALSTACK_PYTHON.parent}:/usr/bin:/bin", "HOME": str(tmp_path),
+           "SFN_RESUME_LOCALSTACK_STATE": str(tmp_path / "localstack")}
+    commands = BLOCKS["On LocalStack"].replace("tools/localstack/service.py start",
+                                               f"tools/localstack/service.py start --port {port}")
+    try:
+        result = subprocess.run(["bash", "-euo", "pipefail", "-c", commands.replace("localhost:4566", f"localhost:{port}")],
                                 cwd=workdir, env=env, capture_output=True, text=True, timeout=240)
-        assert result.returncode == 0, f"README section 'On LocalStack' failed:\n{result.stdout}\n{result.stderr}"
-        lines = result.stdout.splitlines()
-        assert lines[-2] == '"SUCCEEDED"'
-        assert lines[-1].startswith("job-1: handed over: success event ")
-        sfn = boto3.client("stepfunctions", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="test",
-                           aws_secret_access_key="test")
-        done = sfn.describe_execution(executionArn="arn:aws:states:us-east-1:000000000000:execution:translate:job-1")
-        assert json.loads(done["output"])["translation"]["event"]["detail"] == {"jobId": "job-1",
-                                                                                "jobStatus": "COMPLETED"}
+    finally:
+        subprocess.run([str(ROOT / "tools" / "localstack" / "service.py"), "stop"], env=env, capture_output=True,
+                       timeout=60)
+    assert result.returncode == 0, f"README section 'On LocalStack' failed:\n{result.stdout}\n{result.stderr}"
+    assert "deprecated" not in result.stderr, result.stderr  # awslocal's notice, kept out
+    lines = result.stdout.splitlines()
+    assert lines[-2] == '"SUCCEEDED"'
+    assert lines[-1].startswith("job-1: handed over: success event ")
+    assert "LocalStack stopped (pid " in result.stderr

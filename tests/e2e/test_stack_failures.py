@@ -15,7 +15,7 @@ from sfn_resume.local.stacks import StackDeployError
 
 from ..helpers import load_yaml
 from .conftest import REGION
-from .helpers import GENERIC_TEMPLATE, deploy_instance, sample_event
+from .helpers import GENERIC_TEMPLATE, cli_runner, deploy_instance, sample_event
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.deploys_with_aws_cli]
 
@@ -59,7 +59,8 @@ def hand_over(instance, job_id: str) -> None:
     assert instance.deployment.wait(run, timeout=30)["status"] == "SUCCEEDED"
 
 
-def test_a_second_stack_with_a_name_suffix_in_use_rolls_back_and_leaves_the_first_working(emulator):
+def test_a_second_stack_with_a_name_suffix_in_use_rolls_back_and_leaves_the_first_working(emulator, monkeypatch,
+                                                                                            capsys):
     first_name, second_name = emulator.new_name(), emulator.new_name()
     first = deploy_instance(emulator, name=first_name)
     resources_before = stack_resources(emulator, f"e2e-{first_name}")
@@ -73,6 +74,12 @@ def test_a_second_stack_with_a_name_suffix_in_use_rolls_back_and_leaves_the_firs
     first_id = stack(emulator, f"e2e-{first_name}")["StackId"]
     assert failed["ResourceStatusReason"].endswith(f"already exists in stack {first_id}"), failed
     assert failed["ResourceStatusReason"].startswith(f"SfnResume-E2e{first_name}")
+    status = cli_runner(emulator, monkeypatch, capsys)("status", "--stack", f"e2e-{second_name}")
+    assert (status.code, status.out) == (2, "")  # it says what happened, not "not an sfn-resume stack"
+    assert status.err == (f"sfn-resume: --stack: 'e2e-{second_name}' rolled back (ROLLBACK_COMPLETE): its creation "
+                          "failed, so it holds no instance; `aws cloudformation describe-stack-events --stack-name "
+                          f"e2e-{second_name}` says why (its first CREATE_FAILED), then delete the stack and deploy "
+                          "again\n")
 
     again = failed_deploy(emulator, second_name, NameSuffix=f"E2e{second_name}")  # fixed, but too late
     assert "is in ROLLBACK_COMPLETE state and can not be updated" in again

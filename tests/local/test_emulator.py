@@ -217,11 +217,37 @@ def test_server_mode_with_the_aws_cli(server, tmp_path):
     failed = sfn.start_execution(stateMachineArn=failing["stateMachineArn"], name="f")["executionArn"]
     assert _console_line(tmp_path, "sfn-resume local: execution FAILED") == \
         f"sfn-resume local: execution FAILED: {failed}: Boom: on purpose"
+    # a workflow failed by its job's failure event, as expected: one short line (moto's interpreter logs a few KB
+    # of its internals for each failing state, which only --verbose shows)
+    doomed = sfn.start_execution(stateMachineArn=workflow, name="d", input=json.dumps({"job": {"JobId": "cli-2"}}))
+    _wait_for_item(session.client("dynamodb", endpoint_url=endpoint), outputs["TableName"], "cli-2", "token")
+    aws_cli("events", "put-events", "--entries", json.dumps([_event("cli-2", "FAILED")]))
+    wait_for_execution(sfn, doomed["executionArn"], status="FAILED", error="SfnResume.JobFailed")
+    line = _console_line(tmp_path, f"sfn-resume local: execution FAILED: {doomed['executionArn']}: ")
+    assert line.startswith(f"sfn-resume local: execution FAILED: {doomed['executionArn']}: SfnResume.JobFailed: ")
     console = (tmp_path / "console.log").read_text()
     assert "HTTP/1.1" not in console and "Warning" not in console, console
+    assert max(map(len, console.splitlines())) <= 400, console
+    assert [line for line in console.splitlines() if not line.startswith("sfn-resume local: ")] == [], console
 
     process.terminate()
     assert process.wait(10) == 0
+
+
+@pytest.mark.parametrize("error, cause", [
+    ("SfnResume.JobFailed", '{"jobId": "j", "reason": "' + "x" * 10_000 + '"}'),  # a failure event's detail
+    ("E" * 256, "two\nlines"),  # SendTaskFailure's longest error, and a cause that would break the line
+    ("States.Timeout", None),
+])
+def test_a_failed_execution_is_one_line_of_at_most_400_characters(error, cause):
+    from sfn_resume.local.server import MAX_LINE_CHARS, PREFIX, failed_execution_line
+
+    arn = "arn:aws:states:us-east-1:123456789012:execution:" + "w" * 80 + ":" + "r" * 80
+    line = PREFIX + failed_execution_line("FAILED", arn, error, cause)
+    assert len(line) <= MAX_LINE_CHARS == 400 and "\n" not in line
+    assert line.startswith(f"{PREFIX}execution FAILED: {arn}: {error[:100]}")
+    if cause and len(cause) > 400:
+        assert line.endswith("...")
 
 
 def test_serve_refuses_non_loopback_hosts():
@@ -263,3 +289,42 @@ def test_local_refuses_a_busy_port_without_a_traceback(capsys):
     assert err.startswith(f"sfn-resume: --port: {port} is not free on 127.0.0.1 (") and "Traceback" not in err
     assert main(["local", "--port", "0"]) == 2
     assert capsys.readouterr().err == "sfn-resume: --port: 0 is not a port; expected 1 to 65535\n"
+
+
+def test_local_refuses_a_fault_rate_that_is_no_share(capsys):
+    from sfn_resume.cli import main
+
+    assert main(["local", "--port", str(_free_port()), "--fault-rate", "1.5"]) == 2
+    assert capsys.readouterr().err == "sfn-resume: --fault-rate: 1.5 is not a share of calls; expected a number from 0 to 1\n"
+
+
+@pytest.mark.timeout(120)
+def test_faults_are_chosen_by_the_seed():
+    """The same runs under the same seed meet the same faults; another seed, others; about `rate` of the calls."""
+    from sfn_resume.local import local_aws
+
+    calls = {f"Put{index}": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:dynamodb:putItem",
+                             "Parameters": {"TableName": "jobs", "Item": {"id": {"S": f"{index}"}}}, "ResultPath": None,
+                             "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": f"Put{index + 1}"}],
+                             "Next": f"Put{index + 1}"} for index in range(10)}
+    calls["Put10"] = {"Type": "Succeed"}
+
+    def faults(seed: int) -> list[tuple]:
+        with local_aws(fault_rate=0.3, seed=seed) as aws:
+            sfn = aws.client("stepfunctions")
+            aws.client("dynamodb").create_table(
+                TableName="jobs", AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST")
+            arn = sfn.create_state_machine(name="calls", roleArn=ROLE_ARN, definition=json.dumps(
+                {"StartAt": "Put0", "States": calls}))["stateMachineArn"]
+            for run in range(10):  # one after another: each state's calls come in the same order
+                wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn, name=f"r{run}")["executionArn"],
+                                   status="SUCCEEDED")
+            return [(injected.execution, injected.state, injected.fault) for injected in aws.faults.injected]
+
+    first = faults(seed=7)
+    assert faults(seed=7) == first
+    assert faults(seed=8) != first
+    assert 15 <= len(first) <= 45  # 100 calls at 0.3
+    assert {fault.code for _, _, fault in first} == {"ThrottlingException", "ProvisionedThroughputExceededException",
+                                                     "RequestLimitExceeded", "InternalServerError", "ServiceUnavailable"}

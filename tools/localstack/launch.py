@@ -10,7 +10,7 @@ FILESYSTEM_ROOT that is removed at exit. Exactly two substitutions, each in its 
 would otherwise download at first use: DynamoDB served by dynalite (offline_dynamodb.py) and JSONata evaluated by
 jsonata-python (offline_jsonata.py). Nothing else of LocalStack is changed: its defects stay as a user meets them.
 SIGTERM or SIGINT stops it (LocalStack's own shutdown, dynalite with it), and so does the end of the process that
-started it.
+started it, unless `--detached` (a service that outlives its shell: tools/localstack/service.py).
 """
 from __future__ import annotations
 
@@ -73,6 +73,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--root", help="an empty directory for its files (default: a new temporary one); removed "
                                        "at exit")
+    parser.add_argument("--detached", action="store_true",
+                        help="keep running when the process that started it is gone (a background service)")
     args = parser.parse_args()
     root = args.root or tempfile.mkdtemp(prefix="sfn-resume-localstack-")
     os.environ.update(_settings(args.port, root))
@@ -86,7 +88,8 @@ def main() -> None:
         from localstack.runtime.main import main as localstack_main
 
         threading.Thread(target=_wake_the_gateway_loop_at_shutdown, daemon=True).start()
-        threading.Thread(target=_stop_when_orphaned, daemon=True).start()
+        if not args.detached:
+            threading.Thread(target=_stop_when_orphaned, daemon=True).start()
         localstack_main()
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else 1

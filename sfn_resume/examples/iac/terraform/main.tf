@@ -34,7 +34,6 @@ resource "aws_cloudformation_stack" "sfn_resume" {
     EventPattern               = var.event_pattern
     FailureEventPattern        = var.failure_event_pattern
     TimeoutSeconds             = var.timeout_seconds
-    HeartbeatSeconds           = var.heartbeat_seconds
     ResultPath                 = var.result_path
     ResumeWorkflowType         = var.resume_workflow_type
     EventRetentionSeconds      = var.event_retention_seconds

@@ -1,5 +1,6 @@
 # One variable per Parameter of sfn-resume's generic template (sfn-resume synth -o sfn-resume.yaml), with its
-# type and default; a test checks them against the template's Parameters. Descriptions: the template's.
+# type and default; a test checks them against the template's Parameters. Descriptions: the template's. The inert
+# HeartbeatSeconds (ignored since 0.4) has none: the stack keeps its default.
 
 variable "name_suffix" {
   description = "REQUIRED: Name suffix (NameSuffix)"
@@ -31,12 +32,6 @@ variable "timeout_seconds" {
   description = "Pause timeout (seconds) (TimeoutSeconds)"
   type        = number
   default     = 86400
-}
-
-variable "heartbeat_seconds" {
-  description = "Pause heartbeat (seconds) (HeartbeatSeconds)"
-  type        = number
-  default     = 0
 }
 
 variable "result_path" {
