@@ -12,7 +12,7 @@ help: ## list the targets
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[local,dev]'
+	$(BIN)/pip install --quiet -e '.[local,dev,verify]'
 	touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install the package with its local and dev extras
@@ -88,6 +88,9 @@ check: $(STAMP) ## ruff, and the unit tests (no emulator, no scanners, nothing s
 
 demo: $(STAMP) ## deploy the Translate example into the embedded emulator and watch a workflow pause and resume
 	$(BIN)/sfn-resume demo
+
+verify: $(STAMP) ## explore every interleaving of the hand-over in each shipped template (sfn-resume verify)
+	$(BIN)/sfn-resume verify templates/sfn-resume.yaml templates/sfn-resume-retain.yaml templates/examples/*.yaml
 
 bench: $(STAMP) ## run the benchmarks and write benchmarks/results/
 	$(BIN)/python -m benchmarks

@@ -16,9 +16,11 @@ E2E_DIRECTORIES = ("e2e", "local")
 SCANNER_FILES = ("test_scanners.py",)
 #: Files elsewhere whose tests run the emulator: the conformance lane (it serves `sfn-resume local`).
 E2E_FILES = ("test_aws_recorded_lane.py",)
-#: Files whose tests take minutes (a wheel built and installed; the benchmarks run; LocalStack's recorded tests):
+#: Files whose tests take minutes (a wheel built and installed; the benchmarks run; LocalStack's recorded tests; the
+#: protocol checker on the shipped templates and their mutants):
 #: `slow` besides their lane.
-SLOW_FILES = ("test_packaging.py", "test_bench_smoke.py", "test_aws_recorded_lane.py")
+SLOW_FILES = ("test_packaging.py", "test_bench_smoke.py", "test_aws_recorded_lane.py", "test_shipped_verify.py",
+              "test_mutations.py")
 
 
 def _lane(item: pytest.Item) -> str:

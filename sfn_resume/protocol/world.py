@@ -39,6 +39,23 @@ TOKEN_CLOSED = ("Sfn.TaskTimedOutException", "Sfn.TaskDoesNotExistException", "S
 MAX_OUTPUT_BYTES, MAX_ERROR_CHARS, MAX_CAUSE_CHARS = 262_144, 256, 32_768
 JOB_FAILED, JOB_ID_IN_USE, PAUSE_FAILED = "SfnResume.JobFailed", "SfnResume.JobIdInUse", "SfnResume.PauseFailed"
 TIMEOUT = "States.Timeout"
+#: The properties checked on every step, word for word as docs/DESIGN.md states them (a test compares).
+PROPERTIES = {
+    'only its own token': (
+        "A run of the pause machine, which any workflow's role may start, answers no task token but the one "
+        'it was started with.'
+    ),
+    "own job's event": (
+        'A pause is answered only with an event of its own job: resumed with a success event of that job, or '
+        'failed with SfnResume.JobFailed and a failure event of that job.'
+    ),
+    'no silent loss': (
+        'A pause that times out was neither handed an event of its job (an item recorded the hand-over) nor '
+        'sent one in time (a delivery of the event made its first call within EventRetentionSeconds of the '
+        "event's time, and the pause's run began before then), unless something visible happened to its job "
+        '(a run failed, an event was dead-lettered) or a hand-over of it was still under way.'
+    ),
+}
 #: An Express run lasts at most five minutes: a pause's runs (the first, and a repeat of it: at least once) run within
 #: that time of the pause state's entry, or fail with States.Timeout.
 EXPRESS_MAX_MS = 300_000
@@ -100,6 +117,11 @@ class Scenario:
     #: adversities per trace: an injected error, a dead-lettered delivery, a run that runs again, a delivery beyond the
     #: first of the job's first event (a redelivery, a redrive, a later notice)
     adversities: int = 2
+
+    @property
+    def needs_failure(self) -> bool:
+        """Its jobs emit failure events: an instance without a failure rule cannot take part."""
+        return any(job.outcome == FAILED for job in self.jobs)
 
 
 # --- the world ---------------------------------------------------------------------------------------------------------
@@ -401,7 +423,9 @@ class Model:
 
     def _may_emit(self, world: World, event: Event) -> bool:
         job = self.jobs[event.job]
-        started = any(self.specs[w.name].job == event.job and w.status != "READY" for w in world.workflows)
+        # the job starts with its workflow; a workflow that pauses at any time started its job before that
+        started = any(self.specs[w.name].job == event.job and (w.status != "READY" or self.specs[w.name].any_time)
+                      for w in world.workflows)
         earlier = [e for e in world.events if e.job == event.job and e.id < event.id]
         return started and all(e.time is not None for e in earlier) and (
             not job.after or all(e.time is not None for e in world.events if e.job == job.after))
@@ -705,8 +729,12 @@ class Model:
                     instants.update((at, at + 1))
             if "expiresAt" in item:
                 instants.add(int(item["expiresAt"]["N"]) * 1000 + 1)
+        waiting_to_pause = any(w.status == "READY" and self.specs[w.name].any_time for w in world.workflows)
         for event in world.events:
             if event.time is not None:
                 instants.update((event.time + self.retention_ms, event.time + self.retention_ms + 1))
+                if waiting_to_pause:
+                    # a pause may begin at the last instant the event is usable
+                    instants.add(event.time + self.retention_ms - 1)
         later = [at for at in instants if at > world.now]
         return min(later) if later else None

@@ -1,0 +1,110 @@
+"""Mutation test of `sfn-resume verify`: the generic template's machines, each mutated in one place (a condition made
+always true, one of its disjuncts dropped, a Catch removed, a ReturnValues changed), must break a property in some
+scenario. The survivors are listed in EQUIVALENT, each with why the mutation changes nothing the properties can see;
+at least 80% of the mutants must be killed.
+
+The config-built templates have the same machines (tests/protocol/test_shipped_verify.py shows `verify` treats them as
+one), so the generic template's mutants stand for theirs. Each mutant is explored with at most one adversity per trace
+(the default scope's scenarios, cheaper), up to its first violation.
+"""
+
+import copy
+import re
+from dataclasses import replace
+
+import pytest
+
+from sfn_resume.protocol.explore import explore
+from sfn_resume.protocol.instance import instances, load_template, resolve
+from sfn_resume.protocol.scope import scenarios
+from sfn_resume.protocol.world import Model
+
+from ..helpers import TEMPLATES
+
+GENERIC = TEMPLATES / "sfn-resume.yaml"
+#: An attribute no item has: `attribute_not_exists` of it is true, `attribute_exists` false; naming it keeps every
+#: value the condition names in use (DynamoDB refuses unused ones).
+_NEVER = "sfnResumeMutant"
+#: Mutants that survive, and why each changes nothing the properties can see.
+EQUIVALENT = {
+}
+
+
+def _instance():
+    resolved, _stand_ins = resolve(load_template(GENERIC), {})
+    (instance,) = instances(resolved)
+    return instance
+
+
+def _disjuncts(condition: str) -> list[str]:
+    """The top-level OR terms of a condition."""
+    terms, depth, start = [], 0, 0
+    for match in re.finditer(r"\(|\)| OR ", condition):
+        token = match.group()
+        depth += token == "("
+        depth -= token == ")"
+        if token == " OR " and depth == 0:
+            terms.append(condition[start:match.start()])
+            start = match.end()
+    return terms + [condition[start:]]
+
+
+def mutants(instance) -> dict:
+    """Mutant id -> (machine, state, function that mutates that state in place)."""
+    found = {}
+    for machine, body in sorted(instance.machines.items()):
+        for name, state in sorted(body["definition"]["States"].items()):
+            where = f"{machine}.{name}"
+            condition = state.get("Arguments", {}).get("ConditionExpression")
+            if condition:
+                found[f"{where}: condition always true"] = (machine, name, lambda s, c=condition: s["Arguments"].update(
+                    ConditionExpression=f"({c}) OR attribute_not_exists({_NEVER})"))
+                terms = _disjuncts(condition)
+                for index, term in enumerate(terms if len(terms) > 1 else []):
+                    kept = terms[:index] + [f"(attribute_exists({_NEVER}) AND {term})"] + terms[index + 1:]
+                    found[f"{where}: disjunct {index + 1} of {len(terms)} dropped"] = (
+                        machine, name, lambda s, k=kept: s["Arguments"].update(ConditionExpression=" OR ".join(k)))
+            for index, catch in enumerate(state.get("Catch", [])):
+                found[f"{where}: Catch {'/'.join(catch['ErrorEquals'])} removed"] = (
+                    machine, name, lambda s, i=index: s["Catch"].pop(i))
+            if "ReturnValues" in state.get("Arguments", {}):
+                found[f"{where}: ReturnValues NONE"] = (machine, name,
+                                                        lambda s: s["Arguments"].update(ReturnValues="NONE"))
+    return found
+
+
+INSTANCE = _instance()
+MUTANTS = mutants(INSTANCE)
+SCENARIOS = tuple(replace(s, adversities=min(s.adversities, 1)) for s in scenarios("default"))
+
+
+def _killed(mutant: str) -> str | None:
+    """The first property the mutant breaks (scenario: property), or None."""
+    machine, state, mutate = MUTANTS[mutant]
+    machines = copy.deepcopy(INSTANCE.machines)
+    mutate(machines[machine]["definition"]["States"][state])
+    instance = replace(INSTANCE, machines=machines)
+    for scenario in SCENARIOS:
+        if scenario.needs_failure and instance.failure is None:
+            continue
+        verdict = explore(Model(instance, scenario))
+        if verdict.violation:
+            return f"{scenario.name}: {verdict.violation.prop}"
+    return None
+
+
+@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+def test_each_mutant_is_killed_or_shown_equivalent(mutant):
+    killed = _killed(mutant)
+    if mutant in EQUIVALENT:
+        assert killed is None, f"{mutant} is killed ({killed}): remove it from EQUIVALENT"
+    else:
+        assert killed, f"{mutant} survives every scenario: a scope too small, or an equivalent mutant to explain"
+
+
+def test_at_least_80_percent_of_the_mutants_are_killed():
+    assert set(EQUIVALENT) <= set(MUTANTS)
+    assert len(MUTANTS) >= 40
+    killed = 1 - len(EQUIVALENT) / len(MUTANTS)
+    print(f"mutants: {len(MUTANTS)}, killed: {killed:.0%}")
+    assert killed >= 0.80
