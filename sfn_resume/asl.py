@@ -459,7 +459,8 @@ def pause_definition() -> dict:
             # a heartbeat to a token that is closed fails: then its pause can no longer take the event
             "HolderClosed": _task(
                 "sfn:sendTaskHeartbeat", {"TaskToken": _jsonata("$states.input.holder")},
-                Catch=[_on(TOKEN_CLOSED_ERRORS, "TakeBack"), _PAUSE_FAILED], Next="JobIdInUse"),
+                Catch=[_on(TOKEN_CLOSED_ERRORS, "TakeBack"), _PAUSE_FAILED], Output=_jsonata("$states.input"),
+                Next="JobIdInUse"),
             "TakeBack": _claim_event(conditions.TAKE_BACK, on_refused="ReadHolder"),
             "JobIdInUse": {"Type": "Pass", "Output": _jsonata(_failing(
                 f"'{JOB_ID_IN_USE_ERROR}'", f"'Another pause, or a hand-over of another workflow, holds job id ' & "

@@ -3,8 +3,8 @@
 Each scenario names its jobs and workflows; in every scenario, a trace may also meet a number of adversities: a call
 failing in any way its API documents, a run running again after any of its calls (or after it ended), an event
 dead-lettered, redelivered, redriven, or followed by a later notice of its job -- with the clock passing every boundary
-at any point. The default scope allows two per trace, one in job-id-reused-early, and none in job-id-reused and
-intruder (several pauses and their events already; each adversity there multiplies minutes): it runs in under two minutes.
+at any point. The default scope allows two per trace, and none in job-id-reused and intruder (several pauses and
+their events already; each adversity there multiplies minutes): under two minutes.
 `large` allows one more everywhere (about half an hour).
 """
 
@@ -51,7 +51,7 @@ _DEFAULT = (
         "refused visibly, or gets its own job's event",
         jobs=(JobSpec("J1", "job-1", SUCCEEDED, deliveries=(2,)),
               JobSpec("J2", "job-1", SUCCEEDED, deliveries=(1,))),
-        workflows=(WorkflowSpec("W1", "J1"), WorkflowSpec("W2", "J2", after=("W1", "answered"))), adversities=1),
+        workflows=(WorkflowSpec("W1", "J1"), WorkflowSpec("W2", "J2", after=("W1", "answered")))),
     Scenario(
         "two-workflows",
         "two workflows pause on the same job at once",

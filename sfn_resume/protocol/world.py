@@ -55,7 +55,16 @@ PROPERTIES = {
         "event's time, and the pause's run began before then), unless something visible happened to its job "
         '(a run failed, an event was dead-lettered) or a hand-over of it was still under way.'
     ),
+    'no needless failure': (
+        'No run fails, and no pause fails with SfnResume.PauseFailed, unless AWS returned an error through '
+        "every retry (or reported one for a call it applied), a run outlived Express's five minutes, its "
+        'event came after its retention, or the job id changed under it MAX_ROUNDS times in a row.'
+    ),
 }
+CONTENDED = "SfnResume.Contended"
+#: What a run's failure may say besides an injected error: its event came after its retention, its job id changed under
+#: it MAX_ROUNDS times.
+FAILURE_REASONS = ("older than EventRetentionSeconds", CONTENDED)
 #: An Express run lasts at most five minutes: a pause's runs (the first, and a repeat of it: at least once) run within
 #: that time of the pause state's entry, or fail with States.Timeout.
 EXPRESS_MAX_MS = 300_000
@@ -155,6 +164,7 @@ class Run:
     arrived: bool | None = None
     called: bool = False  # it made a call (it may then run again)
     rerun: bool = False  # it ran again already (at most once each)
+    faulted: bool = False  # an injected error reached it (an error through every retry, or after an applied call)
 
 
 @dataclass(frozen=True)
@@ -541,7 +551,7 @@ class Model:
             cursor = machine.after_error(run.cursor, context, world.now, error, "injected", retry=False)
             yield self._moved(replace(world, adversities=world.adversities - 1), run, cursor,
                               Step(run.id, f"{run.cursor.state}: {action} fails with {error} on every attempt"),
-                              calls=1)
+                              calls=1, faulted=True)
         if action in APPLIED_THEN:
             applied_world, result, step = outcome
             if isinstance(result, StateError):
@@ -549,9 +559,12 @@ class Model:
             error = APPLIED_THEN[action]
             cursor = machine.after_error(run.cursor, context, world.now, error, "injected after the call was applied")
             yield self._moved(replace(applied_world, adversities=world.adversities - 1), run, cursor,
-                              replace(step, action=step.action + f", then reports {error}"), calls=1)
+                              replace(step, action=step.action + f", then reports {error}"), calls=1, faulted=True)
 
-    def _moved(self, world: World, run: Run, cursor: Cursor, step: Step, calls: int = 0):
+    def _moved(self, world: World, run: Run, cursor: Cursor, step: Step, calls: int = 0, faulted: bool = False):
+        run = replace(run, faulted=run.faulted or faulted)
+        if cursor.status == "FAILED":
+            self._check_failure(run, cursor.error, cursor.cause)
         if not cursor.running:
             # what an ended run said last matters to nobody: only how it ended
             cursor = Cursor(None, "null", status=cursor.status, error=cursor.error)
@@ -639,6 +652,8 @@ class Model:
             return world, StateError(TOKEN_CLOSED[0], f"{token.name} is closed ({token.status})"), \
                 Step(run.id, label, f"refused: {token.name} is closed ({token.status})")
         self._check_answer(world, run, token, answer)
+        if answer.get("error") == PAUSE_FAILED:
+            self._check_failure(run, PAUSE_FAILED, answer.get("cause"))
         accepted = replace(token, status=SUCCEEDED if "output" in answer else FAILED, answer=canonical(answer))
         world = replace(world, tokens=_set(world.tokens, accepted))
         error = None if "output" in answer else answer["error"]
@@ -657,6 +672,13 @@ class Model:
                 raise Violation("only its own token", f"{run.id} (started by {run.origin}) sends {action} to "
                                 f"{arguments.get('TaskToken')!r}, not to the token it was started with ({own!r}): "
                                 "whoever may start the pause machine can answer another workflow's pause")
+
+    def _check_failure(self, run: Run, error: str | None, cause: str | None) -> None:
+        """A run fails (or fails its pause with SfnResume.PauseFailed) only for a reason an operator must see."""
+        if run.faulted or error in (CONTENDED, TIMEOUT) or any(reason in (cause or "") for reason in FAILURE_REASONS):
+            return
+        raise Violation("no needless failure", f"{run.id} fails {'its pause ' if error == PAUSE_FAILED else ''}"
+                        f"with {error} ({str(cause)[:300]}), though no call of it failed")
 
     def _check_answer(self, world: World, run: Run, token: Token, answer: dict) -> None:
         """A pause is answered only with an event of its own job, as that event says (success or failure)."""
