@@ -62,6 +62,7 @@ PROPERTIES = {
     ),
 }
 CONTENDED = "SfnResume.Contended"
+CONDITION_FAILED = "DynamoDb.ConditionalCheckFailedException"
 #: What a run's failure may say besides an injected error: its event came after its retention, its job id changed under
 #: it MAX_ROUNDS times.
 FAILURE_REASONS = ("older than EventRetentionSeconds", CONTENDED)
@@ -290,9 +291,8 @@ class Model:
 
     def successors(self, world: World):
         """Every (step, next world) from `world`; raises Violation when a step breaks a property. Once every workflow
-        is done, nothing can break one any more (the properties are about pauses), and the world is final."""
-        if all(w.status == "DONE" for w in world.workflows):
-            return
+        is done, only deliveries and runs go on (a duplicate may still fail a run needlessly), the clock stopped."""
+        done = all(w.status == "DONE" for w in world.workflows)
         startable = [w for w in world.workflows if w.status == "READY" and self._may_start(world, w)]
         eager = [w for w in startable if not self.specs[w.name].any_time]
         if eager:
@@ -314,6 +314,10 @@ class Model:
                 yield from self._call(world, run)
             if self._may_rerun(world, run):
                 yield self._rerun(world, run)
+        if done:
+            # every pause ended: what is left (duplicates, repeated runs) may still fail a run needlessly; the clock
+            # stops there, which bounds the worlds
+            return
         for key, text in world.table:
             item = json.loads(text)
             if "expiresAt" in item and world.now > int(item["expiresAt"]["N"]) * 1000:
@@ -589,8 +593,28 @@ class Model:
             cursor = machine.after_error(run.cursor, context, world.now, result.error, result.cause)
         else:
             cursor = machine.after_call(run.cursor, context, world.now, result)
+            if action == "dynamodb:getItem":
+                self._check_read(world, run, cursor, context, step)
         step, after = self._moved(applied_world, run, cursor, step, calls=1)
         return step, after
+
+    def _check_read(self, world: World, run: Run, cursor: Cursor, context: dict, read: Step) -> None:
+        """A read chooses the next write (ReadHolder): that write's condition must hold on the item it read, or the
+        run goes round until it gives up (SfnResume.Contended) with nothing having changed."""
+        machine = self.machines[run.machine]
+        if not cursor.running:
+            return
+        try:
+            resource, arguments = machine.task_call(cursor, context, world.now)
+        except StateError:
+            return
+        action = resource.rsplit(":states:::", 1)[-1].removeprefix("aws-sdk:")
+        if action not in ("dynamodb:putItem", "dynamodb:updateItem", "dynamodb:deleteItem"):
+            return
+        _after, response = _dynamodb_call(action.split(":")[1], canonical(arguments), canonical(read.before))
+        if isinstance(response, StateError) and response.error == CONDITION_FAILED:
+            raise Violation("no needless failure", f"{run.id}: {read.action} chose {cursor.state}, whose condition "
+                            f"the item it read refuses: {read.before}")
 
     # --- the services ------------------------------------------------------------------------------------------------
 
