@@ -2,10 +2,13 @@
 options drifts from sfn_resume/options.py fails here, and `make docs` writes it anew."""
 
 import importlib.util
+import json
+import re
 import sys
 
 import pytest
 
+from sfn_resume import build_template
 from sfn_resume.options import OPTIONS
 
 from .helpers import ROOT
@@ -46,3 +49,64 @@ def test_every_option_has_a_row_of_each_table(docs):
 def test_a_missing_marker_is_an_error(docs):
     with pytest.raises(SystemExit, match="no `<!-- generated: options -->`"):
         docs.rewritten("no markers here", {"options": docs.options_table})
+
+
+def _drawn(diagram: str) -> tuple[set[str], set[tuple[str, str, str]]]:
+    """A Mermaid state diagram's states and its edges (from, to, label)."""
+    states = set(re.findall(r"^    (\w+): ", diagram, re.M))
+    edges = {(a, b, label or "") for a, b, label in re.findall(r"^    (\S+) --> (\S+?)(?:: (.*))?$", diagram, re.M)}
+    return states, edges
+
+
+def _diagram(docs, part: str) -> str:
+    return re.search(rf"<!-- generated: {part} -->\n(.*?)\n<!-- end: {part} -->", docs.DIAGRAMS.read_text(), re.S)[1]
+
+
+@pytest.mark.parametrize("part", ["pause-machine", "resume-machine", "fail-machine"])
+def test_each_diagram_draws_every_state_and_transition_of_its_machine(docs, part):
+    """Read back from the committed guide: each state, each Next and Default, each Choice rule, each Catch with its
+    errors, the start and every end."""
+    definition = docs.MACHINES[part]()
+    states, edges = _drawn(_diagram(docs, part))
+    assert states == set(definition["States"])
+    expected = {("[*]", definition["StartAt"], "")}
+    for name, state in definition["States"].items():
+        expected |= {(name, rule["Next"], docs._condition(rule)) for rule in state.get("Choices", [])}
+        expected |= {(name, state[key], "otherwise" if key == "Default" else "") for key in ("Next", "Default")
+                     if key in state}
+        expected |= {(name, c["Next"], "catch " + ", ".join(c["ErrorEquals"])) for c in state.get("Catch", [])}
+        if state.get("End") or state["Type"] in ("Succeed", "Fail"):
+            expected.add((name, "[*]", ""))
+    assert edges == expected
+
+
+def test_a_changed_machine_makes_its_diagram_stale(docs, tmp_path, monkeypatch):
+    """A state added to a definition: the committed diagram no longer passes --check until `make docs`."""
+    guide = tmp_path / "PROTOCOL-DIAGRAMS.md"
+    guide.write_text(docs.DIAGRAMS.read_text())
+    changed = docs.asl.resume_definition()
+    changed["States"]["AlreadyHandled"] = {"Type": "Pass", "Next": "Audited"}
+    changed["States"]["Audited"] = {"Type": "Succeed"}
+    parts = dict(docs.PARTS[docs.DIAGRAMS], **{"resume-machine": lambda: docs.state_diagram(changed)})
+    monkeypatch.setattr(docs, "PARTS", {guide: parts})
+    monkeypatch.setattr(docs, "REPO", tmp_path)
+    assert docs.main(["--check"]) == 1
+    assert docs.main([]) == 0
+    assert "    AlreadyHandled --> Audited\n" in guide.read_text() and "    Audited: Audited (Succeed)\n" in guide.read_text()
+
+
+def test_every_machine_the_template_ships_is_drawn():
+    """The generic template's state machines (as built: the committed templates are these, test_committed_templates)
+    run the definitions the diagrams are drawn from, state for state."""
+    template = json.loads(build_template().to_json())
+    machines = [r["Properties"]["Definition"] for r in template["Resources"].values()
+                if r["Type"] == "AWS::StepFunctions::StateMachine"]
+    drawn = [definition() for definition in _docs_machines().values()]
+    assert machines and all(machine in drawn for machine in machines)
+
+
+def _docs_machines() -> dict:
+    spec = importlib.util.spec_from_file_location("tools_docs_machines", ROOT / "tools" / "docs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.MACHINES
