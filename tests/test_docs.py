@@ -110,3 +110,52 @@ def _docs_machines() -> dict:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.MACHINES
+
+
+def _anchors(markdown: str) -> set[str]:
+    """The anchors GitHub gives a Markdown file's headings: lower case, punctuation but `-` and `_` dropped, spaces
+    as `-`; a repeated heading gets `-1`, `-2`, ..."""
+    anchors: set[str] = set()
+    for heading in re.findall(r"^#{1,6} (.+)$", _outside_code(markdown), re.M):
+        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        anchor, n = slug, 0
+        while anchor in anchors:
+            n += 1
+            anchor = f"{slug}-{n}"
+        anchors.add(anchor)
+    return anchors
+
+
+def _outside_code(markdown: str) -> str:
+    return re.sub(r"^```.*?^```$", "", markdown, flags=re.M | re.S)
+
+
+def _relative_links(path) -> list[str]:
+    links = re.findall(r"\[[^\]]*\]\(([^)\s]+)\)", _outside_code(path.read_text()))
+    return [link for link in links if not re.match(r"[a-z]+:", link)]
+
+
+GUIDES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+@pytest.mark.parametrize("guide", GUIDES, ids=lambda path: path.name)
+def test_every_relative_link_resolves(guide):
+    """Each `[text](path)`, `[text](path#anchor)` and `[text](#anchor)` of the README and the guides names a file
+    that exists and, with an anchor, a heading of that file."""
+    broken = []
+    for link in _relative_links(guide):
+        target, _, anchor = link.partition("#")
+        path = (guide.parent / target).resolve() if target else guide
+        if not path.exists():
+            broken.append(link)
+        elif anchor and (path.suffix != ".md" or anchor not in _anchors(path.read_text())):
+            broken.append(link)
+    assert broken == []
+
+
+def test_a_broken_link_is_found(tmp_path):
+    guide = tmp_path / "GUIDE.md"
+    guide.write_text("# Guide\n\n## A section: `x`, and y\n\n[ok](#a-section-x-and-y) [no](#a-section) [gone](NONE.md)\n"
+                     "```\n[in code](NOWHERE.md)\n```\n")
+    assert _relative_links(guide) == ["#a-section-x-and-y", "#a-section", "NONE.md"]
+    assert _anchors(guide.read_text()) == {"guide", "a-section-x-and-y"}
