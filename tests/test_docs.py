@@ -1,5 +1,6 @@
-"""The generated parts of the guides in docs/ (tools/docs.py) are what the code gives today: a guide whose table of
-options drifts from sfn_resume/options.py fails here, and `make docs` writes it anew."""
+"""The guides in docs/ and the README: their generated parts (tools/docs.py) are what the code gives today (a table
+of options that drifts from sfn_resume/options.py, or a diagram that drifts from the machines' definitions in
+sfn_resume/asl.py, fails here, and `make docs` writes it anew), and every relative link and anchor resolves."""
 
 import importlib.util
 import json
@@ -95,21 +96,14 @@ def test_a_changed_machine_makes_its_diagram_stale(docs, tmp_path, monkeypatch):
     assert "    AlreadyHandled --> Audited\n" in guide.read_text() and "    Audited: Audited (Succeed)\n" in guide.read_text()
 
 
-def test_every_machine_the_template_ships_is_drawn():
+def test_every_machine_the_template_ships_is_drawn(docs):
     """The generic template's state machines (as built: the committed templates are these, test_committed_templates)
     run the definitions the diagrams are drawn from, state for state."""
     template = json.loads(build_template().to_json())
     machines = [r["Properties"]["Definition"] for r in template["Resources"].values()
                 if r["Type"] == "AWS::StepFunctions::StateMachine"]
-    drawn = [definition() for definition in _docs_machines().values()]
+    drawn = [definition() for definition in docs.MACHINES.values()]
     assert machines and all(machine in drawn for machine in machines)
-
-
-def _docs_machines() -> dict:
-    spec = importlib.util.spec_from_file_location("tools_docs_machines", ROOT / "tools" / "docs.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.MACHINES
 
 
 def _anchors(markdown: str) -> set[str]:
