@@ -50,7 +50,7 @@ SIGNALS = (
     Signal(DEAD_LETTER_QUEUE, "AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", None),
 )
 
-#: Each alarm: what it means, and what to run (its description; the README's runbook says the same).
+#: Each alarm: what it means, and what to run (its description; docs/OPERATING.md's runbook says the same).
 ALARMS = {
     names.RUNS_FAILED_ALARM: (
         "a run of the pause or resume machine failed, timed out or was throttled: a pause or a hand-over may be "
@@ -92,7 +92,7 @@ def add_alarms(template: Template, spec: InstanceSpec, instance: Instance) -> No
             **condition_attribute(spec.own_alarm_topic),
             TopicName=physical_name(spec, "alarm topic"),
             # CloudWatch publishes to an encrypted topic only with a customer managed key whose policy lets it
-            # (README): never the AWS managed aws/sns, which would swallow every notification.
+            # (docs/OPERATING.md, Alarms): never the AWS managed aws/sns, which would swallow every notification.
             **({"KmsMasterKeyId": spec.kms_key_arn} if spec.kms_key_arn is not None else {}),
             **tags(spec),
         ))

@@ -27,7 +27,7 @@ USAGE_ERROR = 2
 #: AWS (or the endpoint boto3 is pointed at) refused or did not answer: access denied, throttling, a timeout.
 AWS_ERROR = 3
 INTERRUPTED = 130
-#: What each exit code means, for every command (`--help` and the README's "CLI exit codes" say the same).
+#: What each exit code means, for every command (`--help` and docs/OPERATING.md's "CLI exit codes" say the same).
 EXIT_CODES = {
     0: "done; for check, the event would resume (or fail) the workflow",
     1: "a negative answer: check, the event would not act (the output says why); redrive, some messages stay; "
@@ -279,7 +279,7 @@ DEFAULT_SCAN_LIMIT = 1000
 def _add_stack_options(parser) -> None:
     parser.add_argument("--stack", required=True, help="the name of the stack that holds the instance")
     parser.add_argument("--instance", help="its nameSuffix, when the stack holds several instances")
-    parser.add_argument("--json", action="store_true", help="print JSON (keys: README, Operating it)")
+    parser.add_argument("--json", action="store_true", help="print JSON (keys: docs/OPERATING.md, Operating it)")
 
 
 def _add_pause_options(parser) -> None:
@@ -485,7 +485,7 @@ def _add_resume_command(commands) -> None:
         commands, "resume", "hand an event to the pause on a job, through the stack's resume machine",
         "Start the instance's resume machine with the input its rule gives a real event ({id, jobId, event}): the "
         "event resumes the pause waiting on JOB_ID, or (--early) waits for the pause to come, or is ignored when the "
-        "job's hand-over is done already. Waits for the run and says which (README, A workflow is stuck). Refused, "
+        "job's hand-over is done already. Waits for the run and says which (docs/OPERATING.md, A workflow is stuck). Refused, "
         "with the reason and nothing started: an event the stack's resume rule would not hand over (a failure "
         "event: use fail; one that matches no pattern; another job's), and a job no pause waits on, without "
         "--early.", _resume)
@@ -512,7 +512,7 @@ def _add_fail_command(commands) -> None:
         commands, "fail", "fail the pause on a job (SfnResume.JobFailed by default), through the stack's pause machine",
         "Start the instance's pause machine with a failure event for JOB_ID and the error and cause to fail its pause "
         "with, as the failure rule does for a real failure event: the pause waiting on JOB_ID fails, or (--early) the "
-        "failure waits for the pause to come, or is ignored when the job's hand-over is done already (README, A "
+        "failure waits for the pause to come, or is ignored when the job's hand-over is done already (docs/OPERATING.md, A "
         "workflow is stuck). A job no pause waits on is refused without --early, with the reason.", _fail)
     fail.add_argument("job_id", metavar="JOB_ID", help="the job id the pause waits on")
     fail.add_argument("--error", default=asl.JOB_FAILED_ERROR, help=f"the error (default: {asl.JOB_FAILED_ERROR})")

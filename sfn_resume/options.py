@@ -35,7 +35,7 @@ EVENT_PATTERN_PARAMETER_PATTERN = r"^\s*\{[\s\S]*\}\s*$"
 REMOVAL_POLICIES = ("DESTROY", "RETAIN", "RETAIN_ON_UPDATE_OR_DELETE")
 WORKFLOW_TYPES = ("STANDARD", "EXPRESS")
 #: The machines' log levels that AWS Control Tower accepts (CT.STEPFUNCTIONS.PR.1); ERROR logs nothing on the happy
-#: path, ALL logs every state of every run (a price: README, "Performance").
+#: path, ALL logs every state of every run (a price: docs/PERFORMANCE.md).
 LOG_LEVELS = ("ERROR", "ALL")
 #: CloudWatch Logs' allowed retention periods.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
@@ -418,7 +418,7 @@ OPTIONS = (
            "customer managed KMS key of the table, queue, log group, alarm topic (README: its policy). Empty: AWS "
            "managed keys.",
            "the table, the queue, the log group and the alarm topic change keys in place (the key's policy must let "
-           "them first: README, Security defaults)",
+           "them first: docs/SECURITY.md, Security defaults)",
            default=None, unset="none: AWS managed keys", label="KMS key ARN", group=SECURITY),
     Option("allowedStateMachineArns", "AnswerableStateMachineArns", StateMachineArns(),
            "ARNs of the workflows it may resume. Empty (default): any in this account and region.",

@@ -159,9 +159,9 @@ def test_every_subcommand_has_a_description_and_working_examples(capsys):
             assert (program, subcommand) == ("sfn-resume", name)
 
 
-def test_exit_codes_are_documented_in_help_and_readme():
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## CLI exit codes\n")[1].split("\n## ")[0]
+def test_exit_codes_are_documented_in_help_and_the_operating_guide():
+    guide = (ROOT / "docs" / "OPERATING.md").read_text()
+    section = guide.split("## CLI exit codes\n")[1].split("\n## ")[0]
     for code in EXIT_CODES:
         assert f"| {code} |" in section
 

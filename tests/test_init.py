@@ -70,8 +70,8 @@ def test_init_refuses_bad_input_and_writes_nothing(argv, message, tmp_path, caps
     assert list(tmp_path.iterdir()) == []
 
 
-def test_the_readme_catalogue_table_lists_every_service():
-    section = (ROOT / "README.md").read_text().split("## Examples\n")[1].split("\n## ")[0]
+def test_the_building_guides_catalogue_table_lists_every_service():
+    section = (ROOT / "docs" / "BUILDING.md").read_text().split("## Examples\n")[1].split("\n## ")[0]
     listed = [line.split("|")[2].strip(" `") for line in section.splitlines() if line.startswith("| ")][2:]
     assert sorted(listed) == sorted(services())
 

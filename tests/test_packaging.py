@@ -1,12 +1,12 @@
 """The release artefacts: `python -m build` makes a wheel and an sdist, and the wheel works from a fresh
-virtualenv outside the repository, with the catalogue inside it: the base install runs the README's "Install" and
-"Start from the catalogue" commands as printed and the `--help` examples as a session in an empty folder, and says
-which extra `local` and `demo` need; with the test run's `local` extra added, `demo` runs."""
+virtualenv outside the repository, with the catalogue inside it: the base install is the README's "Install" line,
+and runs docs/BUILDING.md's "Start from the catalogue" commands as printed and the `--help` examples as a session
+in an empty folder, and says which extra `local` and `demo` need; with the test run's `local` extra added, `demo`
+runs."""
 
 import json
 import os
 import re
-import shlex
 import subprocess
 import sys
 import sysconfig
@@ -20,7 +20,7 @@ from sfn_resume import __version__
 from sfn_resume.cli import COMMAND_EXAMPLES
 from sfn_resume.examples import services
 
-from .e2e.test_readme_commands import BLOCKS
+from .e2e.test_readme_commands import BLOCKS, BUILDING
 from .helpers import EXAMPLES, ROOT, TEMPLATES, doc_blocks, load_yaml
 
 pytestmark = pytest.mark.timeout(240)
@@ -34,15 +34,24 @@ def dist(tmp_path_factory) -> Path:
     return out
 
 
+def readme_install_lines() -> list[str]:
+    """The README's Install block, comments dropped: the build line, then the `pip install` lines."""
+    return [line.split("#")[0].strip() for line in BLOCKS["Install"].splitlines() if line.split("#")[0].strip()]
+
+
 @pytest.fixture(scope="module")
 def installed(dist, tmp_path_factory) -> Path:
     """A fresh virtualenv with the wheel and its core dependencies (no extra), installed by pip from the package
-    registry, as the README's `pip install sfn-resume` gives."""
+    registry: the README's base `pip install` line as printed, run in a folder whose `dist/` holds the built wheel."""
     venv = tmp_path_factory.mktemp("venv")
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    (wheel,) = dist.glob("*.whl")
-    subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "--no-compile", str(wheel)], check=True,
-                   capture_output=True, text=True)
+    folder = tmp_path_factory.mktemp("clone")
+    (folder / "dist").symlink_to(dist)
+    base = readme_install_lines()[1]
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    subprocess.run(["bash", "-euo", "pipefail", "-c", base.replace("pip install", "pip install --quiet --no-compile")],
+                   cwd=folder, env=dict(env, PATH=f"{venv / 'bin'}:/usr/bin:/bin"), check=True, capture_output=True,
+                   text=True)
     return venv
 
 
@@ -97,20 +106,22 @@ def test_the_installed_wheel_runs_outside_the_repository(installed, tmp_path):
 
 
 def test_the_readme_install_section(installed, dist):
-    """Its base line is what the fixture ran (with the wheel for the name); each extra it names is the wheel's."""
-    lines = [line.split("#")[0].split() for line in BLOCKS["Install"].splitlines() if line.strip()]
-    assert [line[:2] for line in lines] == [["pip", "install"]] * 3
+    """It builds the wheel as the `dist` fixture does (`python -m build`, into dist/); its base line is what the
+    `installed` fixture ran; each extra the others name is one the wheel offers, on the same wheel."""
+    build, base, *extras = readme_install_lines()
+    assert build == "python3 -m pip install build && python3 -m build --wheel --outdir dist"
+    assert base == "pip install dist/sfn_resume-*.whl" and len(extras) == 2
     (wheel,) = dist.glob("*.whl")
     metadata = zipfile.ZipFile(wheel).read(f"sfn_resume-{__version__}.dist-info/METADATA").decode()
     offered = set(re.findall(r"^Provides-Extra: (\S+)$", metadata, re.M))
-    named = [shlex.split(" ".join(line[2:]))[0] for line in lines]
-    assert named[0] == "sfn-resume" and {n.split("[")[1].rstrip("]") for n in named[1:]} <= offered == {
-        "aws", "local", "cdk", "dev"}
+    named = [re.fullmatch(r'pip install "\$\(ls dist/sfn_resume-\*\.whl\)\[(\w+)\]"', line)[1] for line in extras]
+    assert set(named) <= offered == {"aws", "local", "cdk", "dev"}
 
 
-def test_the_readme_catalogue_commands_as_printed(installed, tmp_path):
-    """From a plain `pip install`, in an empty folder: init --with-samples, check on its sample, parameters."""
-    out = run_bash(installed, tmp_path, BLOCKS["Start from the catalogue"])
+def test_the_catalogue_commands_as_printed(installed, tmp_path):
+    """docs/BUILDING.md's, from a plain `pip install`, in an empty folder: init --with-samples, check on its
+    sample, parameters."""
+    out = run_bash(installed, tmp_path, doc_blocks(BUILDING, "bash")["Start from the catalogue"])
     assert "translate              Amazon Translate" in out and "two-services" in out
     assert "  eventPattern: matches: this event would resume the paused workflow\n" in out
     assert ": pairs with the event\n" in out

@@ -1,5 +1,6 @@
-"""Write the generated parts of the guides in docs/ from the code: today, the tables of docs/CONFIGURATION.md, from
-the table of options (sfn_resume/options.py).
+"""Write the generated parts of the guides in docs/ from the code: the tables of docs/CONFIGURATION.md, from the
+table of options (sfn_resume/options.py), and the state diagrams of docs/PROTOCOL-DIAGRAMS.md, from the machines'
+definitions (sfn_resume/asl.py).
 
 A generated part sits between two markers, `<!-- generated: NAME -->` and `<!-- end: NAME -->`; the prose around
 it is written by hand. `make docs` rewrites every part; with `--check`, nothing is written and the exit code is 1
@@ -17,9 +18,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from sfn_resume import asl  # noqa: E402
 from sfn_resume.options import OPTIONS, REMOVED_KEYS, Flag, Option  # noqa: E402
 
 CONFIGURATION = REPO / "docs" / "CONFIGURATION.md"
+DIAGRAMS = REPO / "docs" / "PROTOCOL-DIAGRAMS.md"
 
 
 def _code(text: str) -> str:
@@ -66,9 +69,52 @@ def removed_keys_table() -> str:
     return _table(["config key", "why it is gone"], [[_code(key), why] for key, why in REMOVED_KEYS.items()])
 
 
+def _what_it_does(state: dict) -> str:
+    """A state's one-line description: a Task's action (its resource placeholder's), a Fail's error, or its type."""
+    if state["Type"] == "Task":
+        placeholder = re.fullmatch(r"\$\{(\w+)\}", state["Resource"])
+        return asl.RESOURCES.get(placeholder[1], state["Resource"]) if placeholder else state["Resource"]
+    if state["Type"] == "Fail":
+        return f"Fail {state['Error']}"
+    return state["Type"]
+
+
+def _condition(rule: dict) -> str:
+    """A Choice rule's JSONata condition, without its `{% %}`, as an edge's label."""
+    return rule["Condition"].removeprefix("{%").removesuffix("%}").strip()
+
+
+def state_diagram(definition: dict) -> str:
+    """A Mermaid state diagram of one machine: each state with what it does, and each of its transitions (Next,
+    a Choice's rules with their conditions and its Default, a Catch with the errors it catches; End, Succeed and
+    Fail states end at `[*]`)."""
+    lines = ["```mermaid", "stateDiagram-v2", f"    [*] --> {definition['StartAt']}"]
+    for name, state in definition["States"].items():
+        if not re.fullmatch(r"\w+", name):
+            raise SystemExit(f"docs: state {name!r} is not a Mermaid state id: name it with letters and digits")
+        lines.append(f"    {name}: {name} ({_what_it_does(state)})")
+        for rule in state.get("Choices", []):
+            lines.append(f"    {name} --> {rule['Next']}: {_condition(rule)}")
+        if "Default" in state:
+            lines.append(f"    {name} --> {state['Default']}: otherwise")
+        if "Next" in state:
+            lines.append(f"    {name} --> {state['Next']}")
+        for catch in state.get("Catch", []):
+            lines.append(f"    {name} --> {catch['Next']}: catch {', '.join(catch['ErrorEquals'])}")
+        if state.get("End") or state["Type"] in ("Succeed", "Fail"):
+            lines.append(f"    {name} --> [*]")
+    return "\n".join([*lines, "```"])
+
+
+#: The machines drawn in docs/PROTOCOL-DIAGRAMS.md, by the name of their generated part.
+MACHINES = {"pause-machine": asl.pause_definition, "resume-machine": asl.resume_definition,
+            "fail-machine": asl.fail_definition}
+
 #: Each generated part of each guide.
 PARTS = {CONFIGURATION: {"options": options_table, "live-updates": live_updates_table,
-                         "removed-keys": removed_keys_table}}
+                         "removed-keys": removed_keys_table},
+         DIAGRAMS: {part: (lambda definition=definition: state_diagram(definition()))
+                    for part, definition in MACHINES.items()}}
 
 
 def rewritten(text: str, parts: dict) -> str:

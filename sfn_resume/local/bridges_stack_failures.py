@@ -501,7 +501,7 @@ APPLIED_ON_UPDATE: dict[str, Any] = {
     "AWS::SQS::Queue": {"VisibilityTimeout", "ReceiveMessageWaitTimeSeconds"},
 }
 #: Settings the emulator does not enforce at create either (IAM, KMS keys, point-in-time recovery, log retention):
-#: a change of them is let through unapplied, as the README's table of differences says.
+#: a change of them is let through unapplied, as docs/EMULATOR.md's table of differences says.
 NOT_EMULATED: dict[str, Any] = {
     "AWS::IAM::Role": "*", "AWS::IAM::ManagedPolicy": "*", "AWS::IAM::Policy": "*", "AWS::SQS::QueuePolicy": "*",
     "AWS::SQS::Queue": {"KmsMasterKeyId", "SqsManagedSseEnabled", "KmsDataKeyReusePeriodSeconds"},

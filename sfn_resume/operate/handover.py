@@ -112,7 +112,7 @@ def fail(aws: Any, instance: Instance, job_id: str, error: str = asl.JOB_FAILED_
     check_failure(error, cause)
     if instance.pause_state_machine_arn is None:
         raise OperateError(f"--stack: {instance.stack} has no PauseStateMachineArn output: a 0.1 stack, which can "
-                           "fail no pause (update it: README, Upgrading from 0.1)")
+                           "fail no pause (update it: docs/UPGRADING.md, Upgrading from 0.1)")
     before = read_item(aws, instance, job_id)
     check_job(read_job(job_id, before, now_ms()), now_ms(), instance.stack, early=early)
     event = failure_event(instance, job_id, error, cause)

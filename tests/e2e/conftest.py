@@ -133,7 +133,7 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def running_server(log_dir: Path, *options: str):
-    """`sfn-resume local --port N [OPTIONS]` (the README's command) in a subprocess; yields a `Server` for it."""
+    """`sfn-resume local --port N [OPTIONS]` (the README's walkthrough's command) in a subprocess; yields a `Server` for it."""
     port = _free_port()
     env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                AWS_DEFAULT_REGION=REGION, PYTHONPATH=str(REPO))

@@ -253,7 +253,7 @@ def test_bad_input_exits_2_with_one_line_and_starts_nothing(in_process_emulator,
 
 
 def test_an_aws_error_exits_3(emulator, cli, tmp_path):
-    """AWS refusing is exit 3, as for every command (README, CLI exit codes)."""
+    """AWS refusing is exit 3, as for every command (docs/OPERATING.md, CLI exit codes)."""
     instance = deploy_instance(emulator)
     stack = instance.deployment.stack_name
     instance.paused("j")

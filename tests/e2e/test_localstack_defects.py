@@ -1,5 +1,5 @@
-"""LocalStack's defects that the README tells LocalStack users about, shown on LocalStack itself with the smallest
-resources that trip them, so that a LocalStack release that fixes one makes its test fail and the README is
+"""LocalStack's defects that docs/LOCALSTACK.md tells LocalStack users about, shown on LocalStack itself with the
+smallest resources that trip them, so that a LocalStack release that fixes one makes its test fail and the guide is
 corrected (docs/LOCALSTACK.md says which AWS page each contradicts)."""
 from __future__ import annotations
 

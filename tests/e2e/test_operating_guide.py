@@ -17,7 +17,7 @@ from sfn_resume import load_config
 from sfn_resume.local.harness import Deployment
 from sfn_resume.nested import generic_parameters
 
-from ..helpers import EXAMPLES, ROOT
+from ..helpers import EXAMPLES, ROOT, doc_blocks
 from .conftest import running_server
 
 GUIDE = ROOT / "docs" / "OPERATING.md"
@@ -36,7 +36,7 @@ def refusals() -> list[tuple[str, str]]:
 
 
 def bash_block() -> str:
-    return GUIDE.read_text().split("```bash\n")[1].split("```")[0]
+    return doc_blocks(GUIDE, "bash")["Early events, and removing one"]
 
 
 def sfn_resume(command: str, env: dict) -> subprocess.CompletedProcess:

@@ -1,6 +1,8 @@
-"""Every command the README shows runs as shown: `sfn-resume` commands in a copy of the repository, AWS CLI
-commands against `sfn-resume local` (AWS_ENDPOINT_URL set, nothing else changed), then the result is checked:
-the stacks exist and a workflow pauses and resumes on each PauseState they output."""
+"""Every command the README and the guides in docs/ show runs as shown: `sfn-resume` commands in a copy of the
+repository, AWS CLI commands against `sfn-resume local` (AWS_ENDPOINT_URL set, nothing else changed), then the result
+is checked: the stacks exist and a workflow pauses and resumes on each PauseState they output. Each block of
+commands is found by its guide and its `## ` section; `test_every_command_shown_is_exercised` fails on a block no
+test runs."""
 
 from __future__ import annotations
 
@@ -25,30 +27,50 @@ from .conftest import _free_port, running_server
 from .localstack import LOCALSTACK_PYTHON, unavailable
 
 README = ROOT / "README.md"
+DOCS = ROOT / "docs"
+BUILDING, OPERATING, UPGRADING, IAC, LOCALSTACK = (DOCS / f"{name}.md" for name in (
+    "BUILDING", "OPERATING", "UPGRADING", "IAC", "LOCALSTACK"))
 FIXTURES = ROOT / "tests" / "fixtures"
 BIN = Path(sys.executable).parent
 
+#: The README's bash blocks by section (tests/test_packaging.py reads "Install").
+BLOCKS = doc_blocks(README, "bash")
+WALKTHROUGH = "Walkthrough: a workflow that pauses, in the emulator"
+NESTED = "Nested stacks (from a clone)"
+CATALOG = "Publish as a Service Catalog product (from a clone)"
+LOCALSTACK_WALKTHROUGH = "A workflow paused and resumed on LocalStack"
 
-def readme_blocks(language: str) -> dict[str, str]:
-    """The README's blocks of one language by section heading (a section's blocks joined)."""
-    return doc_blocks(README, language)
+#: Each guide's bash blocks (by `## ` section) and the test that runs them as shown: this module's, unless named.
+EXERCISED = {
+    README: {"Install": "tests/test_packaging.py::test_the_readme_install_section",
+             "Quick start": "test_every_command_shown_is_exercised (Makefile targets)",
+             WALKTHROUGH: "test_walkthrough_commands",
+             "Deploy": "test_deploy_operate_unstick_and_tear_down_commands",
+             "Development": "test_every_command_shown_is_exercised (Makefile targets)"},
+    BUILDING: {"Start from the catalogue": "test_catalogue_commands, tests/test_packaging.py",
+               "Synthesize a template": "test_synthesize_commands_write_what_is_committed",
+               "Splice the pause into your workflow": "test_splice_command",
+               "Check a config before you deploy": "test_check_command"},
+    OPERATING: {"Operating it": "test_deploy_operate_unstick_and_tear_down_commands",
+                "A workflow is stuck": "test_deploy_operate_unstick_and_tear_down_commands",
+                "Early events, and removing one": "tests/e2e/test_operating_guide.py",
+                "Tear down": "test_deploy_operate_unstick_and_tear_down_commands"},
+    UPGRADING: {"Upgrading from 0.2": "test_upgrade_from_0_2_commands", "Upgrading from 0.1": "test_upgrade_commands"},
+    IAC: {"From a pip install": "tests/test_packaging.py::test_the_iac_guide_from_a_pip_install",
+          "AWS SAM": "tests/test_iac_examples.py", "Terraform": "tests/test_iac_examples.py",
+          NESTED: "test_nested_stack_commands", CATALOG: "test_service_catalog_commands"},
+    LOCALSTACK: {"Run it yourself: on the host, without Docker or an account": "tests/e2e/test_localstack_service.py",
+                 LOCALSTACK_WALKTHROUGH: "test_localstack_commands"},
+    DOCS / "EMULATOR.md": {"Measured against AWS's recordings": "tests/conformance/test_aws_recorded.py",
+                           "Faults on demand": "tests/e2e/test_faults.py"},
+}
 
 
-BLOCKS = readme_blocks("bash")
-PYTHON_BLOCKS = readme_blocks("python")
-#: Sections whose commands this module runs; the others are `make` targets (checked below).
-RUN_HERE = ["Start from the catalogue", "Synthesize a template", "Splice the pause into your workflow", "Deploy",
-            "Upgrading from 0.2", "Upgrading from 0.1", "Use as a nested stack", "Publish as a Service Catalog product",
-            "Check a config before you deploy", "Operating it", "A workflow is stuck", "Tear down",
-            "On LocalStack"]
-
-
-#: Sections whose commands another module runs.
-RUN_ELSEWHERE = {"Install": "tests/test_packaging.py"}
-
-
-def test_every_readme_command_is_exercised():
-    assert set(BLOCKS) == {"Quick start", "Development", *RUN_HERE, *RUN_ELSEWHERE}
+def test_every_command_shown_is_exercised():
+    """Every bash block of the README and of docs/ is one a test runs (listed above); `make` targets exist."""
+    shown = {path: set(doc_blocks(path, "bash")) for path in [README, *sorted(DOCS.glob("*.md"))]}
+    assert {path: sections for path, sections in shown.items() if sections} == \
+        {path: set(sections) for path, sections in EXERCISED.items()}
     targets = set(re.findall(r"^([a-z-]+):.*## ", (ROOT / "Makefile").read_text(), re.M))
     for section in ("Quick start", "Development"):
         for command in re.findall(r"^make (\S+)", BLOCKS[section], re.M):
@@ -56,14 +78,15 @@ def test_every_readme_command_is_exercised():
 
 
 def test_python_snippets_run(workdir, monkeypatch):
-    assert sorted(PYTHON_BLOCKS) == ["Synthesize a template", "Use as a nested stack"]
+    assert doc_blocks(README, "python") == {}
+    assert sorted(doc_blocks(BUILDING, "python")) == ["Synthesize a template"]
     monkeypatch.chdir(workdir)
     synthesized: dict = {}
-    exec(PYTHON_BLOCKS["Synthesize a template"], synthesized)  # noqa: S102 (the README's own code)
+    exec(doc_blocks(BUILDING, "python")["Synthesize a template"], synthesized)  # noqa: S102 (the guide's own code)
     assert synthesized["translate"].pause_state(next_state="Publish")["Next"] == "Publish"
     assert "TranslationTranslateResumeTokenTable" in synthesized["mine"].resources
     nested: dict = {}
-    exec(PYTHON_BLOCKS["Use as a nested stack"], nested)  # noqa: S102
+    exec(doc_blocks(IAC, "python")[NESTED], nested)  # noqa: S102
     assert "TranslationTranslateResumePauseState" in nested["parent"].outputs
 
 
@@ -75,24 +98,26 @@ def workdir(tmp_path) -> Path:
     return tmp_path
 
 
-def run_block(section: str, cwd: Path, env: dict | None = None) -> str:
+def run_block(guide: Path, section: str, cwd: Path, env: dict | None = None, script: str | None = None) -> str:
+    """A guide's section's bash blocks as shown (or `script`, the test's copy of them), in bash -euo pipefail."""
     environment = dict(env or {}, PATH=f"{BIN}:/usr/bin:/bin")
-    result = subprocess.run(["bash", "-euo", "pipefail", "-c", BLOCKS[section]], cwd=cwd, env=environment,
+    script = doc_blocks(guide, "bash")[section] if script is None else script
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=cwd, env=environment,
                             capture_output=True, text=True, timeout=240)
-    assert result.returncode == 0, f"README section {section!r} failed:\n{result.stdout}\n{result.stderr}"
+    assert result.returncode == 0, f"{guide.name} section {section!r} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
 
 
 @pytest.mark.timeout(60)
 def test_synthesize_commands_write_what_is_committed(workdir):
-    run_block("Synthesize a template", workdir)
+    run_block(BUILDING, "Synthesize a template", workdir)
     assert (workdir / "sfn-resume.yaml").read_text() == (TEMPLATES / "sfn-resume.yaml").read_text()
     assert (workdir / "translate.yaml").read_text() == (TEMPLATES / "examples" / "translate.yaml").read_text()
 
 
 @pytest.mark.timeout(30)
 def test_catalogue_commands(workdir):
-    out = run_block("Start from the catalogue", workdir)
+    out = run_block(BUILDING, "Start from the catalogue", workdir)
     assert "transcribe             Amazon Transcribe" in out and "this event would resume the paused workflow" in out
     assert ": pairs with the event\n" in out
     config = load_config(workdir / "my-transcribe" / "config.yaml").instances[0]
@@ -106,7 +131,7 @@ def test_catalogue_commands(workdir):
 
 @pytest.mark.timeout(30)
 def test_splice_command(workdir):
-    run_block("Splice the pause into your workflow", workdir)
+    run_block(BUILDING, "Splice the pause into your workflow", workdir)
     before = json.loads((workdir / "examples" / "translate" / "workflow.json").read_text())["States"]
     after = json.loads((workdir / "workflow-with-pause.json").read_text())["States"]
     assert after["StartTranslation"]["Next"] == "WaitForStartTranslation"
@@ -116,7 +141,7 @@ def test_splice_command(workdir):
 
 @pytest.mark.timeout(30)
 def test_check_command(workdir):
-    assert "pairs with the event" in run_block("Check a config before you deploy", workdir)
+    assert "pairs with the event" in run_block(BUILDING, "Check a config before you deploy", workdir)
 
 
 @pytest.fixture(scope="module")
@@ -166,17 +191,17 @@ def sample_event(service: str) -> dict:
 
 @pytest.mark.timeout(240)
 def test_deploy_operate_unstick_and_tear_down_commands(workdir, server):
-    """One stack through the README's sections in their order: Deploy, and a workflow resumed; Operating it; A
-    workflow is stuck (status, check and redrive say why, resume hands it the event, the other job's failure waits
+    """One stack through the README's Deploy, and a workflow resumed; then docs/OPERATING.md's sections in their
+    order: Operating it; A workflow is stuck (status, check and redrive say why, resume hands it the event, the other job's failure waits
     for its pause); Tear down, drained as the section says (status names the waiting job, `fail` fails it)."""
-    run_block("Deploy", workdir, aws_env(server))
+    run_block(README, "Deploy", workdir, aws_env(server))
     outputs = stack_outputs(server.client("cloudformation"), "translate-resume")
     deployment, table = Deployment(server, "translate-resume", outputs), outputs["TableName"]
     (translate,) = load_config(EXAMPLES / "translate" / "config.yaml").instances
     pause_and_resume(deployment, translate, sample_event("translate"), "deploy-1")
 
-    # one hand-over remembered, the README's job unknown, nothing to redrive
-    lines = run_block("Operating it", workdir, aws_env(server)).splitlines()
+    # one hand-over remembered, the guide's job unknown, nothing to redrive
+    lines = run_block(OPERATING, "Operating it", workdir, aws_env(server)).splitlines()
     assert "  hand-overs remembered (duplicates of their events are ignored): 1" in lines
     assert lines[-3].startswith("8c3a5e1f0b7d4c29a6e2f9d1b4c7a035: nothing known: ")
     assert lines[-2:] == ["the dead-letter queue is empty: nothing to redrive"] * 2
@@ -185,7 +210,7 @@ def test_deploy_operate_unstick_and_tear_down_commands(workdir, server):
     job = event["detail"]["jobId"]
     run = deployment.start(deployment.create_workflow("wf-stuck", translate.pathToIdPauseTask), job)
     deployment.wait_until_paused(run, job)
-    lines = run_block("A workflow is stuck", workdir, aws_env(server)).splitlines()
+    lines = run_block(OPERATING, "A workflow is stuck", workdir, aws_env(server)).splitlines()
     assert lines[0].startswith(f"{job}: a pause is waiting, since ") and lines[0].endswith(f"for execution {run}")
     assert "  eventPattern: matches: this event would resume the paused workflow" in lines
     assert "the dead-letter queue is empty: nothing to redrive" in lines
@@ -202,13 +227,13 @@ def test_deploy_operate_unstick_and_tear_down_commands(workdir, server):
     status = subprocess.run([str(BIN / "sfn-resume"), "status", "--stack", "translate-resume"], env=aws_env(server),
                             capture_output=True, text=True, timeout=60).stdout.splitlines()
     assert status[1:3] == ["  pauses waiting: 1", "    on jobs drain-1"]
-    fail = re.search(r"`(sfn-resume fail [^`]*)`", README.read_text().split("## Tear down")[1])[1]
+    fail = re.search(r"`(sfn-resume fail [^`]*)`", OPERATING.read_text().split("## Tear down")[1])[1]
     failed = subprocess.run(["bash", "-c", fail.replace("JOB_ID", "drain-1")], env=dict(aws_env(server), PATH=f"{BIN}:/usr/bin:/bin"),
                             capture_output=True, text=True, timeout=60)
     assert failed.stdout.startswith("drain-1: failed: "), failed.stderr
     assert json.loads(deployment.wait(run)["output"])["failure"]["Cause"] == "instance removed"
 
-    lines = run_block("Tear down", workdir, aws_env(server)).splitlines()
+    lines = run_block(OPERATING, "Tear down", workdir, aws_env(server)).splitlines()
     assert "  pauses waiting: 0" in lines and "  early success events waiting for their pause: 0" in lines
     with pytest.raises(ClientError) as gone:
         server.client("cloudformation").describe_stacks(StackName="translate-resume")
@@ -216,12 +241,40 @@ def test_deploy_operate_unstick_and_tear_down_commands(workdir, server):
     assert table not in server.client("dynamodb").list_tables()["TableNames"]
 
 
+def section_blocks(guide: Path, section: str, language: str = "bash") -> list[str]:
+    """A section's blocks of one language, one by one (doc_blocks joins them)."""
+    text = guide.read_text().split(f"\n## {section}\n")[1].split("\n## ")[0]
+    return re.findall(rf"^```{language}\n(.*?)^```$", text, re.M | re.S)
+
+
+@pytest.mark.timeout(120)
+def test_walkthrough_commands(workdir, server):
+    """The README's walkthrough: its first block starts `sfn-resume local` (the command the `server` fixture runs,
+    on a free port: `running_server`), the second runs as shown against it, the port its own; the workflow pauses
+    (status says so), the put event resumes it (SUCCEEDED), and status says the job was handed over."""
+    start, commands = section_blocks(README, WALKTHROUGH)
+    assert start.split("#")[0].split() == ["sfn-resume", "local"]
+    assert "http://localhost:5005" in start and "export AWS_ENDPOINT_URL=http://localhost:5005 " in commands
+    port = server.endpoint.rsplit(":", 1)[1]
+    out = run_block(README, WALKTHROUGH, workdir, {"HOME": str(workdir)},
+                    script=commands.replace("localhost:5005", f"localhost:{port}"))
+    lines = out.splitlines()
+    waiting = [line for line in lines if line.startswith("job-1: a pause is waiting, since ")]
+    assert len(waiting) == 1 and waiting[0].endswith(
+        "for execution arn:aws:states:us-east-1:123456789012:execution:translate:job-1")
+    assert lines[-2:-1] == ['"SUCCEEDED"']
+    assert lines[-1].startswith("job-1: handed over: success event ") and \
+        " to execution arn:aws:states:us-east-1:123456789012:execution:translate:job-1;" in lines[-1]
+    sfn = server.client("stepfunctions")
+    sfn.delete_state_machine(stateMachineArn="arn:aws:states:us-east-1:123456789012:stateMachine:translate")
+
+
 def deploy_an_earlier_version(workdir, server, version: str) -> None:
     """The Deploy section's command, run with `version`'s generic template (tests/fixtures) in place of today's."""
     shipped = workdir / "templates" / "sfn-resume.yaml"
     current = shipped.read_text()
     shutil.copy(FIXTURES / f"sfn-resume-{version}.yaml", shipped)
-    run_block("Deploy", workdir, aws_env(server))
+    run_block(README, "Deploy", workdir, aws_env(server))
     shipped.write_text(current)
 
 
@@ -231,7 +284,7 @@ def test_upgrade_commands(workdir, server):
     deploy_an_earlier_version(workdir, server, "0.1.0")
     cfn = server.client("cloudformation")
     assert "PauseStateMachineArn" not in stack_outputs(cfn, "translate-resume")  # 0.1 had none
-    run_block("Upgrading from 0.1", workdir, aws_env(server))
+    run_block(UPGRADING, "Upgrading from 0.1", workdir, aws_env(server))
     (stack,) = cfn.describe_stacks(StackName="translate-resume")["Stacks"]
     assert stack["StackStatus"] == "UPDATE_COMPLETE"
     assert {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}["LegacyPauseAccess"] == "false"
@@ -248,7 +301,7 @@ def test_upgrade_from_0_2_commands(workdir, server):
     cfn = server.client("cloudformation")
     (stack,) = cfn.describe_stacks(StackName="translate-resume")["Stacks"]
     assert stack["Description"].startswith("sfn-resume 0.2.0")
-    run_block("Upgrading from 0.2", workdir, aws_env(server))
+    run_block(UPGRADING, "Upgrading from 0.2", workdir, aws_env(server))
     (stack,) = cfn.describe_stacks(StackName="translate-resume")["Stacks"]
     assert stack["StackStatus"] == "UPDATE_COMPLETE" and stack["Description"].startswith(f"sfn-resume {__version__}")
     outputs = stack_outputs(cfn, "translate-resume")
@@ -260,14 +313,14 @@ def test_upgrade_from_0_2_commands(workdir, server):
 
 @pytest.mark.timeout(180)
 def test_nested_stack_commands(workdir, server):
-    run_block("Use as a nested stack", workdir, aws_env(server))
+    run_block(IAC, NESTED, workdir, aws_env(server))
     cfn = server.client("cloudformation")
     stacks = {s["StackName"]: s for s in cfn.list_stacks()["StackSummaries"] if s["StackStatus"] != "DELETE_COMPLETE"}
     children = [name for name in stacks if name != "my-resumes"]
     assert stacks["my-resumes"]["StackStatus"].endswith("_COMPLETE") and len(children) == 2
     outputs = stack_outputs(cfn, "my-resumes")
     translate, transcribe = load_config(EXAMPLES / "two-services" / "config.yaml").instances
-    for config in (translate, transcribe):  # every child output the README names, for each child
+    for config in (translate, transcribe):  # every child output the guide names, for each child
         for key in ("PauseState", "PauseStateJsonata", "PauseStatePolicyArn", "PauseStateMachineArn",
                     "ResumeStateMachineArn", "TableName", "TableArn", "DeadLetterQueueUrl", "AlarmTopicArn"):
             assert outputs[config.nameSuffix + key], (config.nameSuffix, key)
@@ -291,7 +344,7 @@ def test_nested_stack_commands(workdir, server):
 
 @pytest.mark.timeout(180)
 def test_service_catalog_commands(workdir, server):
-    run_block("Publish as a Service Catalog product", workdir, aws_env(server))
+    run_block(IAC, CATALOG, workdir, aws_env(server))
     cfn = server.client("cloudformation")
     resources = {r["LogicalResourceId"]: r for r in cfn.describe_stack_resources(
         StackName="sfn-resume-portfolio")["StackResources"] if "LogicalResourceId" in r}
@@ -342,7 +395,7 @@ def test_localstack_commands(workdir, tmp_path):
     (workdir / "tools").symlink_to(ROOT / "tools")
     env = {"PATH": f"{BIN}:{LOCALSTACK_PYTHON.parent}:/usr/bin:/bin", "HOME": str(tmp_path),
            "SFN_RESUME_LOCALSTACK_STATE": str(tmp_path / "localstack")}
-    commands = BLOCKS["On LocalStack"].replace("tools/localstack/service.py start",
+    commands = doc_blocks(LOCALSTACK, "bash")[LOCALSTACK_WALKTHROUGH].replace("tools/localstack/service.py start",
                                                f"tools/localstack/service.py start --port {port}")
     try:
         result = subprocess.run(["bash", "-euo", "pipefail", "-c", commands.replace("localhost:4566", f"localhost:{port}")],
@@ -350,7 +403,7 @@ def test_localstack_commands(workdir, tmp_path):
     finally:
         subprocess.run([str(ROOT / "tools" / "localstack" / "service.py"), "stop"], env=env, capture_output=True,
                        timeout=60)
-    assert result.returncode == 0, f"README section 'On LocalStack' failed:\n{result.stdout}\n{result.stderr}"
+    assert result.returncode == 0, f"LOCALSTACK.md's walkthrough failed:\n{result.stdout}\n{result.stderr}"
     assert "deprecated" not in result.stderr, result.stderr  # awslocal's notice, kept out
     lines = result.stdout.splitlines()
     assert lines[-2] == '"SUCCEEDED"'
