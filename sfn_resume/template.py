@@ -31,6 +31,8 @@ HAS_ALARM_TOPIC = "HasAlarmTopic"
 HAS_OWN_ALARM_TOPIC = "HasOwnAlarmTopic"
 HAS_DASHBOARD = "HasDashboard"
 IS_EXPRESS_RESUME = "IsExpressResumeWorkflow"
+#: 0.3's, used by nothing since 0.4 (the pause carries no heartbeat), kept for LocalStack (`build_generic_template`).
+HAS_HEARTBEAT = "HasHeartbeat"
 
 
 class SubstitutedValue(str):
@@ -159,9 +161,12 @@ def build_generic_template(removal_policy: str = "DESTROY") -> Template:
         template.set_parameter_label(name, option.label)
         template.add_parameter_to_group(name, option.group)
     # troposphere orders the groups by first use: the table's order is the console's.
-    # The inert Parameters (no config key: options.py) are referenced nowhere, by design; cfn-lint's "parameter not
-    # used" would flag them. tests/test_template.py checks that they are the only Parameters left unused.
-    template.metadata["cfn-lint"] = {"config": {"ignore_checks": ["W2001"]}}
+    # The Conditions stay 0.3's: HasHeartbeat, used by nothing since 0.4, stays too. LocalStack 4.14 counts every Fn::If
+    # as changed once any condition changes, and so replaces the resume machine, named by an Fn::If, on a 0.3 stack's
+    # update, which fails and deletes it; CloudFormation updates it in place (docs/LOCALSTACK.md). cfn-lint's
+    # "condition not used" (W8001) would flag HasHeartbeat: tests/test_template.py checks it is the only one unused.
+    template.metadata["cfn-lint"] = {"config": {"ignore_checks": ["W8001"]}}
+    template.add_condition(HAS_HEARTBEAT, Not(Equals(Ref(params["HeartbeatSeconds"]), 0)))
     template.add_condition(HAS_FAILURE, Not(Equals(Ref(params["FailureEventPattern"]), "")))
     template.add_condition(HAS_RESULT_PATH, Not(Equals(Ref(params["ResultPath"]), "")))
     template.add_condition(HAS_KMS_KEY, Not(Equals(Ref(params["KmsKeyArn"]), "")))

@@ -10,7 +10,7 @@ from sfn_resume import add_sfn_resume, build_template, parse_config
 from sfn_resume.asl import RESOURCES
 from sfn_resume.render import to_yaml
 
-from .helpers import INSTANCE_TEMPLATES, MINIMAL, load_yaml
+from .helpers import INSTANCE_TEMPLATES, MINIMAL, ROOT, load_yaml
 
 GENERIC_PARAMETERS = [
     "NameSuffix", "PathToIdPauseTask", "PathToIdWorkflow", "EventPattern", "FailureEventPattern", "TimeoutSeconds",
@@ -43,16 +43,30 @@ def test_generic_parameters_are_exactly_these_and_documented(generic_template):
     assert parameters["TimeoutSeconds"]["MinValue"] == 1 and parameters["TimeoutSeconds"]["MaxValue"] == 31_536_000
 
 
-def test_only_the_inert_parameters_are_unused(generic_template):
-    """The generic template tells cfn-lint to ignore unused Parameters (W2001) for the inert ones, which no config key
-    sets (options.py): every other Parameter is read somewhere, by a Ref or in an Fn::Sub."""
+def test_only_the_inert_parameters_and_0_3s_heartbeat_condition_are_unused(generic_template):
+    """The generic template tells cfn-lint to ignore unused conditions (W8001) for HasHeartbeat, 0.3's, kept for
+    LocalStack (below), and the only reader of the inert Parameters, which no config key sets (options.py): every other
+    Parameter and condition is read somewhere, a Parameter by a Ref or in an Fn::Sub."""
     from sfn_resume.options import PARAMETERS
 
-    text = json.dumps({key: value for key, value in generic_template.items() if key != "Metadata"})
+    conditions = {name: body for name, body in generic_template["Conditions"].items() if name != "HasHeartbeat"}
+    text = json.dumps({key: value for key, value in generic_template.items() if key != "Metadata"} | {
+        "Conditions": conditions})
     used = {name for name in PARAMETERS if f'{{"Ref": "{name}"}}' in text or "${" + name + "}" in text}
     assert sorted(set(PARAMETERS) - used) == sorted(name for name, option in PARAMETERS.items() if not option.key) == [
         "HeartbeatSeconds"]
-    assert generic_template["Metadata"]["cfn-lint"] == {"config": {"ignore_checks": ["W2001"]}}
+    unused = [name for name in generic_template["Conditions"]
+              if f'"Condition": "{name}"' not in text and f'{{"Fn::If": ["{name}"' not in text]
+    assert unused == ["HasHeartbeat"]
+    assert generic_template["Metadata"]["cfn-lint"] == {"config": {"ignore_checks": ["W8001"]}}
+
+
+def test_the_conditions_are_0_3s(generic_template):
+    """LocalStack 4.14 counts every Fn::If as changed when an update adds, removes or changes any condition, and so
+    replaces the resume machine for its StateMachineName (an Fn::If): the update fails and its rollback deletes the
+    machine (docs/LOCALSTACK.md). A 0.3 stack, the only kind LocalStack can create, updates there while they stay."""
+    assert generic_template["Conditions"] == load_yaml(ROOT / "tests" / "fixtures" / "sfn-resume-0.3.0.yaml")[
+        "Conditions"]
 
 
 def test_generic_outputs_are_described_and_exported(generic_template):
