@@ -87,10 +87,9 @@ COMMAND_EXAMPLES = {
     "fail": [("fail a job's pause by hand", "sfn-resume fail --stack translate-resume JOB_ID --cause 'job lost'")],
     "forget": [("remove an early event stored by mistake", "sfn-resume forget --stack translate-resume JOB_ID")],
     "local": [("the embedded emulator, for any AWS client", "sfn-resume local --port 5005")],
-    "verify": [("explore every interleaving of the hand-over in the generic template",
-                "sfn-resume verify templates/sfn-resume.yaml"),
-               ("one scenario of a config-built template, as JSON",
-                "sfn-resume verify translate-stack.yaml --scenario re-pause --json")],
+    "verify": [("explore every interleaving of a template's hand-over (about two minutes)",
+                "sfn-resume verify sfn-resume.yaml"),
+               ("one scenario, the verdict as JSON", "sfn-resume verify sfn-resume.yaml --scenario one-pause --json")],
     "demo": [("deploy, pause, send the event, resume: in process", "sfn-resume demo")],
 }
 HELP_EXAMPLES = [example for command in COMMAND_EXAMPLES.values() for example in command]

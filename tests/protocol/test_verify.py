@@ -4,6 +4,7 @@ is tests/protocol/test_shipped_verify.py."""
 
 import json
 import re
+import shlex
 
 import pytest
 
@@ -116,3 +117,17 @@ def test_design_states_the_checkers_properties_word_for_word():
     block = design[design.index("<!-- properties"):design.index("<!-- /properties -->")]
     stated = dict(re.findall(r"^- \*\*(.+?)\*\*: (.+)$", block, re.M))
     assert stated == PROPERTIES
+
+
+def test_the_help_examples_run_in_a_folder_with_a_synthesized_template(capsys, tmp_path, monkeypatch):
+    """`verify --help`'s examples, the full scope aside (tests/protocol/test_shipped_verify.py runs it)."""
+    from sfn_resume.cli import COMMAND_EXAMPLES
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["synth", "-o", "sfn-resume.yaml"]) == 0
+    (full, _), (one, _) = [(shlex.split(command)[1:], what) for what, command in COMMAND_EXAMPLES["verify"]]
+    assert full == ["verify", "sfn-resume.yaml"]
+    capsys.readouterr()
+    assert main(one) == 0
+    (result,) = json.loads(capsys.readouterr().out)
+    assert [s["name"] for s in result["scenarios"]] == ["one-pause"] and result["scenarios"][0]["violation"] is None
