@@ -481,7 +481,7 @@ def pause_definition() -> dict:
             # that the workflow may pause again on the job
             "ReleaseToken": _task(
                 "dynamodb:deleteItem", _write(_JOB_ID, conditions.RELEASE_TOKEN),
-                Catch=[_on(["States.ALL"], "FailThePause")], Next="FailThePause"),
+                Catch=[_on(["States.ALL"], "FailThePause")], Output=_jsonata("$states.input"), Next="FailThePause"),
             "FailThePause": _fail_the_pause(),
             **_answer_states(),
         },

@@ -60,8 +60,16 @@ PROPERTIES = {
         "every retry (or reported one for a call it applied), a run outlived Express's five minutes, its "
         'event came after its retention, or the job id changed under it MAX_ROUNDS times in a row.'
     ),
+    'no waiting for nothing': (
+        'A run of the pause machine fails only when Step Functions refused its answer through every retry, '
+        "its workflow's KMS key refused even a failure without cause (SfnResume.KmsKeyUnusable), or the run "
+        "outlived Express's five minutes: any other error fails the pause with SfnResume.PauseFailed, so that"
+        ' no workflow waits for nothing.'
+    ),
 }
 CONTENDED = "SfnResume.Contended"
+KMS_KEY_UNUSABLE = "SfnResume.KmsKeyUnusable"
+KMS_REFUSED = ("Sfn.KmsAccessDeniedException", "Sfn.KmsInvalidStateException")
 CONDITION_FAILED = "DynamoDb.ConditionalCheckFailedException"
 #: What a run's failure may say besides an injected error: its event came after its retention, its job id changed under
 #: it MAX_ROUNDS times.
@@ -698,7 +706,14 @@ class Model:
                                 "whoever may start the pause machine can answer another workflow's pause")
 
     def _check_failure(self, run: Run, error: str | None, cause: str | None) -> None:
-        """A run fails (or fails its pause with SfnResume.PauseFailed) only for a reason an operator must see."""
+        """A run fails (or fails its pause with SfnResume.PauseFailed) only for a reason an operator must see; a run
+        of the pause machine never fails but for a reason that leaves its workflow nothing to be told."""
+        # the answer itself failed through every retry (a KMS key that refuses is caught: a failure without cause)
+        told = error.startswith("Sfn.") and error not in KMS_REFUSED
+        if run.machine == self.instance.pause_machine and error != PAUSE_FAILED and \
+                error not in (KMS_KEY_UNUSABLE, TIMEOUT) and not told:
+            raise Violation("no waiting for nothing", f"{run.id} fails with {error} ({str(cause)[:300]}) and leaves "
+                            "its workflow waiting")
         if run.faulted or error in (CONTENDED, TIMEOUT) or any(reason in (cause or "") for reason in FAILURE_REASONS):
             return
         raise Violation("no needless failure", f"{run.id} fails {'its pause ' if error == PAUSE_FAILED else ''}"
