@@ -534,6 +534,7 @@ def _fail(args) -> int:
 
 def _add_verify_command(commands) -> None:
     from .protocol.scope import NAMES, SCOPES
+    from .protocol.world import PROPERTIES
 
     verify = _command(
         commands, "verify", "explore every interleaving of a template's hand-over protocol (exit 0 none broke it)",
@@ -551,6 +552,8 @@ def _add_verify_command(commands) -> None:
                         help="default (two adversities per trace, under two minutes) or large (one more, about "
                              "half an hour)")
     verify.add_argument("--scenario", choices=NAMES, help="explore only this scenario")
+    verify.add_argument("--property", action="append", choices=PROPERTIES, dest="properties", metavar="PROPERTY",
+                        help=f"check only this property (repeatable; default: all: {', '.join(PROPERTIES)})")
     verify.add_argument("--json", action="store_true", help="print the verdicts as JSON")
 
 
@@ -558,6 +561,7 @@ def _verify(args) -> int:
     _require_extra("verify", "verify", ("jsonata",))
     from .protocol.cfn import TemplateError
     from .protocol.verify import as_json, summary_line, trace_lines, verify
+    from .protocol.world import PROPERTIES
 
     parameters = {}
     for given in args.parameter:
@@ -576,7 +580,8 @@ def _verify(args) -> int:
                 print(f"  {verdict.violation.message}\n" + "\n".join(trace_lines(verdict)), flush=True)
 
     try:
-        results = verify([Path(t) for t in args.templates], parameters, args.scope, args.scenario, progress)
+        results = verify([Path(t) for t in args.templates], parameters, args.scope, args.scenario, progress,
+                         tuple(args.properties or PROPERTIES))
     except TemplateError as error:
         raise ConfigError([str(error)]) from None
     for result in results:

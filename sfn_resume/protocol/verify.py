@@ -16,7 +16,7 @@ from .cfn import TemplateError
 from .explore import Verdict, explore
 from .instance import Instance, instances, load_template, resolve
 from .scope import scenarios
-from .world import Model, Step
+from .world import PROPERTIES, Model, Step
 
 
 @dataclass
@@ -32,7 +32,8 @@ class InstanceVerdicts:
         return any(v.violation for v in self.verdicts)
 
 
-def verify(templates: list[Path], parameters: dict, scope: str, only: str | None = None, progress=None) -> list:
+def verify(templates: list[Path], parameters: dict, scope: str, only: str | None = None, progress=None,
+           properties: tuple = tuple(PROPERTIES)) -> list:
     """InstanceVerdicts for every instance of every template. Raises TemplateError for a template it cannot read."""
     results, explored = [], {}
     for path in templates:
@@ -43,7 +44,7 @@ def verify(templates: list[Path], parameters: dict, scope: str, only: str | None
                                 "name it in DefinitionSubstitutions)")
         for instance in found:
             label = f"{path}: {instance.prefix or '(generic)'}"
-            key = _fingerprint(instance)
+            key = _fingerprint(instance) + repr((scope, only, properties))
             if key in explored:
                 first = explored[key]
                 results.append(InstanceVerdicts(str(path), instance.prefix or "(generic)", first.verdicts,
@@ -55,7 +56,7 @@ def verify(templates: list[Path], parameters: dict, scope: str, only: str | None
                     continue
                 if scenario.needs_failure and instance.failure is None:
                     continue
-                verdict = explore(Model(instance, scenario))
+                verdict = explore(Model(instance, scenario, properties))
                 verdicts.append(verdict)
                 if progress:
                     progress(label, verdict)

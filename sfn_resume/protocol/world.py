@@ -63,8 +63,8 @@ PROPERTIES = {
     'no waiting for nothing': (
         'A run of the pause machine fails only when Step Functions refused its answer through every retry, '
         "its workflow's KMS key refused even a failure without cause (SfnResume.KmsKeyUnusable), or the run "
-        "outlived Express's five minutes: any other error fails the pause with SfnResume.PauseFailed, so that"
-        ' no workflow waits for nothing.'
+        "outlived Express's five minutes: any other error fails the pause with SfnResume.PauseFailed. No run "
+        "fails on a KMS key's refusal of its answer before failing the pause without a cause."
     ),
 }
 CONTENDED = "SfnResume.Contended"
@@ -265,6 +265,8 @@ class Model:
 
     instance: Instance
     scenario: Scenario
+    #: the properties checked (the others are not: their violations pass unseen)
+    properties: tuple = tuple(PROPERTIES)
     timeout_seconds: int = field(init=False)
     retention_ms: int = field(init=False)
 
@@ -621,7 +623,7 @@ class Model:
             return
         _after, response = _dynamodb_call(action.split(":")[1], canonical(arguments), canonical(read.before))
         if isinstance(response, StateError) and response.error == CONDITION_FAILED:
-            raise Violation("no needless failure", f"{run.id}: {read.action} chose {cursor.state}, whose condition "
+            self._violated("no needless failure", f"{run.id}: {read.action} chose {cursor.state}, whose condition "
                             f"the item it read refuses: {read.before}")
 
     # --- the services ------------------------------------------------------------------------------------------------
@@ -701,22 +703,26 @@ class Model:
         if run.machine == self.instance.pause_machine and action in ("sfn:sendTaskSuccess", "sfn:sendTaskFailure"):
             own = json.loads(run.input).get("token")
             if arguments.get("TaskToken") != own:
-                raise Violation("only its own token", f"{run.id} (started by {run.origin}) sends {action} to "
+                self._violated("only its own token", f"{run.id} (started by {run.origin}) sends {action} to "
                                 f"{arguments.get('TaskToken')!r}, not to the token it was started with ({own!r}): "
                                 "whoever may start the pause machine can answer another workflow's pause")
+
+    def _violated(self, prop: str, message: str) -> None:
+        if prop in self.properties:
+            raise Violation(prop, message)
 
     def _check_failure(self, run: Run, error: str | None, cause: str | None) -> None:
         """A run fails (or fails its pause with SfnResume.PauseFailed) only for a reason an operator must see; a run
         of the pause machine never fails but for a reason that leaves its workflow nothing to be told."""
         # the answer itself failed through every retry (a KMS key that refuses is caught: a failure without cause)
         told = error.startswith("Sfn.") and error not in KMS_REFUSED
-        if run.machine == self.instance.pause_machine and error != PAUSE_FAILED and \
+        if error in KMS_REFUSED or run.machine == self.instance.pause_machine and error != PAUSE_FAILED and \
                 error not in (KMS_KEY_UNUSABLE, TIMEOUT) and not told:
-            raise Violation("no waiting for nothing", f"{run.id} fails with {error} ({str(cause)[:300]}) and leaves "
+            self._violated("no waiting for nothing", f"{run.id} fails with {error} ({str(cause)[:300]}) and leaves "
                             "its workflow waiting")
         if run.faulted or error in (CONTENDED, TIMEOUT) or any(reason in (cause or "") for reason in FAILURE_REASONS):
             return
-        raise Violation("no needless failure", f"{run.id} fails {'its pause ' if error == PAUSE_FAILED else ''}"
+        self._violated("no needless failure", f"{run.id} fails {'its pause ' if error == PAUSE_FAILED else ''}"
                         f"with {error} ({str(cause)[:300]}), though no call of it failed")
 
     def _check_answer(self, world: World, run: Run, token: Token, answer: dict) -> None:
@@ -726,10 +732,10 @@ class Model:
             event_id = event.get("id", "") if isinstance(event, dict) else ""
             source = next((e for e in world.events if f"evt-{e.id}" == event_id), None)
             if source is None:
-                raise Violation("own job's event", f"{run.id} resumes {token.name} with {str(event)[:200]}, which is "
+                self._violated("own job's event", f"{run.id} resumes {token.name} with {str(event)[:200]}, which is "
                                 "no event of a job")
-            if source.job != token.job or source.outcome != SUCCEEDED:
-                raise Violation("own job's event", f"{run.id} resumes {token.name} (a pause on job {token.job}) with "
+            elif source.job != token.job or source.outcome != SUCCEEDED:
+                self._violated("own job's event", f"{run.id} resumes {token.name} (a pause on job {token.job}) with "
                                 f"event {source.id} of job {source.job} ({source.outcome})")
         elif answer["error"] == JOB_FAILED:
             try:
@@ -737,7 +743,7 @@ class Model:
             except ValueError:
                 detail = {}
             if not isinstance(detail, dict) or detail.get("instance") != token.job or detail.get("status") != FAILED:
-                raise Violation("own job's event", f"{run.id} fails {token.name} (a pause on job {token.job}) with "
+                self._violated("own job's event", f"{run.id} fails {token.name} (a pause on job {token.job}) with "
                                 f"{JOB_FAILED} and cause {str(answer['cause'])[:200]}, not a failure event of its job")
 
     def _check_no_silent_loss(self, world: World, token: Token) -> None:
@@ -754,7 +760,7 @@ class Model:
         if any(r.cursor.running for r in world.runs if r.origin == token.name or r.origin in job_events):
             return
         if token.claimed:
-            raise Violation("no silent loss", f"{token.name} (a pause on job {token.job}) times out, but an item "
+            self._violated("no silent loss", f"{token.name} (a pause on job {token.job}) times out, but an item "
                             "recorded a hand-over to it, and no run failed, no event was dead-lettered")
         for event in world.events:
             if event.job != token.job or event.time is None:
@@ -763,7 +769,7 @@ class Model:
             # (the check runs as the clock reaches the deadline: a run that ended, ended before it)
             delivered = [r for r in world.runs if r.origin == event.id and r.arrived and not r.cursor.running]
             if delivered and token.began < usable_until:
-                raise Violation("no silent loss", f"{token.name} (a pause on job {token.job}) times out, but event "
+                self._violated("no silent loss", f"{token.name} (a pause on job {token.job}) times out, but event "
                                 f"{event.id} of its job arrived in time ({delivered[0].id} ended "
                                 f"{delivered[0].cursor.status}) and no run failed, no event was dead-lettered")
 

@@ -27,7 +27,7 @@ def trace(out: str) -> list[str]:
 
 
 def test_0_3_0_a_restarted_pause_run_after_its_early_event_expired_loses_the_event_silently(capsys):
-    code, out, _ = verify(capsys, FIXTURE, "--scenario", "late-pause")
+    code, out, _ = verify(capsys, FIXTURE, "--scenario", "late-pause", "--property", "no silent loss")
     assert code == 1
     assert "late-pause: VIOLATION of 'no silent loss'" in out
     steps = trace(out)
@@ -42,7 +42,7 @@ def test_0_3_0_a_restarted_pause_run_after_its_early_event_expired_loses_the_eve
 
 
 def test_0_3_0_the_old_jobs_event_resumes_a_new_pause_on_a_reused_job_id(capsys):
-    code, out, _ = verify(capsys, FIXTURE, "--scenario", "job-id-reused")
+    code, out, _ = verify(capsys, FIXTURE, "--scenario", "job-id-reused", "--property", "own job's event")
     assert code == 1
     assert "VIOLATION of 'own job's event'" in out
     assert "resumes token-W2-1 (a pause on job J2) with event J1-e1 of job J1" in out
@@ -52,7 +52,7 @@ def test_0_3_0_the_old_jobs_event_resumes_a_new_pause_on_a_reused_job_id(capsys)
 
 
 def test_0_3_0_a_re_pause_after_a_timeout_loses_the_event_that_came_in_between(capsys):
-    code, out, _ = verify(capsys, FIXTURE, "--scenario", "re-pause")
+    code, out, _ = verify(capsys, FIXTURE, "--scenario", "re-pause", "--property", "no silent loss")
     assert code == 1
     assert "VIOLATION of 'no silent loss'" in out
     text = "\n".join(trace(out))
@@ -62,14 +62,14 @@ def test_0_3_0_a_re_pause_after_a_timeout_loses_the_event_that_came_in_between(c
 
 
 def test_0_3_0_whoever_may_start_the_pause_machine_can_fail_another_workflows_pause(capsys):
-    code, out, _ = verify(capsys, FIXTURE, "--scenario", "failure-event")
+    code, out, _ = verify(capsys, FIXTURE, "--scenario", "failure-event", "--property", "only its own token")
     assert code == 1
     assert "VIOLATION of 'only its own token'" in out
     assert "sends sfn:sendTaskFailure to 'token-W1-1', not to the token it was started with" in out
 
 
 def test_json_gives_the_verdicts_and_the_trace_with_the_items(capsys):
-    code, out, _ = verify(capsys, FIXTURE, "--scenario", "failure-event", "--json")
+    code, out, _ = verify(capsys, FIXTURE, "--scenario", "failure-event", "--property", "only its own token", "--json")
     assert code == 1
     (result,) = json.loads(out)
     assert result["instance"] == "(generic)" and "FailureEventPattern" in result["standIns"]
