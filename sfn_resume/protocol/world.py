@@ -715,7 +715,9 @@ class Model:
         """A run fails (or fails its pause with SfnResume.PauseFailed) only for a reason an operator must see; a run
         of the pause machine never fails but for a reason that leaves its workflow nothing to be told."""
         # the answer itself failed through every retry (a KMS key that refuses is caught: a failure without cause)
-        told = error.startswith("Sfn.") and error not in KMS_REFUSED
+        state = self.machines[run.machine].states.get(run.cursor.state or "", {})
+        answering = state.get("Resource", "").endswith((":sfn:sendTaskSuccess", ":sfn:sendTaskFailure"))
+        told = answering and error.startswith("Sfn.") and error not in KMS_REFUSED
         if error in KMS_REFUSED or run.machine == self.instance.pause_machine and error != PAUSE_FAILED and \
                 error not in (KMS_KEY_UNUSABLE, TIMEOUT) and not told:
             self._violated("no waiting for nothing", f"{run.id} fails with {error} ({str(cause)[:300]}) and leaves "
