@@ -21,7 +21,7 @@ What the world models of AWS (each an assumption the checker's verdict rests on;
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -228,6 +228,14 @@ def _dynamodb_call(api: str, arguments: str, before: str) -> tuple:
         # the SDK integration's names: modelled exceptions keep theirs, the others are the service's base exception
         error = f"DynamoDb.{ex.code}" if ex.code.endswith("Exception") else "DynamoDb.DynamoDbException"
         return None, StateError(error, ex.message)
+
+
+def replace(value, **changes):
+    """`dataclasses.replace` for the world's frozen values, which have no `__post_init__`: a copy of their fields,
+    `changes` over them (the checker's hottest call: dataclasses.replace goes through `__init__`)."""
+    copied = object.__new__(type(value))
+    copied.__dict__.update(value.__dict__, **changes)
+    return copied
 
 
 def _sorted(items: tuple) -> tuple:
