@@ -549,8 +549,8 @@ def _add_verify_command(commands) -> None:
     verify.add_argument("--parameter", action="append", default=[], metavar="KEY=VALUE",
                         help="a Parameter's value (default: its Default; stand-ins for those without)")
     verify.add_argument("--scope", choices=SCOPES, default="default",
-                        help="default (two adversities per trace, under two minutes) or large (one more, about "
-                             "half an hour)")
+                        help="default (one fault per trace: about 30 seconds a template) or large (every pair of "
+                             "faults: several minutes)")
     verify.add_argument("--scenario", choices=NAMES, help="explore only this scenario")
     verify.add_argument("--property", action="append", choices=PROPERTIES, dest="properties", metavar="PROPERTY",
                         help=f"check only this property (repeatable; default: all: {', '.join(PROPERTIES)})")

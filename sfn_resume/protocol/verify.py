@@ -1,8 +1,9 @@
 """`sfn-resume verify`: every sfn-resume instance of a template, explored in every scenario of a scope; the verdicts,
 and for a violation the trace that leads to it (each step: who acted, what, and the job id's item before and after).
 
-Instances whose machines, pause states and rules are the same (a config-built template's instances differ in names
-only) are explored once: the verdict of the first stands for the others.
+Instances whose machines, pause states and rules are the same but for their names, the paths to the job id and where
+the workflow puts the event (config-built templates' instances of one timeout) are explored once: the verdict of the
+first stands for the others.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..asl import jsonata_path
 from .cfn import TemplateError
 from .explore import Verdict, explore
 from .instance import Instance, instances, load_template, resolve
@@ -68,16 +70,27 @@ def verify(templates: list[Path], parameters: dict, scope: str, only: str | None
     return results
 
 
+#: What a pause state does with the event once its token is answered: nothing the protocol sees.
+_WHERE_THE_EVENT_GOES = ("Output", "ResultPath", "ResultSelector")
+
+
 def _fingerprint(instance: Instance) -> str:
-    """What the exploration depends on: the definitions, the pause states, the rules, the retention; names aside."""
-    prefix = instance.prefix
-
-    def unprefixed(node):
-        text = json.dumps(node, sort_keys=True, default=repr)
-        return text.replace(prefix, "") if prefix else text
-
-    return hashlib.sha256(unprefixed([instance.machines, instance.pause_states, instance.success, instance.failure,
-                                      instance.event_retention_seconds]).encode()).hexdigest()
+    """What the exploration depends on: the definitions, the pause states, the rules, the retention; not the names, the
+    paths to the job id (the world puts the id where the paths say, and the machines read it from their input), nor
+    where the workflow puts the event."""
+    pause_states = [{key: value for key, value in pause.state.items() if key not in _WHERE_THE_EVENT_GOES}
+                    for pause in instance.pause_states]
+    text = json.dumps([instance.machines, pause_states, instance.success, instance.failure,
+                       instance.event_retention_seconds], sort_keys=True, default=repr)
+    if instance.prefix:
+        text = text.replace(instance.prefix, "")
+    pause_path = instance.pause_states[0].state.get("Parameters", {}).get("Input", {}).get("jobId.$")
+    if pause_path:
+        text = text.replace(jsonata_path(pause_path), "<pause path>").replace(json.dumps(pause_path), "<pause path>")
+    for target in (instance.success, instance.failure):
+        if target and "jobId" in target.input_paths:
+            text = text.replace(f"'{target.input_paths['jobId']}'", "'<event path>'")
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 # --- reports -----------------------------------------------------------------------------------------------------------
