@@ -15,6 +15,7 @@ from troposphere import AWSHelperFn, Export, GetAtt, If, NoValue, Output, Ref, S
 from troposphere import dynamodb, events, iam, logs, sqs, stepfunctions
 
 from . import asl, names, policies
+from .protocol.item import EXPIRES_AT
 
 #: removalPolicy → (DeletionPolicy, UpdateReplacePolicy), as CDK maps its RemovalPolicy.
 REMOVAL_POLICIES = {
@@ -303,7 +304,7 @@ def _token_table(template: Template, spec: InstanceSpec) -> dynamodb.Table:
         SSESpecification=dynamodb.SSESpecification(SSEEnabled=True, SSEType="KMS",
                                                    **_given(KMSMasterKeyId=spec.kms_key_arn)),
         PointInTimeRecoverySpecification=dynamodb.PointInTimeRecoverySpecification(PointInTimeRecoveryEnabled=True),
-        TimeToLiveSpecification=dynamodb.TimeToLiveSpecification(AttributeName=asl.TTL_ATTRIBUTE, Enabled=True),
+        TimeToLiveSpecification=dynamodb.TimeToLiveSpecification(AttributeName=EXPIRES_AT, Enabled=True),
         **_tags(spec),
     ))
 

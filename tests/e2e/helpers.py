@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from sfn_resume import load_config
-from sfn_resume.asl import HANDED_OVER, WAITING_PAUSE, item_shape, with_next
+from sfn_resume.asl import with_next
 from sfn_resume.local.harness import Deployment, event_entry, start_job_state, statuses
 from sfn_resume.local.logged_runs import logged_entered_states
 from sfn_resume.local.stacks import EXECUTION_TERMINAL, ExecutionTimedOut, execution_story, expect_execution
 from sfn_resume.nested import generic_parameters
+from sfn_resume.protocol.item import HANDED_OVER, WAITING_PAUSE, Item
 
 from ..helpers import load_yaml
 from .conftest import REGION, uid
@@ -82,7 +83,7 @@ class Instance:
         deadline = time.monotonic() + timeout
         while True:
             item = self.deployment.item(job_id)
-            if item and item_shape(item) == WAITING_PAUSE and item != replacing:
+            if item and Item.from_dynamodb(item).shape == WAITING_PAUSE and item != replacing:
                 return run, item
             described = self.aws.client("stepfunctions").describe_execution(executionArn=run)
             expect_execution(self.aws.client("stepfunctions"), described, "RUNNING")
@@ -195,7 +196,7 @@ KEPT_ATTRIBUTES = {"executionId", "pausedAtMs", "event", "outcome", "storedAtMs"
 
 def assert_tombstone(item: dict, job_id: str, event_id: str, retention: int = DEFAULT_RETENTION) -> None:
     """A hand-over of `job_id` to the event `event_id`, remembered for `retention` from about now."""
-    assert item_shape(item) == HANDED_OVER, item
+    assert Item.from_dynamodb(item).shape == HANDED_OVER, item
     assert HANDED_OVER_ATTRIBUTES <= set(item) <= HANDED_OVER_ATTRIBUTES | KEPT_ATTRIBUTES, item
     assert (item["id"]["S"], item["eventId"]["S"]) == (job_id, event_id)
     assert time.time() + retention - 60 <= int(item["expiresAt"]["N"]) <= time.time() + retention + 1
