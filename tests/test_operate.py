@@ -53,9 +53,10 @@ def _outputs(prefix: str = "", suffix: str = "Translate_1", **more: str) -> dict
 
 
 def test_an_instance_is_known_by_its_outputs_and_its_names_by_its_resume_machine():
-    instance = find_instance(FakeCloudFormation(_outputs(PauseStateMachineArn=ARN + "-Pause",
-                                                         EventRetentionSeconds="3600")), "s")
-    assert instance == Instance("s", "SfnResume-Translate_1", ARN, _outputs()["DeadLetterQueueUrl"], ARN + "-Pause", 3600)
+    instance = find_instance(FakeCloudFormation(_outputs(PauseStateMachineArn=ARN + "-Pause", FailStateMachineArn=ARN
+                                                         + "-Fail", EventRetentionSeconds="3600")), "s")
+    assert instance == Instance("s", "SfnResume-Translate_1", ARN, _outputs()["DeadLetterQueueUrl"], ARN + "-Pause", 3600,
+                                ARN + "-Fail")
     assert (instance.name_suffix, instance.alarm_prefix, instance.queue_name, instance.log_group) == (
         "Translate_1", "SfnResume-Translate_1-", "SfnResume-Translate_1-DLQ", "/aws/vendedlogs/states/SfnResume-Translate_1")
     assert instance.rule_arns == ("arn:aws-cn:events:cn-north-1:123456789012:rule/SfnResume-Translate_1",
