@@ -53,8 +53,10 @@ class Instance:
         return self.deployment.aws
 
     def event(self, job_id: str, status: str = "COMPLETED", source: str | None = None, **detail: Any) -> dict:
-        """A Translate job state change event (examples/translate/events/success.json) for `job_id`."""
+        """A Translate job state change event (examples/translate/events/success.json) for `job_id`, emitted now:
+        the machines judge an event by its own `time` (one older than EventRetentionSeconds answers no pause)."""
         event = sample_event("success")
+        event["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         event["account"] = self.deployment.resume_state_machine.split(":")[4]  # the sender's: the engine's account
         event["source"] = source or self.source
         event["detail"] = {"jobId": job_id, "jobStatus": status, **detail}
