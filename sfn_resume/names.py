@@ -48,8 +48,9 @@ PHYSICAL_NAMES = {
     # creates the other machine beside it (a custom name cannot be replaced in place). STANDARD keeps 0.1's name.
     "express resume state machine": ("SfnResume-{suffix}-Express", 80),
     "pause state machine": ("SfnResume-{suffix}-Pause", 80),
-    # state machines and rules are names apart: the fail machine and the fail rule share theirs
-    "fail state machine": ("SfnResume-{suffix}-Fail", 80),
+    # not 0.1's `-Fail` (its FailStateMachine, STANDARD by default): a machine of another type under the same name
+    # would be a replacement CloudFormation refuses for a custom name; a new name replaces 0.1's in one update
+    "fail state machine": ("SfnResume-{suffix}-Failure", 80),
     "resume rule": ("SfnResume-{suffix}", 64),
     "fail rule": ("SfnResume-{suffix}-Fail", 64),
     "dead-letter queue": ("SfnResume-{suffix}-DLQ", 80),

@@ -93,7 +93,7 @@ def test_state_machines_use_definition_with_substitutions_logging_and_tracing(ge
     assert machines["PauseStateMachine"]["Properties"]["StateMachineType"] == "EXPRESS"
     assert machines["FailStateMachine"]["Properties"]["StateMachineType"] == "EXPRESS"
     assert machines["FailStateMachine"]["Condition"] == "HasFailureEventPattern"
-    assert machines["FailStateMachine"]["Properties"]["StateMachineName"] == {"Fn::Sub": "SfnResume-${NameSuffix}-Fail"}
+    assert machines["FailStateMachine"]["Properties"]["StateMachineName"] == {"Fn::Sub": "SfnResume-${NameSuffix}-Failure"}
     assert generic_template["Outputs"]["FailStateMachineArn"]["Condition"] == "HasFailureEventPattern"
     assert machines["ResumeStateMachine"]["Properties"]["StateMachineType"] == {"Ref": "ResumeWorkflowType"}
     for machine in machines.values():

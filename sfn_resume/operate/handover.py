@@ -127,11 +127,11 @@ PAUSE_OR_FAILURE_EVENT = "PauseOrFailureEvent"
 def failing_machine(aws: Any, instance: Instance) -> str:
     """The machine that fails a pause: the fail machine; on a stack from 0.2 or 0.3, which has none, the pause
     machine, which took failure events then."""
-    if instance.fail_state_machine_arn is not None:
-        return instance.fail_state_machine_arn
-    if instance.pause_state_machine_arn is None:
+    if instance.pause_state_machine_arn is None:  # 0.1's FailStateMachineArn was a machine of another protocol
         raise OperateError(f"--stack: {instance.stack} has no PauseStateMachineArn output: a 0.1 stack, which can "
                            "fail no pause (update it: README, Upgrading from 0.1)")
+    if instance.fail_state_machine_arn is not None:
+        return instance.fail_state_machine_arn
     definition = json.loads(aws.client("stepfunctions").describe_state_machine(
         stateMachineArn=instance.pause_state_machine_arn)["definition"])
     if definition.get("StartAt") != PAUSE_OR_FAILURE_EVENT:

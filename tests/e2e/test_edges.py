@@ -49,7 +49,7 @@ def test_a_second_pause_on_a_job_id_still_waited_on_fails_with_job_id_in_use(emu
     first, item = instance.paused("twice")
     second = instance.deployment.ended(instance.start("twice", instance.workflow_without_catch(f"nocatch-{first[-6:]}")),
                                        "FAILED", "SfnResume.JobIdInUse")
-    assert second["cause"] == "Another pause is waiting on job id twice"
+    assert second["cause"] == "Another pause, or a hand-over of another workflow, holds job id twice"
     assert instance.deployment.item("twice") == item  # the first pause's token is untouched
     [event_id] = instance.put(instance.event("twice"))
     instance.deployment.ended(first)
