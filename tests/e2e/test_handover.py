@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,8 @@ from sfn_resume.cli import main
 
 from .conftest import REGION
 from .helpers import TRANSLATE, cli_runner, delivered, deploy_instance, paths
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 pytestmark = [pytest.mark.timeout(120),
               pytest.mark.filterwarnings("ignore:Tried to parse AWS..SQS..QueuePolicy:UserWarning")]
@@ -124,6 +127,22 @@ def test_fail_fails_the_waiting_pause_and_a_failure_waits_for_the_pause_to_come(
                                             "cause": "failed by hand with sfn-resume fail"}
     [status] = cli("status", "--stack", stack, "doomed-2").out.splitlines()
     assert status.startswith("doomed-2: handed over: failure event ")
+
+
+def test_fail_starts_the_fail_machine_or_a_0_3_stacks_pause_machine(emulator, cli):
+    """0.4 fails a pause through its fail machine, which workflow roles cannot start; a stack still on 0.3 has none,
+    and its pause machine takes the failure as it did; a 0.4 instance without a failure pattern has neither."""
+    for template, machine in (("generic", "-Failure"), (FIXTURES / "sfn-resume-0.3.0.yaml", "-Pause")):
+        instance = deploy_instance(emulator, template)
+        run, _ = instance.paused("doomed")
+        failed = cli("fail", "--stack", instance.deployment.stack_name, "doomed", "--json")
+        assert (failed.code, failed.json["outcome"]) == (0, "failed")
+        assert failed.json["stateMachineArn"].endswith(machine)
+        failure = json.loads(instance.deployment.wait(run)["output"])["failure"]
+        assert failure == {"Error": "SfnResume.JobFailed", "Cause": "failed by hand with sfn-resume fail"}
+    instance = deploy_instance(emulator, FailureEventPattern="")
+    refused = cli("fail", "--stack", instance.deployment.stack_name, "any")
+    assert refused.code == 2 and "has no FailStateMachineArn output: its instance has no failure event pattern" in refused.err
 
 
 def test_resume_after_the_pause_timed_out_is_a_late_event(emulator, cli, tmp_path):
