@@ -95,13 +95,18 @@ class Instance:
             time.sleep(0.01)
 
     def runs(self, timeout: float = 10.0) -> dict[str, dict[str, int]]:
-        """The machines' executions by status, once none is running: {"resume": {...}, "pause": {...}} (pause runs
-        and failure events). A resume run may still be finishing when the workflow it answered has ended."""
+        """The machines' executions by status, once none is running: {"resume": {...}, "pause": {...}}, and
+        "fail" where the fail machine ran (failure events). A resume run may still be finishing when the workflow it
+        answered has ended."""
         deadline = time.monotonic() + timeout
+        machines = [machine for machine in ("resume", "pause", "fail")
+                    if f"{machine.title()}StateMachineArn" in self.deployment.outputs]
         while True:
             runs = {machine: statuses(self.deployment.executions(self.deployment.outputs[f"{machine.title()}StateMachineArn"]))
-                    for machine in ("resume", "pause")}
-            if "RUNNING" not in runs["resume"] and "RUNNING" not in runs["pause"] or time.monotonic() > deadline:
+                    for machine in machines}
+            if not runs.get("fail"):
+                runs.pop("fail", None)
+            if all("RUNNING" not in ran for ran in runs.values()) or time.monotonic() > deadline:
                 return runs
             time.sleep(0.05)
 
@@ -181,7 +186,7 @@ def entered_states(aws, execution_arn: str) -> list[str]:
 
 
 def paths(instance: Instance, machine: str = "Resume") -> list[list[str]]:
-    """The states each execution of the Resume (or Pause) machine entered, sorted."""
+    """The states each execution of the Resume (or Pause, or Fail) machine entered, sorted."""
     runs = instance.deployment.executions(instance.deployment.outputs[f"{machine}StateMachineArn"])
     return sorted(entered_states(instance.aws, e["executionArn"]) for e in runs)
 
@@ -197,11 +202,14 @@ KEPT_ATTRIBUTES = {"executionId", "pausedAtMs", "event", "outcome", "storedAtMs"
 
 
 def assert_tombstone(item: dict, job_id: str, event_id: str, retention: int = DEFAULT_RETENTION) -> None:
-    """A hand-over of `job_id` to the event `event_id`, remembered for `retention` from about now."""
+    """A hand-over of `job_id` to the event `event_id`, remembered for `retention` from about now (from the event's
+    own time, a second at most before it was sent); TTL keeps it at least that long."""
     assert Item.from_dynamodb(item).shape == HANDED_OVER, item
     assert HANDED_OVER_ATTRIBUTES <= set(item) <= HANDED_OVER_ATTRIBUTES | KEPT_ATTRIBUTES, item
     assert (item["id"]["S"], item["eventId"]["S"]) == (job_id, event_id)
-    assert time.time() + retention - 60 <= int(item["expiresAt"]["N"]) <= time.time() + retention + 1
+    until_ms = int(item["expiresAtMs"]["N"])
+    assert (time.time() + retention - 60) * 1000 <= until_ms <= (time.time() + retention + 1) * 1000
+    assert int(item["expiresAt"]["N"]) * 1000 >= until_ms
 
 
 def wait_all(instance: Instance, executions: list[str], timeout: float = 60.0, status: str | None = None,
