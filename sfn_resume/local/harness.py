@@ -110,6 +110,11 @@ class Deployment:
         return self.outputs["PauseStateMachineArn"]
 
     @property
+    def fail_state_machine(self) -> str | None:
+        """The fail machine (0.4, where the instance has a failure pattern)."""
+        return self.outputs.get("FailStateMachineArn")
+
+    @property
     def workflow_role_arn(self) -> str:
         """A role for sample workflows, in the instance's account. No engine here enforces IAM, but LocalStack makes
         a workflow's service calls in its role's account (000000000000 there): a role of another account would not
