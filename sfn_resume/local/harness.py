@@ -90,7 +90,8 @@ class Deployment:
     @classmethod
     def deploy(cls, aws, stack_name: str, template_body, parameters: dict | None = None,
                prefix: str = "") -> Deployment:
-        outputs = deploy_stack(aws.client("cloudformation"), stack_name, template_body, parameters)
+        outputs = deploy_stack(aws.client("cloudformation"), stack_name, template_body, parameters,
+                               s3_client=aws.client("s3"))
         return cls(aws, stack_name, {k[len(prefix):]: v for k, v in outputs.items() if k.startswith(prefix)})
 
     @property

@@ -138,7 +138,8 @@ def deploy_instance(emulator, template: str | Path = "generic", name: str | None
         # its names are built in (SfnResume-TranslationTranslateResume): one such stack per emulator
         deployment = emulator.deploy(f"e2e-translate-{name}", TRANSLATE_TEMPLATE, prefix=TRANSLATE.nameSuffix)
         source = "aws.translate"
-        log_every_state(emulator, deployment.pause_state_machine)
+        for machine in (deployment.pause_state_machine, deployment.fail_state_machine):
+            log_every_state(emulator, machine)
     else:
         path = GENERIC_TEMPLATE if template == "generic" else Path(template)
         source = f"e2e.{name}"

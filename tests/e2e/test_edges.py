@@ -38,7 +38,7 @@ def test_a_pause_that_stores_its_token_between_the_two_claims_is_resumed(in_proc
     instance.put(instance.event("racy"))
     (resume,) = instance.deployment.wait_for_resume_executions(1)
     assert entered_states(in_process_emulator, resume["executionArn"]) == [
-        "ClaimToken", "StoreEarlyEvent", "ClaimTokenAgain", "SendTaskSuccess"]
+        "ClaimToken", "StoreEarlyEvent", "ReadHolder", "WhatNext", "ClaimTokenAgain", "SendTaskSuccess"]
     instance.deployment.ended(run)
     assert instance.deployment.live_items() == []
 
