@@ -32,6 +32,9 @@ HAS_ALARM_TOPIC = "HasAlarmTopic"
 HAS_OWN_ALARM_TOPIC = "HasOwnAlarmTopic"
 HAS_DASHBOARD = "HasDashboard"
 IS_EXPRESS_RESUME = "IsExpressResumeWorkflow"
+#: 0.3's, kept unused: LocalStack's update takes a condition removed for a change of every `Fn::If`, and replaces
+#: the resume machine (its StateMachineName is one) under its own name, which fails (docs/LOCALSTACK.md)
+HAS_HEARTBEAT = "HasHeartbeat"
 
 
 class SubstitutedValue(str):
@@ -164,7 +167,8 @@ def build_generic_template(removal_policy: str = "DESTROY") -> Template:
     # troposphere orders the groups by first use: the table's order is the console's.
     # The inert Parameters (no config key: options.py) are referenced nowhere, by design; cfn-lint's "parameter not
     # used" would flag them. tests/test_template.py checks that they are the only Parameters left unused.
-    template.metadata["cfn-lint"] = {"config": {"ignore_checks": ["W2001"]}}
+    # W8001 (condition not used): HAS_HEARTBEAT, kept for LocalStack's updates from 0.3
+    template.metadata["cfn-lint"] = {"config": {"ignore_checks": ["W2001", "W8001"]}}
     template.add_condition(HAS_FAILURE, Not(Equals(Ref(params["FailureEventPattern"]), "")))
     template.add_condition(HAS_RESULT_PATH, Not(Equals(Ref(params["ResultPath"]), "")))
     template.add_condition(HAS_KMS_KEY, Not(Equals(Ref(params["KmsKeyArn"]), "")))
@@ -177,6 +181,7 @@ def build_generic_template(removal_policy: str = "DESTROY") -> Template:
     template.add_condition(HAS_OWN_ALARM_TOPIC, And(Condition(HAS_ALARMS), Not(Condition(HAS_ALARM_TOPIC))))
     template.add_condition(HAS_DASHBOARD, Equals(Ref(params["CreateDashboard"]), "true"))
     template.add_condition(IS_EXPRESS_RESUME, Equals(Ref(params["ResumeWorkflowType"]), "EXPRESS"))
+    template.add_condition(HAS_HEARTBEAT, Not(Equals(Ref(params["HeartbeatSeconds"]), 0)))
 
     spec = InstanceSpec(
         name_suffix=Ref(params["NameSuffix"]),

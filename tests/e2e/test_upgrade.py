@@ -35,7 +35,7 @@ pytestmark = pytest.mark.deploys_with_aws_cli
 @pytest.mark.parametrize("version", sorted(VERSIONS))
 def test_an_update_keeps_every_waiting_pause_and_early_event(emulator, version):
     name = emulator.new_name()
-    if emulator.mode == "localstack":
+    if emulator.mode == "localstack" and version != "0.3.0":
         # 0.1 and 0.2 passed a Number Parameter to DefinitionSubstitutions, which LocalStack hands on as an int
         # (docs/LOCALSTACK.md): those stacks cannot be created there, so there is nothing to update
         with pytest.raises(StackDeployError, match=r"replace\(\) argument 2 must be str, not int"):
@@ -70,7 +70,16 @@ def test_an_update_keeps_every_waiting_pause_and_early_event(emulator, version):
     [event_id] = new.put(event := new.event("waiting"))
     done = new.deployment.ended(waiting)
     delivered(event, event_id, json.loads(done["output"])["translation"]["event"])
-    new.put(new.event("failing", "FAILED"))
+    failure = new.event("failing", "FAILED")
+    [failure_id] = new.put(failure)
+    if emulator.mode == "localstack":
+        # LocalStack updates no AWS::Events::Rule (docs/LOCALSTACK.md): the fail rule still starts the pause machine,
+        # which takes no failure event since 0.4 (the event is lost there); the fail machine, given it as the rule
+        # would, fails the pause
+        [target] = emulator.client("events").list_targets_by_rule(Rule=new.deployment.table_name + "-Fail")["Targets"]
+        assert target["Arn"] == new.deployment.pause_state_machine
+        sfn.start_execution(stateMachineArn=new.deployment.fail_state_machine, input=json.dumps(
+            {"id": failure_id, "jobId": "failing", "event": dict(failure, id=failure_id)}))
     failed = json.loads(new.deployment.ended(failing)["output"])["failure"]
     assert failed["Error"] == "SfnResume.JobFailed"
 
@@ -81,8 +90,9 @@ def test_an_update_keeps_every_waiting_pause_and_early_event(emulator, version):
     if version != "0.1.0":
         # the old tombstone still turns another event of its job away, and (0.4) a new pause on the id too, while
         # the hand-over is within EventRetentionSeconds (0.3 let the pause through)
+        runs_before = len(new.deployment.resume_executions())
         [duplicate_id] = new.put(new.event("finished"))
-        [duplicate] = [e for e in new.deployment.resume_executions()
+        [duplicate] = [e for e in new.deployment.wait_for_resume_executions(runs_before + 1)
                        if json.loads(e["input"])["event"]["id"] == duplicate_id]
         duplicate = new.deployment.wait(duplicate["executionArn"])
         assert entered_states(emulator, duplicate["executionArn"])[-1] == "AlreadyHandled"
