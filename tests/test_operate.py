@@ -137,6 +137,10 @@ TOMBSTONE_02 = {"id": _s("j"), "tokenHash": _s("h"), "executionId": _s("arn:x"),
                 "eventId": _s("e"), **EXPIRY}
 CLAIMED_EARLY_02 = {"id": _s("j"), "tokenHash": _s("h"), "executionId": _s("arn:x"), "eventId": _s("e"), **EXPIRY}
 PAUSE_01 = {"id": _s("j"), "token": _s("t"), **EXPIRY}
+# 0.4: ClaimToken keeps the event too (no storedAtMs: it did not come first) and no pause expiry; ClaimEvent keeps
+# the early event's storedAtMs
+HANDED_04 = dict(PAUSE, eventId=_s("e"), outcome=_s("SUCCEEDED"), event=EVENT, handedOverAtMs=_n(NOW - 1000))
+CLAIMED_EARLY_04 = dict(EARLY, token=_s("t"), executionId=_s("arn:x"), handedOverAtMs=_n(NOW - 1000))
 
 
 @pytest.mark.parametrize("item, expected", [
@@ -151,6 +155,9 @@ PAUSE_01 = {"id": _s("j"), "token": _s("t"), **EXPIRY}
     (TOMBSTONE_02, dict(state=HANDED_OVER, handed_over_at_ms=None, outcome=None, event_came_first=False, late=None)),
     (CLAIMED_EARLY_02, dict(state=HANDED_OVER, stored_at_ms=None, event_came_first=True)),
     (PAUSE_01, dict(state=WAITING_PAUSE, paused_at_ms=None, execution_id=None)),  # 0.1 recorded neither
+    (HANDED_04, dict(state=HANDED_OVER, event_came_first=False, late=None, event_time="2027-01-15T08:00:00Z")),
+    (CLAIMED_EARLY_04, dict(state=HANDED_OVER, event_came_first=True, late=False)),
+    (dict(HANDED_04, expiresAtMs=_n(NOW)), dict(state=EXPIRED, was=HANDED_OVER)),  # ended at its expiresAtMs
     (dict(PAUSE, expiresAtMs=_n(NOW - 1)), dict(state=EXPIRED, was=WAITING_PAUSE)),  # TTL has not deleted it yet
     (None, dict(state=UNKNOWN, expires_at_ms=None)),
 ])
