@@ -341,23 +341,29 @@ def _dead_letter_queue(template: Template, spec: InstanceSpec) -> sqs.Queue:
     ))
 
 
-#: Each machine: its definition, its type (None: the resume workflow type the spec chooses) and the kind of its role.
+#: Each machine: its definition, its type (None: the resume workflow type the spec chooses), its role's kind, and
+#: its physical name's (None: the resume machine's, by type).
 MACHINES = {
     # the pause state waits on it: an Express run costs less than a transition
-    names.PAUSE_STATE_MACHINE: (asl.pause_definition, "EXPRESS", names.PAUSE_ROLE),
-    names.RESUME_STATE_MACHINE: (asl.resume_definition, None, names.RESUME_ROLE),
-    names.FAIL_STATE_MACHINE: (asl.fail_definition, "EXPRESS", names.FAIL_ROLE),
+    names.PAUSE_STATE_MACHINE: (asl.pause_definition, "EXPRESS", names.PAUSE_ROLE, "pause state machine"),
+    names.RESUME_STATE_MACHINE: (asl.resume_definition, None, names.RESUME_ROLE, None),
+    names.FAIL_STATE_MACHINE: (asl.fail_definition, "EXPRESS", names.FAIL_ROLE, "fail state machine"),
 }
+
+
+def _machine_exists(spec: InstanceSpec, kind: str) -> dict:
+    """The `Condition` attribute of a machine and its role: the fail machine's is the failure rule's."""
+    return condition_attribute(spec.failure) if kind == names.FAIL_STATE_MACHINE else {}
 
 
 def _machine_role(template: Template, spec: InstanceSpec, kind: str, table: dynamodb.Table) -> iam.Role:
     """A machine's own role: exactly what its definition calls (`asl.sdk_actions`), on the table and on the paused
     workflows (tests/test_iam.py checks each against its definition)."""
-    definition, _type, role = MACHINES[kind]
+    definition, _type, role, _name = MACHINES[kind]
     called = sorted(asl.sdk_actions(definition()))
     return template.add_resource(iam.Role(
         spec.prefix + role,
-        **condition_attribute(spec.failure if kind == names.FAIL_STATE_MACHINE else True),
+        **_machine_exists(spec, kind),
         AssumeRolePolicyDocument=policies.trust_policy("states.amazonaws.com"),
         Policies=[iam.Policy(
             PolicyName="sfn-resume",
@@ -382,15 +388,13 @@ def _table_key_statement(spec: InstanceSpec, switch: Switch):
 def _state_machine(template: Template, spec: InstanceSpec, kind: str, role: iam.Role, log_group: logs.LogGroup,
                    table: dynamodb.Table) -> stepfunctions.StateMachine:
     """The pause, resume or fail machine (`kind`: a key of MACHINES)."""
-    build_definition, workflow_type, _role = MACHINES[kind]
+    build_definition, workflow_type, _role, name_kind = MACHINES[kind]
     definition = build_definition()
     return template.add_resource(stepfunctions.StateMachine(
         spec.prefix + kind,
         **scanner_metadata(kind, spec),
-        **condition_attribute(spec.failure if kind == names.FAIL_STATE_MACHINE else True),
-        StateMachineName=(_resume_machine_name(spec) if kind == names.RESUME_STATE_MACHINE else
-                          physical_name(spec, {names.PAUSE_STATE_MACHINE: "pause state machine",
-                                               names.FAIL_STATE_MACHINE: "fail state machine"}[kind])),
+        **_machine_exists(spec, kind),
+        StateMachineName=physical_name(spec, name_kind) if name_kind else _resume_machine_name(spec),
         StateMachineType=workflow_type or spec.workflow_type,
         RoleArn=GetAtt(role, "Arn"),
         Definition=definition,
