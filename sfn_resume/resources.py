@@ -206,7 +206,9 @@ class Instance:
     fail_rule: events.Rule | None
     dead_letter_queue: sqs.Queue
     pause_state_policy: iam.ManagedPolicy
-    machine_roles: dict  # each machine's role, by its names.* logical-ID kind
+    pause_role: iam.Role
+    resume_role: iam.Role
+    fail_role: iam.Role | None
     events_role: iam.Role
     log_group: logs.LogGroup
 
@@ -285,7 +287,9 @@ def add_instance(template: Template, spec: InstanceSpec) -> Instance:
         fail_rule=rules.get(asl.FAILED),
         dead_letter_queue=dead_letter_queue,
         pause_state_policy=_pause_state_policy(template, spec, machines[names.PAUSE_STATE_MACHINE], table),
-        machine_roles=roles,
+        pause_role=roles[names.PAUSE_STATE_MACHINE],
+        resume_role=roles[names.RESUME_STATE_MACHINE],
+        fail_role=roles.get(names.FAIL_STATE_MACHINE),
         events_role=events_role,
         log_group=log_group,
     )
