@@ -167,7 +167,7 @@ class _Machines:
     """Hands out each machine's runs that appeared since the last call, once they have all finished."""
 
     deployment: Deployment
-    machines: dict  # name ("pause", "resume") -> state machine ARN
+    machines: dict  # name ("pause", "resume", "fail") -> state machine ARN
     seen: set = field(default_factory=set)
 
     def take(self, expected: dict, timeout: float = 15.0) -> list[tuple[str, dict]]:
@@ -226,7 +226,8 @@ def _deploy(aws, instance: InstanceConfig, name: str, **parameters) -> tuple[Dep
     deployment = Deployment.deploy(aws, name, build_template(), {**generic_parameters(instance), **parameters})
     workflow = deployment.create_workflow(f"{name}-workflow", instance.pathToIdPauseTask)
     return deployment, workflow, _Machines(deployment, {"pause": deployment.pause_state_machine,
-                                                        "resume": deployment.resume_state_machine})
+                                                        "resume": deployment.resume_state_machine,
+                                                        "fail": deployment.fail_state_machine})
 
 
 def _outcome(deployment: Deployment, run: str) -> str:
@@ -276,7 +277,7 @@ def _sfn_resume_paths(aws, meter: DynamoDbMeter, instance: InstanceConfig, succe
     deployment.wait_until_paused(run, "fail-1")
     deployment.send(event(failure, "fail-1"))
     outcome = _outcome(deployment, run)
-    figures["failure"] = _path(sfn, meter, mark, run, machines.take({"pause": 2}), outcome)
+    figures["failure"] = _path(sfn, meter, mark, run, machines.take({"pause": 1, "fail": 1}), outcome)
 
     return figures
 
@@ -358,12 +359,12 @@ def _original_paths(aws, meter: DynamoDbMeter, instance: InstanceConfig, success
 
 
 def price(path: dict, resume_type: str, log_level: str) -> dict:
-    """Dollars per million occurrences of a path, by what they pay for: resume runs of `resume_type`, the pause
-    machine always Express, the pause state's transitions in the STANDARD workflow."""
+    """Dollars per million occurrences of a path, by what they pay for: resume runs of `resume_type`, the pause and
+    fail machines always Express, the pause state's transitions in the STANDARD workflow."""
     standard = path["pause_state"]["transitions"]
     express = 0.0
     for run in path["runs"]:
-        if run["machine"] == "pause" or resume_type == "EXPRESS":
+        if run["machine"] in ("pause", "fail") or resume_type == "EXPRESS":
             express += prices.express_run(run["seconds"])
         else:
             standard += run["transitions"]

@@ -20,10 +20,11 @@ from pathlib import Path
 
 import boto3
 
-from sfn_resume import asl, build_template
+from sfn_resume import build_template
 from sfn_resume.config import InstanceConfig
 from sfn_resume.local.harness import Deployment, event_entry
 from sfn_resume.nested import generic_parameters
+from sfn_resume.protocol.item import WAITING_PAUSE, Item
 
 from .cost import with_job_id
 
@@ -94,7 +95,7 @@ def measure_one(count: int, instance: InstanceConfig, success: dict, budget_seco
         resumed = 0
         while resumed < count and time.monotonic() < deadline:
             paused = [item["id"]["S"] for item in deployment.items()
-                      if asl.item_shape(item) == asl.WAITING_PAUSE and item["id"]["S"] not in sent]
+                      if Item.from_dynamodb(item).shape == WAITING_PAUSE and item["id"]["S"] not in sent]
             for start in range(0, len(paused), 10):  # PutEvents takes 10 entries a call
                 batch = paused[start:start + 10]
                 events.put_events(Entries=[event_entry(with_job_id(success, instance.pathToIdWorkflow, job))

@@ -2,7 +2,7 @@
 (opt-in) for one instance, both built from one list of the instance's metrics (SIGNALS).
 
 Two metric-math alarms cover every state machine, rule and queue of an instance, each naming the command that
-helps: RunsFailed (a run of the pause or resume machine failed, timed out or was throttled) and EventsUndelivered
+helps: RunsFailed (a run of the pause, resume or fail machine failed, timed out or was throttled) and EventsUndelivered
 (a rule could not start its machine, or an event waits in the dead-letter queue). Their actions notify the topic
 given, or a topic of the instance's own.
 """
@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from troposphere import Ref, Sub, Tags, Template, cloudwatch, sns
 
 from . import names
-from .resources import (Instance, InstanceSpec, add_exported_output, choose, condition_attribute, exists, physical_name,
-                        scanner_metadata)
+from .resources import (Instance, InstanceSpec, add_exported_output, at_deploy_time, choose, condition_attribute, exists,
+                        physical_name, scanner_metadata)
 
-PAUSE_MACHINE, RESUME_MACHINE = "pause machine", "resume machine"
+PAUSE_MACHINE, RESUME_MACHINE, FAIL_MACHINE = "pause machine", "resume machine", "fail machine"
 RESUME_RULE, FAIL_RULE = "resume rule", "fail rule"
 DEAD_LETTER_QUEUE = "dead-letter queue"
-DIMENSIONS = {PAUSE_MACHINE: "StateMachineArn", RESUME_MACHINE: "StateMachineArn", RESUME_RULE: "RuleName",
+DIMENSIONS = {PAUSE_MACHINE: "StateMachineArn", RESUME_MACHINE: "StateMachineArn", FAIL_MACHINE: "StateMachineArn",
+              RESUME_RULE: "RuleName",
               FAIL_RULE: "RuleName", DEAD_LETTER_QUEUE: "QueueName"}
 PERIOD_SECONDS = 60
 
@@ -42,7 +43,7 @@ _MACHINE_METRICS = (("ExecutionsStarted", None), ("ExecutionsSucceeded", None),
                     ("ExecutionThrottled", names.RUNS_FAILED_ALARM))
 SIGNALS = (
     *(Signal(machine, "AWS/States", metric, "Sum", alarm)
-      for machine in (PAUSE_MACHINE, RESUME_MACHINE) for metric, alarm in _MACHINE_METRICS),
+      for machine in (PAUSE_MACHINE, RESUME_MACHINE, FAIL_MACHINE) for metric, alarm in _MACHINE_METRICS),
     *(Signal(rule, "AWS/Events", metric, "Sum", alarm) for rule in (RESUME_RULE, FAIL_RULE)
       for metric, alarm in (("Invocations", None), ("FailedInvocations", names.EVENTS_UNDELIVERED_ALARM))),
     Signal(DEAD_LETTER_QUEUE, "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum",
@@ -53,7 +54,7 @@ SIGNALS = (
 #: Each alarm: what it means, and what to run (its description; docs/OPERATING.md's runbook says the same).
 ALARMS = {
     names.RUNS_FAILED_ALARM: (
-        "a run of the pause or resume machine failed, timed out or was throttled: a pause or a hand-over may be "
+        "a run of the pause, resume or fail machine failed, timed out or was throttled: a pause or a hand-over may be "
         "stuck",
         "sfn-resume status --stack ${AWS::StackName}, then read the machine's failed executions"),
     names.EVENTS_UNDELIVERED_ALARM: (
@@ -63,13 +64,18 @@ ALARMS = {
 
 
 def signals(spec: InstanceSpec) -> list[Signal]:
-    """The instance's signals: all, but the failure rule's where the instance has none."""
-    return [s for s in SIGNALS if s.source != FAIL_RULE or spec.has_failure]
+    """The instance's signals: all, but the failure rule's and the fail machine's where the instance has neither."""
+    return [s for s in SIGNALS if s.source not in (FAIL_RULE, FAIL_MACHINE) or spec.has_failure]
 
 
 def dimension_values(spec: InstanceSpec, instance: Instance) -> dict:
-    """Each source's dimension value. Rules by name: the failure rule may be conditioned out (generic template)."""
+    """Each source's dimension value. The failure rule and the fail machine by name: they may be conditioned out
+    (generic template), and a metric of nothing is no data."""
+    fail_machine_arn = Sub("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:"
+                           + names.physical_name("fail state machine", "${NameSuffix}"
+                                                 if at_deploy_time(spec.name_suffix) else spec.name_suffix))
     return {PAUSE_MACHINE: Ref(instance.pause_state_machine), RESUME_MACHINE: Ref(instance.resume_state_machine),
+            FAIL_MACHINE: fail_machine_arn,
             RESUME_RULE: physical_name(spec, "resume rule"), FAIL_RULE: physical_name(spec, "fail rule"),
             DEAD_LETTER_QUEUE: physical_name(spec, "dead-letter queue")}
 
@@ -127,6 +133,7 @@ def add_alarms(template: Template, spec: InstanceSpec, instance: Instance) -> No
 
 
 _WIDGETS = {PAUSE_MACHINE: "Pause machine: runs", RESUME_MACHINE: "Resume machine: runs",
+            FAIL_MACHINE: "Fail machine: runs",
             RESUME_RULE: "Rules: events matched, deliveries failed", FAIL_RULE: "Rules: events matched, deliveries failed",
             DEAD_LETTER_QUEUE: "Dead-letter queue: messages, age of the oldest (s)"}
 

@@ -87,6 +87,9 @@ class SfnResume(Construct):
         self.table_arn: str = created["table"].get_att("Arn").to_string()
         self.pause_state_machine_arn: str = created["pause_state_machine"].get_att("Arn").to_string()
         self.resume_state_machine_arn: str = created["resume_state_machine"].get_att("Arn").to_string()
+        #: None where the instance has no failure pattern
+        self.fail_state_machine_arn: str | None = (created["fail_state_machine"].get_att("Arn").to_string()
+                                                   if "fail_state_machine" in created else None)
         self.dead_letter_queue_url: str = created["dead_letter_queue"].ref
 
     def pause(self, scope: Construct, id: str, *, query_language: str | sfn.QueryLanguage = asl.JSONPATH,

@@ -9,8 +9,11 @@ import re
 TABLE = "TokenTable"
 RESUME_STATE_MACHINE = "ResumeStateMachine"
 PAUSE_STATE_MACHINE = "PauseStateMachine"
-#: The role of both machines (they call the same actions; its ID is from 0.1, when only resume machines had it).
+FAIL_STATE_MACHINE = "FailStateMachine"
+#: The role of the resume machine (its ID is from 0.1, when the pause machine shared it).
 RESUME_ROLE = "ResumeStateMachineRole"
+PAUSE_ROLE = "PauseStateMachineRole"
+FAIL_ROLE = "FailStateMachineRole"
 LOG_GROUP = "ResumeLogGroup"
 RESUME_RULE = "ResumeRule"
 FAIL_RULE = "FailRule"
@@ -29,6 +32,7 @@ OUTPUT_TABLE_NAME = "TableName"
 OUTPUT_TABLE_ARN = "TableArn"
 OUTPUT_RESUME_STATE_MACHINE_ARN = "ResumeStateMachineArn"
 OUTPUT_PAUSE_STATE_MACHINE_ARN = "PauseStateMachineArn"
+OUTPUT_FAIL_STATE_MACHINE_ARN = "FailStateMachineArn"
 OUTPUT_PAUSE_STATE_POLICY_ARN = "PauseStatePolicyArn"
 OUTPUT_PAUSE_STATE = "PauseState"
 OUTPUT_PAUSE_STATE_JSONATA = "PauseStateJsonata"
@@ -44,6 +48,9 @@ PHYSICAL_NAMES = {
     # creates the other machine beside it (a custom name cannot be replaced in place). STANDARD keeps 0.1's name.
     "express resume state machine": ("SfnResume-{suffix}-Express", 80),
     "pause state machine": ("SfnResume-{suffix}-Pause", 80),
+    # not 0.1's `-Fail` (its FailStateMachine, STANDARD by default): a machine of another type under the same name
+    # would be a replacement CloudFormation refuses for a custom name; a new name replaces 0.1's in one update
+    "fail state machine": ("SfnResume-{suffix}-Failure", 80),
     "resume rule": ("SfnResume-{suffix}", 64),
     "fail rule": ("SfnResume-{suffix}-Fail", 64),
     "dead-letter queue": ("SfnResume-{suffix}-DLQ", 80),

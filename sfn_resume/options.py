@@ -434,7 +434,7 @@ OPTIONS = (
            "the pause-state policy's statements, in place (its ARN stays)",
            default=False, label="Upgrading from 0.1", group=SECURITY),
     Option("alarms", "CreateAlarms", Flag(),
-           "alarms on failed runs and undelivered events (default true; ~$0.90 a month).",
+           "alarms on failed runs and undelivered events (default true; ~$1.20 a month).",
            "creates or deletes the alarms (and the stack's own topic)",
            default=True, label="Alarms", group=ALARMS),
     Option("alarmTopicArn", "AlarmTopicArn",

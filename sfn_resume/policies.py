@@ -52,8 +52,17 @@ def trust_policy(service: str) -> Policy:
     )
 
 
-def table_statement(sid: str, table_arn) -> Statement:
-    return Statement(Sid=sid, Effect=Allow, Action=list(TABLE_ACTIONS), Resource=[table_arn])
+def table_statement(sid: str, table_arn, actions=TABLE_ACTIONS) -> Statement:
+    return Statement(Sid=sid, Effect=Allow, Action=list(actions), Resource=[table_arn])
+
+
+#: awacs's modules by IAM prefix.
+_SERVICES = {"dynamodb": awacs.dynamodb, "states": awacs.states}
+
+
+def actions(prefix: str, called) -> list:
+    """The awacs constants of the `prefix` actions among `called` (e.g. `dynamodb:GetItem`), in their order."""
+    return [getattr(_SERVICES[prefix], action.split(":")[1]) for action in called if action.startswith(prefix + ":")]
 
 
 def answer_tasks_statement(actions, state_machine_arns) -> Statement:

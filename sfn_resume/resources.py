@@ -1,4 +1,4 @@
-"""Troposphere resources for one instance: table, pause and resume machines, rule(s), dead-letter queue, roles.
+"""Troposphere resources for one instance: table, pause, resume and fail machines, rule(s), dead-letter queue, roles.
 
 Each value of an `InstanceSpec` is ready for CloudFormation: a literal when a config fixes it, or an `Expression`
 (`Ref`, `If`, `Join`, `Sub`) when the generic template leaves it to a Parameter; what exists or is on is a `Switch`:
@@ -15,6 +15,7 @@ from troposphere import AWSHelperFn, Export, GetAtt, If, NoValue, Output, Ref, S
 from troposphere import dynamodb, events, iam, logs, sqs, stepfunctions
 
 from . import asl, names, policies
+from .protocol.item import EXPIRES_AT
 
 #: removalPolicy → (DeletionPolicy, UpdateReplacePolicy), as CDK maps its RemovalPolicy.
 REMOVAL_POLICIES = {
@@ -22,8 +23,9 @@ REMOVAL_POLICIES = {
     "RETAIN": ("Retain", "Retain"),
     "RETAIN_ON_UPDATE_OR_DELETE": ("RetainExceptOnCreate", "Retain"),
 }
-#: Each rule's target Id (0.1 named both "ResumeStateMachine"; an Id is only a label within its rule).
-TARGET_IDS = {asl.SUCCEEDED: "ResumeStateMachine", asl.FAILED: "PauseStateMachine"}
+#: Each rule's target Id (0.1 named both "ResumeStateMachine", 0.2 and 0.3 the fail rule's "PauseStateMachine"; an Id
+#: is only a label within its rule: a new one replaces the target in place).
+TARGET_IDS = {asl.SUCCEEDED: "ResumeStateMachine", asl.FAILED: "FailStateMachine"}
 #: EventBridge's own defaults, written out: retry for a day, then the dead-letter queue.
 RETRY_ATTEMPTS = 185
 RETRY_MAX_EVENT_AGE_SECONDS = 86_400
@@ -82,7 +84,7 @@ SCANNER_SUPPRESSIONS = {
         Suppression("cfn-lint", "I1022", "The EventRetentionSeconds substitution is an Fn::Join, not the Fn::Sub "
                     "this informational rule prefers: LocalStack turns an Fn::Sub that gives only digits into a number, "
                     "and fails the state machine on it.", when="event retention parameter"),
-    ) for machine in (names.PAUSE_STATE_MACHINE, names.RESUME_STATE_MACHINE)},
+    ) for machine in (names.PAUSE_STATE_MACHINE, names.RESUME_STATE_MACHINE, names.FAIL_STATE_MACHINE)},
     names.DEAD_LETTER_QUEUE: (
         Suppression("checkov", "CKV_AWS_27", "Encrypted with SSE-SQS (SqsManagedSseEnabled), which the check does not "
                     "read; the AWS managed key aws/sqs is no option: EventBridge cannot use it for a DLQ.",
@@ -156,7 +158,7 @@ class InstanceSpec:
     path_to_id_workflow: str | Expression
     event_pattern: dict | Expression
     failure_event_pattern: dict | Expression | None
-    failure: Switch  # the failure rule exists (and the pause machine is its target)
+    failure: Switch  # the failure rule and its target, the fail machine, exist
     workflow_type: str | Expression  # of the resume machine
     express: Switch  # the resume machine is EXPRESS (its name follows its type)
     event_retention_seconds: str | Expression  # a string, as every DefinitionSubstitutions value must be
@@ -178,7 +180,7 @@ class InstanceSpec:
 
     @property
     def has_failure(self) -> bool:
-        """Whether the template holds the failure rule at all."""
+        """Whether the template holds the failure rule and the fail machine at all."""
         return exists(self.failure)
 
     @property
@@ -199,11 +201,14 @@ class Instance:
     table: dynamodb.Table
     pause_state_machine: stepfunctions.StateMachine
     resume_state_machine: stepfunctions.StateMachine
+    fail_state_machine: stepfunctions.StateMachine | None
     resume_rule: events.Rule
     fail_rule: events.Rule | None
     dead_letter_queue: sqs.Queue
     pause_state_policy: iam.ManagedPolicy
-    machines_role: iam.Role
+    pause_role: iam.Role
+    resume_role: iam.Role
+    fail_role: iam.Role | None
     events_role: iam.Role
     log_group: logs.LogGroup
 
@@ -262,24 +267,29 @@ def add_instance(template: Template, spec: InstanceSpec) -> Instance:
     table = _token_table(template, spec)
     log_group = _log_group(template, spec)
     dead_letter_queue = _dead_letter_queue(template, spec)
-    machines_role = _machines_role(template, spec, table)
-    pause_machine = _state_machine(template, spec, names.PAUSE_STATE_MACHINE, machines_role, log_group, table)
-    resume_machine = _state_machine(template, spec, names.RESUME_STATE_MACHINE, machines_role, log_group, table)
-    # success events resume a pause; failure events fail it, which the pause machine knows how to do
-    targets = {asl.SUCCEEDED: resume_machine, **({asl.FAILED: pause_machine} if spec.has_failure else {})}
+    kinds = (names.PAUSE_STATE_MACHINE, names.RESUME_STATE_MACHINE) + ((names.FAIL_STATE_MACHINE,)
+                                                                        if spec.has_failure else ())
+    roles = {kind: _machine_role(template, spec, kind, table) for kind in kinds}
+    machines = {kind: _state_machine(template, spec, kind, roles[kind], log_group, table) for kind in kinds}
+    # success events resume a pause; failure events fail it, through a machine no workflow role may start
+    targets = {asl.SUCCEEDED: machines[names.RESUME_STATE_MACHINE],
+               **({asl.FAILED: machines[names.FAIL_STATE_MACHINE]} if spec.has_failure else {})}
     events_role = _events_role(template, spec, list(targets.values()))
     rules = {outcome: _rule(template, spec, outcome, machine, events_role, dead_letter_queue)
              for outcome, machine in targets.items()}
     _dead_letter_queue_policy(template, spec, dead_letter_queue, rules)
     return Instance(
         table=table,
-        pause_state_machine=pause_machine,
-        resume_state_machine=resume_machine,
+        pause_state_machine=machines[names.PAUSE_STATE_MACHINE],
+        resume_state_machine=machines[names.RESUME_STATE_MACHINE],
+        fail_state_machine=machines.get(names.FAIL_STATE_MACHINE),
         resume_rule=rules[asl.SUCCEEDED],
         fail_rule=rules.get(asl.FAILED),
         dead_letter_queue=dead_letter_queue,
-        pause_state_policy=_pause_state_policy(template, spec, pause_machine, table),
-        machines_role=machines_role,
+        pause_state_policy=_pause_state_policy(template, spec, machines[names.PAUSE_STATE_MACHINE], table),
+        pause_role=roles[names.PAUSE_STATE_MACHINE],
+        resume_role=roles[names.RESUME_STATE_MACHINE],
+        fail_role=roles.get(names.FAIL_STATE_MACHINE),
         events_role=events_role,
         log_group=log_group,
     )
@@ -303,7 +313,7 @@ def _token_table(template: Template, spec: InstanceSpec) -> dynamodb.Table:
         SSESpecification=dynamodb.SSESpecification(SSEEnabled=True, SSEType="KMS",
                                                    **_given(KMSMasterKeyId=spec.kms_key_arn)),
         PointInTimeRecoverySpecification=dynamodb.PointInTimeRecoverySpecification(PointInTimeRecoveryEnabled=True),
-        TimeToLiveSpecification=dynamodb.TimeToLiveSpecification(AttributeName=asl.TTL_ATTRIBUTE, Enabled=True),
+        TimeToLiveSpecification=dynamodb.TimeToLiveSpecification(AttributeName=EXPIRES_AT, Enabled=True),
         **_tags(spec),
     ))
 
@@ -335,19 +345,37 @@ def _dead_letter_queue(template: Template, spec: InstanceSpec) -> sqs.Queue:
     ))
 
 
-def _machines_role(template: Template, spec: InstanceSpec, table: dynamodb.Table) -> iam.Role:
-    """One role for the pause and resume machines: they call the same actions (tests/test_iam.py derives them)."""
+#: Each machine: its definition, its type (None: the resume workflow type the spec chooses), its role's kind, and
+#: its physical name's (None: the resume machine's, by type).
+MACHINES = {
+    # the pause state waits on it: an Express run costs less than a transition
+    names.PAUSE_STATE_MACHINE: (asl.pause_definition, "EXPRESS", names.PAUSE_ROLE, "pause state machine"),
+    names.RESUME_STATE_MACHINE: (asl.resume_definition, None, names.RESUME_ROLE, None),
+    names.FAIL_STATE_MACHINE: (asl.fail_definition, "EXPRESS", names.FAIL_ROLE, "fail state machine"),
+}
+
+
+def _machine_exists(spec: InstanceSpec, kind: str) -> dict:
+    """The `Condition` attribute of a machine and its role: the fail machine's is the failure rule's."""
+    return condition_attribute(spec.failure) if kind == names.FAIL_STATE_MACHINE else {}
+
+
+def _machine_role(template: Template, spec: InstanceSpec, kind: str, table: dynamodb.Table) -> iam.Role:
+    """A machine's own role: exactly what its definition calls (`asl.sdk_actions`), on the table and on the paused
+    workflows (tests/test_iam.py checks each against its definition)."""
+    definition, _type, role, _name = MACHINES[kind]
+    called = sorted(asl.sdk_actions(definition()))
     return template.add_resource(iam.Role(
-        spec.prefix + names.RESUME_ROLE,
+        spec.prefix + role,
+        **_machine_exists(spec, kind),
         AssumeRolePolicyDocument=policies.trust_policy("states.amazonaws.com"),
         Policies=[iam.Policy(
             PolicyName="sfn-resume",
             PolicyDocument=policies.policy(
-                policies.table_statement("StoreAndClaimHandOvers", GetAtt(table, "Arn")),
+                policies.table_statement("StoreAndClaimHandOvers", GetAtt(table, "Arn"),
+                                         policies.actions("dynamodb", called)),
                 _table_key_statement(spec, spec.kms_key_given),
-                policies.answer_tasks_statement([policies.awacs.states.SendTaskSuccess,
-                                                 policies.awacs.states.SendTaskFailure],
-                                                spec.answerable_state_machine_arns),
+                policies.answer_tasks_statement(policies.actions("states", called), spec.answerable_state_machine_arns),
                 policies.log_delivery_statement(),
                 policies.tracing_statement(),
             ),
@@ -363,16 +391,15 @@ def _table_key_statement(spec: InstanceSpec, switch: Switch):
 
 def _state_machine(template: Template, spec: InstanceSpec, kind: str, role: iam.Role, log_group: logs.LogGroup,
                    table: dynamodb.Table) -> stepfunctions.StateMachine:
-    """The pause machine (`kind` names.PAUSE_STATE_MACHINE) or the resume machine."""
-    if kind == names.PAUSE_STATE_MACHINE:  # the pause state waits on it: an Express run costs less than a transition
-        definition, workflow_type, name_kind = asl.pause_definition(), "EXPRESS", "pause state machine"
-    else:
-        definition, workflow_type, name_kind = asl.resume_definition(), spec.workflow_type, None
+    """The pause, resume or fail machine (`kind`: a key of MACHINES)."""
+    build_definition, workflow_type, _role, name_kind = MACHINES[kind]
+    definition = build_definition()
     return template.add_resource(stepfunctions.StateMachine(
         spec.prefix + kind,
         **scanner_metadata(kind, spec),
+        **_machine_exists(spec, kind),
         StateMachineName=physical_name(spec, name_kind) if name_kind else _resume_machine_name(spec),
-        StateMachineType=workflow_type,
+        StateMachineType=workflow_type or spec.workflow_type,
         RoleArn=GetAtt(role, "Arn"),
         Definition=definition,
         DefinitionSubstitutions={
@@ -407,6 +434,7 @@ def _events_role(template: Template, spec: InstanceSpec, machines: list) -> iam.
         AssumeRolePolicyDocument=policies.trust_policy("events.amazonaws.com"),
         Policies=[iam.Policy(
             PolicyName="sfn-resume",
+            # the resume machine, and the fail machine where there is one: never the pause machine
             PolicyDocument=policies.policy(policies.start_execution_statement(
                 "StartResume", [Ref(machines[0])] + [when(spec.failure, Ref(machine)) for machine in machines[1:]])),
         )],

@@ -12,7 +12,8 @@ from . import __version__, alarms, asl, names, render
 from .config import Config, ConfigError, InstanceConfig
 from .names import logical_prefix
 from .options import PARAMETERS, REMOVAL_POLICIES
-from .resources import Instance, InstanceSpec, OnCondition, add_exported_output, add_instance, event_pattern_value
+from .resources import (Instance, InstanceSpec, OnCondition, add_exported_output, add_instance, condition_attribute,
+                        event_pattern_value)
 
 DESCRIPTION = "sfn-resume {version}: pause a Step Functions workflow until its job's EventBridge event"
 
@@ -121,7 +122,7 @@ def add_sfn_resume(template: Template, config: InstanceConfig) -> SfnResume:
                       PauseStateMachineArn=Ref(instance.pause_state_machine))
         for language in asl.QUERY_LANGUAGES
     }
-    _add_outputs(template, instance, prefix, pause_states, spec.event_retention_seconds)
+    _add_outputs(template, spec, instance, pause_states, spec.event_retention_seconds)
     alarms.add_alarms(template, spec, instance)
     alarms.add_dashboard(template, spec, instance)
     return SfnResume(config=config, resources=instance, prefix=prefix)
@@ -139,8 +140,10 @@ def build_template(config: Config | None = None, removal_policy: str = "DESTROY"
 
 
 def flat_outputs(config: Config) -> int:
-    """How many Outputs a flat template of `config` has (CloudFormation allows 200): AlarmTopicArn with alarms."""
-    return sum(OUTPUTS_PER_INSTANCE + instance.alarms for instance in config.instances)
+    """How many Outputs a flat template of `config` has (CloudFormation allows 200): AlarmTopicArn with alarms,
+    FailStateMachineArn with a failure pattern."""
+    return sum(OUTPUTS_PER_INSTANCE + instance.alarms + (instance.failureEventPattern is not None)
+               for instance in config.instances)
 
 
 def new_template(what: str = "") -> Template:
@@ -230,7 +233,7 @@ def build_generic_template(removal_policy: str = "DESTROY") -> Template:
         text = json_text(state)
         pause_states[language] = Sub(text, **{name: value for name, value in variables.items()
                                               if "${" + name + "}" in text})
-    _add_outputs(template, instance, "", pause_states, Ref(params["EventRetentionSeconds"]))
+    _add_outputs(template, spec, instance, pause_states, Ref(params["EventRetentionSeconds"]))
     alarms.add_alarms(template, spec, instance)
     alarms.add_dashboard(template, spec, instance)
     return template
@@ -267,12 +270,13 @@ def json_text(value) -> str:
 OUTPUTS_PER_INSTANCE = 9
 
 
-def _add_outputs(template: Template, instance: Instance, prefix: str, pause_states: dict, event_retention_seconds):
+def _add_outputs(template: Template, spec: InstanceSpec, instance: Instance, pause_states: dict,
+                 event_retention_seconds):
     outputs = [
         (names.OUTPUT_TABLE_NAME, Ref(instance.table), "The token table."),
         (names.OUTPUT_TABLE_ARN, GetAtt(instance.table, "Arn"), "The token table."),
         (names.OUTPUT_PAUSE_STATE_MACHINE_ARN, Ref(instance.pause_state_machine),
-         "The Express machine that pause states and failure events start."),
+         "The Express machine that pause states start."),
         (names.OUTPUT_RESUME_STATE_MACHINE_ARN, Ref(instance.resume_state_machine),
          "The machine that success events start."),
         (names.OUTPUT_PAUSE_STATE_POLICY_ARN, Ref(instance.pause_state_policy),
@@ -288,4 +292,8 @@ def _add_outputs(template: Template, instance: Instance, prefix: str, pause_stat
     ]
     assert len(outputs) == OUTPUTS_PER_INSTANCE
     for key, value, description in outputs:
-        add_exported_output(template, prefix + key, value, description)
+        add_exported_output(template, spec.prefix + key, value, description)
+    if spec.has_failure:
+        add_exported_output(template, spec.prefix + names.OUTPUT_FAIL_STATE_MACHINE_ARN, Ref(instance.fail_state_machine),
+                            "The Express machine that failure events (and `sfn-resume fail`) start.",
+                            **condition_attribute(spec.failure))

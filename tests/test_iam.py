@@ -43,13 +43,25 @@ def table_actions(actions: set[str]) -> list[str]:
     return sorted(a for a in actions if a.startswith("dynamodb:"))
 
 
-def test_machines_role_grants_exactly_what_the_pause_and_resume_machines_call(generic_template):
-    called = asl.sdk_actions(asl.resume_definition()) | asl.sdk_actions(asl.pause_definition())
-    assert called == {"dynamodb:UpdateItem", "dynamodb:PutItem", "states:SendTaskSuccess", "states:SendTaskFailure"}
-    for machine in ("ResumeStateMachine", "PauseStateMachine"):
-        assert generic_template["Resources"][machine]["Properties"]["RoleArn"] == {
-            "Fn::GetAtt": ["ResumeStateMachineRole", "Arn"]}
-    granted = statements(generic_template, "ResumeStateMachineRole")
+#: Each machine, its definition, its role, and what it calls (written out: a new call must show up here).
+MACHINES = [
+    ("PauseStateMachine", asl.pause_definition, "PauseStateMachineRole",
+     {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "states:SendTaskSuccess",
+      "states:SendTaskFailure", "states:SendTaskHeartbeat"}),
+    ("ResumeStateMachine", asl.resume_definition, "ResumeStateMachineRole",
+     {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "states:SendTaskSuccess",
+      "states:SendTaskFailure"}),
+    ("FailStateMachine", asl.fail_definition, "FailStateMachineRole",
+     {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "states:SendTaskFailure"}),
+]
+
+
+@pytest.mark.parametrize("machine, definition, role, calls", MACHINES, ids=[m[0] for m in MACHINES])
+def test_each_machine_role_grants_exactly_what_its_machine_calls(generic_template, machine, definition, role, calls):
+    called = asl.sdk_actions(definition())
+    assert called == calls
+    assert generic_template["Resources"][machine]["Properties"]["RoleArn"] == {"Fn::GetAtt": [role, "Arn"]}
+    granted = statements(generic_template, role)
     assert sorted(granted) == sorted(["AnswerPausedWorkflows", "StoreAndClaimHandOvers", *WILDCARD_STATEMENTS])
     table = granted["StoreAndClaimHandOvers"]
     assert sorted(table["Action"]) == table_actions(called) and table["Resource"] == [TABLE_ARN]
@@ -89,8 +101,9 @@ def test_while_upgrading_from_0_1_the_pause_policy_also_grants_the_table_to_the_
 def test_events_role_may_only_start_the_machines_the_rules_target(generic_template):
     granted = statements(generic_template, "EventsRole")
     assert list(granted) == ["StartResume"] and granted["StartResume"]["Action"] == ["states:StartExecution"]
+    # never the pause machine: a failure event goes to the fail machine
     assert granted["StartResume"]["Resource"] == [{"Ref": "ResumeStateMachine"}, {"Fn::If": [
-        "HasFailureEventPattern", {"Ref": "PauseStateMachine"}, {"Ref": "AWS::NoValue"}]}]
+        "HasFailureEventPattern", {"Ref": "FailStateMachine"}, {"Ref": "AWS::NoValue"}]}]
 
 
 def test_dead_letter_queue_accepts_only_this_instances_rules(generic_template):
@@ -100,7 +113,8 @@ def test_dead_letter_queue_accepts_only_this_instances_rules(generic_template):
 
 
 def test_roles_trust_only_their_service_for_this_account(generic_template):
-    for role, service in [("ResumeStateMachineRole", "states.amazonaws.com"), ("EventsRole", "events.amazonaws.com")]:
+    for role, service in [("ResumeStateMachineRole", "states.amazonaws.com"), ("PauseStateMachineRole", "states.amazonaws.com"),
+                          ("FailStateMachineRole", "states.amazonaws.com"), ("EventsRole", "events.amazonaws.com")]:
         (trust,) = generic_template["Resources"][role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
         assert trust["Principal"] == {"Service": [service]}
         assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
@@ -117,7 +131,8 @@ def test_every_wildcard_resource_is_listed_with_its_reason(generic_template):
     assert wildcards == WILDCARD_STATEMENTS
 
 
-@pytest.mark.parametrize("document", ["ResumeStateMachineRole", "EventsRole", "PauseStatePolicy"])
+@pytest.mark.parametrize("document", ["ResumeStateMachineRole", "PauseStateMachineRole", "FailStateMachineRole",
+                                      "EventsRole", "PauseStatePolicy"])
 def test_actions_are_listed_one_by_one(generic_template, document):
     for statement in statements(generic_template, document, frozenset(CONDITIONS)).values():
         assert all(re.fullmatch(r"[a-z0-9]+:[A-Za-z]+", action) for action in statement["Action"])
@@ -130,9 +145,10 @@ KEY_STATEMENT = {
 }
 
 
-def test_a_customer_managed_key_adds_its_use_through_dynamodb_only(generic_template):
-    without = statements(generic_template, "ResumeStateMachineRole")
-    with_key = statements(generic_template, "ResumeStateMachineRole", frozenset({"HasKmsKey"}))
+@pytest.mark.parametrize("role", ["ResumeStateMachineRole", "PauseStateMachineRole", "FailStateMachineRole"])
+def test_a_customer_managed_key_adds_its_use_through_dynamodb_only(generic_template, role):
+    without = statements(generic_template, role)
+    with_key = statements(generic_template, role, frozenset({"HasKmsKey"}))
     assert with_key == {**without, "UseTheTableKeyThroughDynamoDB": {**KEY_STATEMENT, "Resource": [{"Ref": "KmsKeyArn"}]}}
 
 

@@ -53,9 +53,10 @@ def _outputs(prefix: str = "", suffix: str = "Translate_1", **more: str) -> dict
 
 
 def test_an_instance_is_known_by_its_outputs_and_its_names_by_its_resume_machine():
-    instance = find_instance(FakeCloudFormation(_outputs(PauseStateMachineArn=ARN + "-Pause",
-                                                         EventRetentionSeconds="3600")), "s")
-    assert instance == Instance("s", "SfnResume-Translate_1", ARN, _outputs()["DeadLetterQueueUrl"], ARN + "-Pause", 3600)
+    instance = find_instance(FakeCloudFormation(_outputs(PauseStateMachineArn=ARN + "-Pause", FailStateMachineArn=ARN
+                                                         + "-Fail", EventRetentionSeconds="3600")), "s")
+    assert instance == Instance("s", "SfnResume-Translate_1", ARN, _outputs()["DeadLetterQueueUrl"], ARN + "-Pause", 3600,
+                                ARN + "-Fail")
     assert (instance.name_suffix, instance.alarm_prefix, instance.queue_name, instance.log_group) == (
         "Translate_1", "SfnResume-Translate_1-", "SfnResume-Translate_1-DLQ", "/aws/vendedlogs/states/SfnResume-Translate_1")
     assert instance.rule_arns == ("arn:aws-cn:events:cn-north-1:123456789012:rule/SfnResume-Translate_1",
@@ -136,6 +137,10 @@ TOMBSTONE_02 = {"id": _s("j"), "tokenHash": _s("h"), "executionId": _s("arn:x"),
                 "eventId": _s("e"), **EXPIRY}
 CLAIMED_EARLY_02 = {"id": _s("j"), "tokenHash": _s("h"), "executionId": _s("arn:x"), "eventId": _s("e"), **EXPIRY}
 PAUSE_01 = {"id": _s("j"), "token": _s("t"), **EXPIRY}
+# 0.4: ClaimToken keeps the event too (no storedAtMs: it did not come first) and no pause expiry; ClaimEvent keeps
+# the early event's storedAtMs
+HANDED_04 = dict(PAUSE, eventId=_s("e"), outcome=_s("SUCCEEDED"), event=EVENT, handedOverAtMs=_n(NOW - 1000))
+CLAIMED_EARLY_04 = dict(EARLY, token=_s("t"), executionId=_s("arn:x"), handedOverAtMs=_n(NOW - 1000))
 
 
 @pytest.mark.parametrize("item, expected", [
@@ -150,6 +155,9 @@ PAUSE_01 = {"id": _s("j"), "token": _s("t"), **EXPIRY}
     (TOMBSTONE_02, dict(state=HANDED_OVER, handed_over_at_ms=None, outcome=None, event_came_first=False, late=None)),
     (CLAIMED_EARLY_02, dict(state=HANDED_OVER, stored_at_ms=None, event_came_first=True)),
     (PAUSE_01, dict(state=WAITING_PAUSE, paused_at_ms=None, execution_id=None)),  # 0.1 recorded neither
+    (HANDED_04, dict(state=HANDED_OVER, event_came_first=False, late=None, event_time="2027-01-15T08:00:00Z")),
+    (CLAIMED_EARLY_04, dict(state=HANDED_OVER, event_came_first=True, late=False)),
+    (dict(HANDED_04, expiresAtMs=_n(NOW)), dict(state=EXPIRED, was=HANDED_OVER)),  # ended at its expiresAtMs
     (dict(PAUSE, expiresAtMs=_n(NOW - 1)), dict(state=EXPIRED, was=WAITING_PAUSE)),  # TTL has not deleted it yet
     (None, dict(state=UNKNOWN, expires_at_ms=None)),
 ])

@@ -34,6 +34,8 @@ EXPECTED_SUPPRESSIONS = [
     (names.RESUME_STATE_MACHINE, "cfn-guard", "step_functions_state_machine_logging_enabled_check",
      "log level parameter"),
     (names.RESUME_STATE_MACHINE, "cfn-lint", "I1022", "event retention parameter"),
+    (names.FAIL_STATE_MACHINE, "cfn-guard", "step_functions_state_machine_logging_enabled_check", "log level parameter"),
+    (names.FAIL_STATE_MACHINE, "cfn-lint", "I1022", "event retention parameter"),
     (names.DEAD_LETTER_QUEUE, "checkov", "CKV_AWS_27", "no key"),
     (names.DEAD_LETTER_QUEUE, "cfn-guard", "sqs_queue_encrypted_check", "key parameter"),
     (names.DEAD_LETTER_QUEUE, "cfn-lint", "ES6000", "always"),

@@ -18,7 +18,8 @@ GENERIC_PARAMETERS = [
     "KmsKeyArn", "AnswerableStateMachineArns", "LegacyPauseAccess", "CreateAlarms", "AlarmTopicArn", "CreateDashboard",
 ]
 OUTPUTS = ["TableName", "TableArn", "PauseStateMachineArn", "ResumeStateMachineArn", "PauseStatePolicyArn",
-           "PauseState", "PauseStateJsonata", "DeadLetterQueueUrl", "EventRetentionSeconds", "AlarmTopicArn"]
+           "PauseState", "PauseStateJsonata", "DeadLetterQueueUrl", "EventRetentionSeconds", "AlarmTopicArn",
+           "FailStateMachineArn"]
 
 
 def resources_of_type(template: dict, kind: str) -> dict:
@@ -102,8 +103,12 @@ def test_removal_policy_sets_both_policies(policy, expected):
 
 def test_state_machines_use_definition_with_substitutions_logging_and_tracing(generic_template):
     machines = resources_of_type(generic_template, "StepFunctions::StateMachine")
-    assert sorted(machines) == ["PauseStateMachine", "ResumeStateMachine"]
+    assert sorted(machines) == ["FailStateMachine", "PauseStateMachine", "ResumeStateMachine"]
     assert machines["PauseStateMachine"]["Properties"]["StateMachineType"] == "EXPRESS"
+    assert machines["FailStateMachine"]["Properties"]["StateMachineType"] == "EXPRESS"
+    assert machines["FailStateMachine"]["Condition"] == "HasFailureEventPattern"
+    assert machines["FailStateMachine"]["Properties"]["StateMachineName"] == {"Fn::Sub": "SfnResume-${NameSuffix}-Failure"}
+    assert generic_template["Outputs"]["FailStateMachineArn"]["Condition"] == "HasFailureEventPattern"
     assert machines["ResumeStateMachine"]["Properties"]["StateMachineType"] == {"Ref": "ResumeWorkflowType"}
     for machine in machines.values():
         props = machine["Properties"]
@@ -123,9 +128,9 @@ def test_rules_retry_then_dead_letter_and_deliver_the_job_id_and_event(generic_t
     assert rules["ResumeRule"]["Properties"]["EventPattern"] == {"Fn::Sub": "${EventPattern}"}
     assert rules["FailRule"]["Properties"]["EventPattern"] == {"Fn::Sub": "${FailureEventPattern}"}
     assert rules["FailRule"]["Condition"] == "HasFailureEventPattern"
-    # success events resume the pause; failure events fail it, through the pause machine
+    # success events resume the pause; failure events fail it, through the fail machine
     assert rules["ResumeRule"]["Properties"]["Targets"][0]["Arn"] == {"Ref": "ResumeStateMachine"}
-    assert rules["FailRule"]["Properties"]["Targets"][0]["Arn"] == {"Ref": "PauseStateMachine"}
+    assert rules["FailRule"]["Properties"]["Targets"][0]["Arn"] == {"Ref": "FailStateMachine"}
     for rule in rules.values():
         (target,) = rule["Properties"]["Targets"]
         assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}
@@ -138,13 +143,13 @@ def test_rules_retry_then_dead_letter_and_deliver_the_job_id_and_event(generic_t
     assert queue["Properties"]["SqsManagedSseEnabled"] == {"Fn::If": ["HasKmsKey", {"Ref": "AWS::NoValue"}, True]}
 
 
-def test_events_role_may_only_start_the_resume_machines(generic_template):
+def test_events_role_may_only_start_the_resume_and_fail_machines(generic_template):
     role = generic_template["Resources"]["EventsRole"]["Properties"]
     (policy,) = role["Policies"]
     assert policy["PolicyDocument"]["Statement"] == [{
         "Sid": "StartResume", "Effect": "Allow", "Action": ["states:StartExecution"],
         "Resource": [{"Ref": "ResumeStateMachine"},
-                     {"Fn::If": ["HasFailureEventPattern", {"Ref": "PauseStateMachine"}, {"Ref": "AWS::NoValue"}]}],
+                     {"Fn::If": ["HasFailureEventPattern", {"Ref": "FailStateMachine"}, {"Ref": "AWS::NoValue"}]}],
     }]
 
 
@@ -170,9 +175,9 @@ def test_add_sfn_resume_twice_gives_independent_instances():
     config = parse_config({"instances": [MINIMAL, {**MINIMAL, "nameSuffix": "Other"}]})
     first, second = (add_sfn_resume(template, instance) for instance in config.instances)
     assert first.resources.table.title != second.resources.table.title
-    # table, log group, queue, queue policy, machines' role, pause and resume machines, events role, rule,
-    # pause policy; alarm topic and two alarms
-    assert len(template.resources) == 2 * 13
+    # table, log group, queue, queue policy, pause and resume machines and their roles, events role, rule,
+    # pause policy; alarm topic and two alarms (no failure pattern: no fail rule, fail machine or its role)
+    assert len(template.resources) == 2 * 14
     pause = first.pause_state("Next")
     assert pause["Next"] == "Next"
     assert "SfnResume-TranslationTranslateResume-Pause" in pause["Parameters"]["StateMachineArn.$"]

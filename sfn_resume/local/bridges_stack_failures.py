@@ -337,6 +337,11 @@ class _Preview:
                     return self._parsed_resources[key]
                 raise KeyError(key)
 
+            def get(self, key, default=None):
+                # moto's Fn::GetAtt asks with `get`, and takes its None for a resource the template lacks: a resource
+                # the update is to create (a new role a machine's RoleArn names) is a new value, as with Ref
+                return self[key]
+
         self.map = PreviewMap(resources_map.stack_id, resources_map["AWS::StackName"],
                               parameters if parameters else resources_map.input_parameters, resources_map.tags,
                               resources_map._region_name, resources_map._account_id, template,

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import yaml
 
-from .. import asl, examples
+from .. import examples
 from ..config import parse_config
 from ..nested import generic_parameters
+from ..protocol.item import HANDED_OVER, Item
 from ..template import build_template
 from . import local_aws
 from .harness import Deployment, statuses
@@ -95,7 +96,7 @@ def run_demo(out=None) -> int:
         line.step("resumed", f"the workflow {finished['status']}; $.translation.event.detail = "
                              f"{json.dumps(delivered.get('detail'))}")
         left = deployment.item(job_id) or {}
-        handed_over = asl.item_shape(left) == asl.HANDED_OVER
+        handed_over = Item.from_dynamodb(left).shape == HANDED_OVER
         line.step("handed over", "the item records the hand-over (the event's id, when) until its expiry (TTL)"
                   if handed_over else "the item does NOT record the hand-over")
 

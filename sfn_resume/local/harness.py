@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import asl
+from ..protocol.item import HANDED_OVER, WAITING_PAUSE, Item
 from .logged_runs import logged_executions, wait_for_logged_execution
 from .stacks import (
     EXECUTION_TERMINAL,
@@ -89,7 +90,8 @@ class Deployment:
     @classmethod
     def deploy(cls, aws, stack_name: str, template_body, parameters: dict | None = None,
                prefix: str = "") -> Deployment:
-        outputs = deploy_stack(aws.client("cloudformation"), stack_name, template_body, parameters)
+        outputs = deploy_stack(aws.client("cloudformation"), stack_name, template_body, parameters,
+                               s3_client=aws.client("s3"))
         return cls(aws, stack_name, {k[len(prefix):]: v for k, v in outputs.items() if k.startswith(prefix)})
 
     @property
@@ -107,6 +109,11 @@ class Deployment:
     @property
     def pause_state_machine(self) -> str:
         return self.outputs["PauseStateMachineArn"]
+
+    @property
+    def fail_state_machine(self) -> str | None:
+        """The fail machine (0.4, where the instance has a failure pattern)."""
+        return self.outputs.get("FailStateMachineArn")
 
     @property
     def workflow_role_arn(self) -> str:
@@ -147,14 +154,14 @@ class Deployment:
         items are left to TTL)."""
         now_ms = time.time() * 1000
         return [item for item in self.items()
-                if asl.item_shape(item) != asl.HANDED_OVER and int(item["expiresAtMs"]["N"]) >= now_ms]
+                if (read := Item.from_dynamodb(item)).shape != HANDED_OVER and not read.expired(now_ms)]
 
     def wait_until_paused(self, execution_arn: str, job_id: str, timeout: float = 10.0) -> dict:
         """Wait until the execution's token is stored under `job_id`; returns the item."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             item = self.item(job_id)
-            if item and asl.item_shape(item) == asl.WAITING_PAUSE:
+            if item and Item.from_dynamodb(item).shape == WAITING_PAUSE:
                 return item
             time.sleep(0.01)
         raise ExecutionTimedOut(f"no token stored for {job_id} within {timeout}s:\n"

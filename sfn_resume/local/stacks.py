@@ -27,16 +27,35 @@ def stack_outputs(cfn_client: Any, name: str) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs") or []}
 
 
+#: The largest TemplateBody CloudFormation takes (in bytes); a larger template goes by TemplateURL, through S3.
+MAX_TEMPLATE_BODY_BYTES = 51_200
+#: The bucket the larger templates go through (as `aws cloudformation deploy --s3-bucket` sends them).
+TEMPLATE_BUCKET = "sfn-resume-local-templates"
+
+
+def _template(body: str, s3_client: Any, name: str) -> dict[str, str]:
+    """The template argument of CreateStack/UpdateStack: the text itself, or, above CloudFormation's limit for it
+    (which LocalStack enforces, and moto does not), the URL of a copy in S3."""
+    if s3_client is None or len(body.encode()) <= MAX_TEMPLATE_BODY_BYTES:
+        return {"TemplateBody": body}
+    s3_client.create_bucket(Bucket=TEMPLATE_BUCKET)  # us-east-1's CreateBucket answers 200 for one it has already
+    key = f"{name}/{time.time_ns()}.template"
+    s3_client.put_object(Bucket=TEMPLATE_BUCKET, Key=key, Body=body.encode())
+    return {"TemplateURL": f"https://s3.amazonaws.com/{TEMPLATE_BUCKET}/{key}"}
+
+
 def deploy_stack(
     cfn_client: Any,
     name: str,
     template_body: Any,
     parameters: Mapping[str, Any] | None = None,
     timeout: float = 30.0,
+    s3_client: Any = None,
 ) -> dict[str, str]:
     """Create the stack (or update it when it exists) and return its outputs as {key: value}.
 
-    `template_body` is YAML/JSON text, a dict, or a troposphere Template. Parameters are given as a plain dict.
+    `template_body` is YAML/JSON text, a dict, or a troposphere Template. Parameters are given as a plain dict. With
+    `s3_client`, a template larger than CloudFormation takes inline goes through S3.
     """
     body = _body(template_body)
     params = [{"ParameterKey": k, "ParameterValue": str(v)} for k, v in (parameters or {}).items()]
@@ -46,9 +65,11 @@ def deploy_stack(
         if s["StackName"] == name and s["StackStatus"] != "DELETE_COMPLETE"
     ]
     if existing:
-        cfn_client.update_stack(StackName=name, TemplateBody=body, Parameters=params, Capabilities=capabilities)
+        cfn_client.update_stack(StackName=name, **_template(body, s3_client, name), Parameters=params,
+                                Capabilities=capabilities)
     else:
-        cfn_client.create_stack(StackName=name, TemplateBody=body, Parameters=params, Capabilities=capabilities)
+        cfn_client.create_stack(StackName=name, **_template(body, s3_client, name), Parameters=params,
+                                Capabilities=capabilities)
     deadline = time.monotonic() + timeout
     while True:
         stack = cfn_client.describe_stacks(StackName=name)["Stacks"][0]

@@ -1,12 +1,13 @@
 """`sfn-resume resume` and `fail`: a pause answered by hand, through the stack's own machines and the same protocol as
 a real event (docs/DESIGN.md). `resume` starts the resume machine with the input a rule's target gives it
-(`{"id", "jobId", "event"}`); `fail` starts the pause machine with a failure event built for the job, and the
-`error` and `cause` the pause fails with. So what a real event would meet, a hand-made one meets: it resumes (or
-fails) the pause waiting on the job, or (`early`) waits for the pause to come, or is ignored when the job's
-hand-over is done already. Before anything starts, `inputs` checks what they are handed against the stack.
+(`{"id", "jobId", "event"}`); `fail` starts the fail machine with that, for a failure event built for the job, and
+the `error` and `cause` the pause fails with (a 0.2 or 0.3 stack, which has no fail machine: its pause machine). So
+what a real event would meet, a hand-made one meets: it resumes (or fails) the pause waiting on the job, or (`early`)
+waits for the pause to come, or is ignored when the job's hand-over is done already. Before anything starts, `inputs`
+checks what they are handed against the stack.
 
 What happened is read where the protocol records it. A STANDARD run is awaited (DescribeExecution) and its last
-state says what it did. An EXPRESS run (the pause machine always; the resume machine with
+state says what it did. An EXPRESS run (the fail and pause machines always; the resume machine with
 `ResumeWorkflowType=EXPRESS`) keeps no history that AWS lets one read: the job's item, read before the start and
 until the run's write shows, tells instead; and since a pause whose workflow ended (stopped, failed, or past its
 heartbeat) still looks waiting in the table until its timeout, the paused execution is described first.
@@ -107,19 +108,37 @@ def resume(aws: Any, instance: Instance, job_id: str, event: dict, early: bool =
 
 def fail(aws: Any, instance: Instance, job_id: str, error: str = asl.JOB_FAILED_ERROR, cause: str = DEFAULT_CAUSE,
          early: bool = False, wait_seconds: float = WAIT_SECONDS) -> HandOver:
-    """Fail the pause on `job_id` with `error` and `cause`, through the pause machine (always EXPRESS); `early`: the
-    pause is still to come."""
+    """Fail the pause on `job_id` with `error` and `cause`, through the fail machine (always EXPRESS; a 0.2 or 0.3
+    stack's pause machine); `early`: the pause is still to come."""
     check_failure(error, cause)
-    if instance.pause_state_machine_arn is None:
-        raise OperateError(f"--stack: {instance.stack} has no PauseStateMachineArn output: a 0.1 stack, which can "
-                           "fail no pause (update it: docs/UPGRADING.md, Upgrading from 0.1)")
+    machine = failing_machine(aws, instance)
     before = read_item(aws, instance, job_id)
     check_job(read_job(job_id, before, now_ms()), now_ms(), instance.stack, early=early)
     event = failure_event(instance, job_id, error, cause)
     machine_input = {"id": event["id"], "jobId": job_id, "event": event, "error": error, "cause": cause}
-    report = _hand_over(aws, instance, "fail", instance.pause_state_machine_arn, "EXPRESS", machine_input, False,
-                        before, wait_seconds)
+    report = _hand_over(aws, instance, "fail", machine, "EXPRESS", machine_input, False, before, wait_seconds)
     return report if report.outcome == RUN_FAILED else replace(report, error=error, cause=cause)
+
+
+#: Where the pause machine of 0.2 and 0.3 began: the choice between a pause and a failure event (0.4's takes pauses only).
+PAUSE_OR_FAILURE_EVENT = "PauseOrFailureEvent"
+
+
+def failing_machine(aws: Any, instance: Instance) -> str:
+    """The machine that fails a pause: the fail machine; on a stack from 0.2 or 0.3, which has none, the pause
+    machine, which took failure events then."""
+    if instance.pause_state_machine_arn is None:  # 0.1's FailStateMachineArn was a machine of another protocol
+        raise OperateError(f"--stack: {instance.stack} has no PauseStateMachineArn output: a 0.1 stack, which can "
+                           "fail no pause (update it: docs/UPGRADING.md, Upgrading from 0.1)")
+    if instance.fail_state_machine_arn is not None:
+        return instance.fail_state_machine_arn
+    definition = json.loads(aws.client("stepfunctions").describe_state_machine(
+        stateMachineArn=instance.pause_state_machine_arn)["definition"])
+    if definition.get("StartAt") != PAUSE_OR_FAILURE_EVENT:
+        raise OperateError(f"--stack: {instance.stack} has no FailStateMachineArn output: its instance has no failure "
+                           "event pattern, and no fail machine; set FailureEventPattern (failureEventPattern) to fail "
+                           "pauses")
+    return instance.pause_state_machine_arn
 
 
 def _hand_over(aws: Any, instance: Instance, command: str, machine: str, machine_type: str, machine_input: dict,

@@ -104,6 +104,7 @@ class Instance:
     dead_letter_queue_url: str
     pause_state_machine_arn: str | None = None  # 0.1's stacks had no pause machine
     event_retention_seconds: int | None = None  # None: the stack does not say (a config-built 0.2 stack)
+    fail_state_machine_arn: str | None = None  # from 0.4, where the instance has a failure pattern
 
     @property
     def name_suffix(self) -> str:
@@ -159,7 +160,8 @@ def find_instance(aws: Any, stack: str, name_suffix: str | None = None) -> Insta
                           outputs[prefix + names.OUTPUT_DEAD_LETTER_QUEUE_URL],
                           outputs.get(prefix + names.OUTPUT_PAUSE_STATE_MACHINE_ARN),
                           _retention(outputs.get(prefix + names.OUTPUT_EVENT_RETENTION_SECONDS),
-                                     parameters.get(RETENTION_PARAMETER) if len(prefixes) == 1 else None))
+                                     parameters.get(RETENTION_PARAMETER) if len(prefixes) == 1 else None),
+                          outputs.get(prefix + names.OUTPUT_FAIL_STATE_MACHINE_ARN))
                  for prefix in prefixes if all(prefix + output in outputs for output in REQUIRED_OUTPUTS)]
     if not instances:
         raise OperateError(_no_instance(stack, described))

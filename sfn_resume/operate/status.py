@@ -9,30 +9,30 @@ times they lack are shown as unknown rather than guessed.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import json
 from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import asl
+from ..protocol import item
+from ..protocol.item import Item
 from .stack import Instance
 from .times import at, duration, epoch_ms, iso, now_ms
 
 WAITING_PAUSE, EARLY_EVENT, HANDED_OVER = "waiting-pause", "early-event", "handed-over"
 EXPIRED, UNKNOWN = "expired", "unknown"
 #: The JSON names of the protocol's item shapes.
-_STATES = {asl.WAITING_PAUSE: WAITING_PAUSE, asl.EARLY_EVENT: EARLY_EVENT, asl.HANDED_OVER: HANDED_OVER}
+_STATES = {item.WAITING_PAUSE: WAITING_PAUSE, item.EARLY_EVENT: EARLY_EVENT, item.HANDED_OVER: HANDED_OVER}
 #: What the summary reads of an item: not the event, which may be large (`outcome` is stored with it).
-_PROJECTION = {"ProjectionExpression": "id, #token, outcome, eventId, executionId, pausedAtMs, storedAtMs, "
-                                       "handedOverAtMs, pauseExpiresAtMs, expiresAtMs",
-               "ExpressionAttributeNames": {"#token": "token"}}
+_PROJECTION = {"ProjectionExpression": ", ".join(f"#{name}" if name in item.RESERVED_ATTRIBUTES else name
+                                                 for name in item.SUMMARY_ATTRIBUTES),
+               "ExpressionAttributeNames": {f"#{name}": name for name in item.RESERVED_ATTRIBUTES}}
 
 
-def item_state(item: dict) -> str:
+def item_state(dynamodb_item: dict) -> str:
     """The shape of an item, as status names it (`waiting-pause`, `early-event`, `handed-over`); the summary reads
-    items without their event (`asl.item_shape` tells them apart by the `outcome` stored with it)."""
-    return _STATES[asl.item_shape(item)]
+    items without their event (`Item.shape` tells them apart by the `outcome` stored with it)."""
+    return _STATES[Item.from_dynamodb(dynamodb_item).shape]
 
 
 @dataclass(frozen=True)
@@ -57,43 +57,31 @@ class Job:
     workflow_status: str | None = None
 
 
-def _attribute(item: dict, name: str) -> Any:
-    value = item.get(name)
-    if value is None:
-        return None
-    return int(value["N"]) if "N" in value else value.get("S")
-
-
-def read_job(job_id: str, item: dict | None, now: int) -> Job:
-    """A job from its item (docs/DESIGN.md, "The item")."""
-    if item is None:
+def read_job(job_id: str, dynamodb_item: dict | None, now: int) -> Job:
+    """A job from its item (docs/DESIGN.md, "The item"), as `Item` reads every version's."""
+    if dynamodb_item is None:
         return Job(job_id, UNKNOWN)
-    state = item_state(item)
-    expires, handed_over = _attribute(item, "expiresAtMs"), _attribute(item, "handedOverAtMs")
+    read = Item.from_dynamodb(dynamodb_item)
+    state = _STATES[read.shape]
+    event = read.event_json()
     fields: dict[str, Any] = {
-        "expires_at_ms": expires, "event_id": _attribute(item, "eventId"), "paused_at_ms": _attribute(item, "pausedAtMs"),
-        "execution_id": _attribute(item, "executionId"), "outcome": _attribute(item, "outcome"),
-        "stored_at_ms": _attribute(item, "storedAtMs"), "handed_over_at_ms": handed_over,
-        "event_time": _event_time(item)}
+        "expires_at_ms": read.expires_at_ms, "event_id": read.event_id, "paused_at_ms": read.paused_at_ms,
+        "execution_id": read.execution_id, "outcome": read.outcome, "stored_at_ms": read.stored_at_ms,
+        "handed_over_at_ms": read.handed_over_at_ms, "event_time": event.get("time") if event else None}
     if state == HANDED_OVER:
-        # a 0.3 hand-over keeps the event when it came first; 0.2's pause machine added its executionId to the
-        # early event's item, without pausedAtMs
-        came_first = "event" in item if handed_over is not None else "executionId" in item and "pausedAtMs" not in item
-        pause_expired_at = _attribute(item, "pauseExpiresAtMs")
-        late = (handed_over > pause_expired_at if handed_over is not None and pause_expired_at is not None
+        # an early event records when it was stored, which its claim by the pause keeps (0.3, 0.4: a claim of the
+        # token keeps the event too, without storedAtMs); 0.2's pause machine added its executionId to the early
+        # event's item, without pausedAtMs
+        came_first = (read.stored_at_ms is not None if read.handed_over_at_ms is not None
+                      else read.execution_id is not None and read.paused_at_ms is None)
+        # only 0.3 recorded when the claimed pause would have timed out
+        late = (read.handed_over_at_ms > read.pause_expires_at_ms
+                if read.handed_over_at_ms is not None and read.pause_expires_at_ms is not None
                 else False if came_first else None)
         fields.update(event_came_first=came_first, late=late)
-    if expires is not None and expires < now:
+    if read.expired(now):
         return Job(job_id, EXPIRED, was=state, **fields)
     return Job(job_id, state, **fields)
-
-
-def _event_time(item: dict) -> str | None:
-    """The stored event's own `time` (the summary's Scan does not read the event)."""
-    text = (item.get("event") or {}).get("S")
-    with contextlib.suppress(ValueError, AttributeError):
-        return json.loads(text).get("time") if text else None
-    return None
 
 
 @dataclass(frozen=True)

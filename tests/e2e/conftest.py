@@ -26,7 +26,7 @@ import pytest
 
 from sfn_resume.local import local_aws
 from sfn_resume.local.harness import Deployment
-from sfn_resume.local.stacks import stack_outputs
+from sfn_resume.local.stacks import MAX_TEMPLATE_BODY_BYTES, TEMPLATE_BUCKET, stack_outputs
 
 from .localstack import running_localstack
 
@@ -99,8 +99,10 @@ class Server(_CachedClients):
         return self._session.client(service, endpoint_url=self.endpoint)
 
     def cli(self, *args: str) -> str:
+        # S3 at the same endpoint: where `deploy --s3-bucket` uploads a template too large to send inline
         result = subprocess.run([AWS_CLI, *args, "--endpoint-url", self.endpoint, "--output", "json"],
-                                env=self.env, capture_output=True, text=True, timeout=60)
+                                env=dict(self.env, AWS_ENDPOINT_URL_S3=self.endpoint), capture_output=True, text=True,
+                                timeout=60)
         assert result.returncode == 0, f"aws {' '.join(args[:2])}: {result.stderr}"
         return result.stdout
 
@@ -108,8 +110,12 @@ class Server(_CachedClients):
         if not self.deploys_with_aws_cli:
             return Deployment.deploy(self, stack_name, template.read_text(), parameters, prefix)
         overrides = [f"{key}={value}" for key, value in (parameters or {}).items()]
+        bucket = []  # what the command asks for above CloudFormation's inline limit
+        if template.stat().st_size > MAX_TEMPLATE_BODY_BYTES:
+            self.client("s3").create_bucket(Bucket=TEMPLATE_BUCKET)
+            bucket = ["--s3-bucket", TEMPLATE_BUCKET]
         self.cli("cloudformation", "deploy", "--stack-name", stack_name, "--template-file", str(template),
-                 "--capabilities", "CAPABILITY_IAM",
+                 "--capabilities", "CAPABILITY_IAM", *bucket,
                  *(["--parameter-overrides", *overrides] if overrides else []))
         outputs = stack_outputs(self.client("cloudformation"), stack_name)
         return Deployment(self, stack_name, {k[len(prefix):]: v for k, v in outputs.items() if k.startswith(prefix)})

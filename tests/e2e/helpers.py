@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from sfn_resume import load_config
-from sfn_resume.asl import HANDED_OVER, WAITING_PAUSE, item_shape, with_next
+from sfn_resume.asl import with_next
 from sfn_resume.local.harness import Deployment, event_entry, start_job_state, statuses
 from sfn_resume.local.logged_runs import logged_entered_states
 from sfn_resume.local.stacks import EXECUTION_TERMINAL, ExecutionTimedOut, execution_story, expect_execution
 from sfn_resume.nested import generic_parameters
+from sfn_resume.protocol.item import HANDED_OVER, WAITING_PAUSE, Item
 
 from ..helpers import load_yaml
 from .conftest import REGION, uid
@@ -52,8 +53,10 @@ class Instance:
         return self.deployment.aws
 
     def event(self, job_id: str, status: str = "COMPLETED", source: str | None = None, **detail: Any) -> dict:
-        """A Translate job state change event (examples/translate/events/success.json) for `job_id`."""
+        """A Translate job state change event (examples/translate/events/success.json) for `job_id`, emitted now:
+        the machines judge an event by its own `time` (one older than EventRetentionSeconds answers no pause)."""
         event = sample_event("success")
+        event["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         event["account"] = self.deployment.resume_state_machine.split(":")[4]  # the sender's: the engine's account
         event["source"] = source or self.source
         event["detail"] = {"jobId": job_id, "jobStatus": status, **detail}
@@ -82,7 +85,7 @@ class Instance:
         deadline = time.monotonic() + timeout
         while True:
             item = self.deployment.item(job_id)
-            if item and item_shape(item) == WAITING_PAUSE and item != replacing:
+            if item and Item.from_dynamodb(item).shape == WAITING_PAUSE and item != replacing:
                 return run, item
             described = self.aws.client("stepfunctions").describe_execution(executionArn=run)
             expect_execution(self.aws.client("stepfunctions"), described, "RUNNING")
@@ -92,13 +95,18 @@ class Instance:
             time.sleep(0.01)
 
     def runs(self, timeout: float = 10.0) -> dict[str, dict[str, int]]:
-        """The machines' executions by status, once none is running: {"resume": {...}, "pause": {...}} (pause runs
-        and failure events). A resume run may still be finishing when the workflow it answered has ended."""
+        """The machines' executions by status, once none is running: {"resume": {...}, "pause": {...}}, and
+        "fail" where the fail machine ran (failure events). A resume run may still be finishing when the workflow it
+        answered has ended."""
         deadline = time.monotonic() + timeout
+        machines = [machine for machine in ("resume", "pause", "fail")
+                    if f"{machine.title()}StateMachineArn" in self.deployment.outputs]
         while True:
             runs = {machine: statuses(self.deployment.executions(self.deployment.outputs[f"{machine.title()}StateMachineArn"]))
-                    for machine in ("resume", "pause")}
-            if "RUNNING" not in runs["resume"] and "RUNNING" not in runs["pause"] or time.monotonic() > deadline:
+                    for machine in machines}
+            if not runs.get("fail"):
+                runs.pop("fail", None)
+            if all("RUNNING" not in ran for ran in runs.values()) or time.monotonic() > deadline:
                 return runs
             time.sleep(0.05)
 
@@ -130,7 +138,8 @@ def deploy_instance(emulator, template: str | Path = "generic", name: str | None
         # its names are built in (SfnResume-TranslationTranslateResume): one such stack per emulator
         deployment = emulator.deploy(f"e2e-translate-{name}", TRANSLATE_TEMPLATE, prefix=TRANSLATE.nameSuffix)
         source = "aws.translate"
-        log_every_state(emulator, deployment.pause_state_machine)
+        for machine in (deployment.pause_state_machine, deployment.fail_state_machine):
+            log_every_state(emulator, machine)
     else:
         path = GENERIC_TEMPLATE if template == "generic" else Path(template)
         source = f"e2e.{name}"
@@ -178,7 +187,7 @@ def entered_states(aws, execution_arn: str) -> list[str]:
 
 
 def paths(instance: Instance, machine: str = "Resume") -> list[list[str]]:
-    """The states each execution of the Resume (or Pause) machine entered, sorted."""
+    """The states each execution of the Resume (or Pause, or Fail) machine entered, sorted."""
     runs = instance.deployment.executions(instance.deployment.outputs[f"{machine}StateMachineArn"])
     return sorted(entered_states(instance.aws, e["executionArn"]) for e in runs)
 
@@ -194,11 +203,14 @@ KEPT_ATTRIBUTES = {"executionId", "pausedAtMs", "event", "outcome", "storedAtMs"
 
 
 def assert_tombstone(item: dict, job_id: str, event_id: str, retention: int = DEFAULT_RETENTION) -> None:
-    """A hand-over of `job_id` to the event `event_id`, remembered for `retention` from about now."""
-    assert item_shape(item) == HANDED_OVER, item
+    """A hand-over of `job_id` to the event `event_id`, remembered for `retention` from about now (from the event's
+    own time, a second at most before it was sent); TTL keeps it at least that long."""
+    assert Item.from_dynamodb(item).shape == HANDED_OVER, item
     assert HANDED_OVER_ATTRIBUTES <= set(item) <= HANDED_OVER_ATTRIBUTES | KEPT_ATTRIBUTES, item
     assert (item["id"]["S"], item["eventId"]["S"]) == (job_id, event_id)
-    assert time.time() + retention - 60 <= int(item["expiresAt"]["N"]) <= time.time() + retention + 1
+    until_ms = int(item["expiresAtMs"]["N"])
+    assert (time.time() + retention - 60) * 1000 <= until_ms <= (time.time() + retention + 1) * 1000
+    assert int(item["expiresAt"]["N"]) * 1000 >= until_ms
 
 
 def wait_all(instance: Instance, executions: list[str], timeout: float = 60.0, status: str | None = None,

@@ -100,8 +100,8 @@ def test_dashboard_when_asked(emulator):
     metrics = [m for widget in body["widgets"] for m in widget["properties"]["metrics"]]
     dimensions = {m[3] for m in metrics}
     outputs = instance.deployment.outputs
-    assert {outputs["PauseStateMachineArn"], outputs["ResumeStateMachineArn"], suffix, suffix + "-Fail",
-            suffix + "-DLQ"} == dimensions
+    assert {outputs["PauseStateMachineArn"], outputs["ResumeStateMachineArn"], outputs["FailStateMachineArn"], suffix,
+            suffix + "-Fail", suffix + "-DLQ"} == dimensions
     assert {m[1] for m in metrics} >= {"ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "Invocations",
                                        "FailedInvocations", "ApproximateNumberOfMessagesVisible",
                                        "ApproximateAgeOfOldestMessage"}

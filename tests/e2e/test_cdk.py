@@ -83,7 +83,8 @@ def resource(template: dict, logical_id: str) -> dict:
 
 
 def answering_statements(template: dict) -> dict[str, list]:
-    """Each instance's role (by logical ID) → the resources of its statement that answers tasks (SendTaskSuccess)."""
+    """Each machine role (by logical ID) → the resources of its statement that answers tasks (SendTaskSuccess: the
+    pause and resume machines')."""
     found = {}
     for logical_id, body in template["Resources"].items():
         for policy in body["Properties"].get("Policies", []) if body["Type"] == "AWS::IAM::Role" else []:
@@ -115,7 +116,8 @@ def test_answers_only_the_workflow_without_a_cycle(app):
     say so) and each pause machine is granted to the workflow's role by its name-built ARN."""
     template, workflow = app["template"], app["workflow"]
     answering = answering_statements(template)
-    assert sorted(map(json.dumps, answering.values())) == sorted(map(json.dumps, [
+    # each instance's pause and resume machines answer (their roles, one each)
+    assert sorted(map(json.dumps, answering.values())) == sorted(map(json.dumps, 2 * [
         [{"Ref": workflow}],
         [{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":states:", {"Ref": "AWS::Region"}, ":",
                             {"Ref": "AWS::AccountId"}, f":stateMachine:{WORKFLOW_NAME}"]]}]]))
@@ -224,9 +226,9 @@ def test_the_docs_construct_recipe(tmp_path, monkeypatch):
     exec(_doc_python("AWS CDK (Python): the `SfnResume` construct"), scope)  # noqa: S102 (the docs' own code)
     template = synthesized(scope["stack"])
     assert lint(template) == []
-    assert answering_statements(template) == {
-        "TranslationTranslateResumeResumeStateMachineRole": [{"Ref": scope["stack"].get_logical_id(
-            scope["workflow"].node.default_child)}]}
+    workflow_ref = [{"Ref": scope["stack"].get_logical_id(scope["workflow"].node.default_child)}]
+    assert answering_statements(template) == {"TranslationTranslateResumeResumeStateMachineRole": workflow_ref,
+                                              "TranslationTranslateResumePauseStateMachineRole": workflow_ref}
 
 
 def test_the_docs_cfn_include_recipe(tmp_path, monkeypatch):

@@ -38,7 +38,7 @@ def test_a_pause_that_stores_its_token_between_the_two_claims_is_resumed(in_proc
     instance.put(instance.event("racy"))
     (resume,) = instance.deployment.wait_for_resume_executions(1)
     assert entered_states(in_process_emulator, resume["executionArn"]) == [
-        "ClaimToken", "StoreEarlyEvent", "ClaimTokenAgain", "SendTaskSuccess"]
+        "ClaimToken", "StoreEarlyEvent", "ReadHolder", "WhatNext", "ClaimTokenAgain", "SendTaskSuccess"]
     instance.deployment.ended(run)
     assert instance.deployment.live_items() == []
 
@@ -49,7 +49,7 @@ def test_a_second_pause_on_a_job_id_still_waited_on_fails_with_job_id_in_use(emu
     first, item = instance.paused("twice")
     second = instance.deployment.ended(instance.start("twice", instance.workflow_without_catch(f"nocatch-{first[-6:]}")),
                                        "FAILED", "SfnResume.JobIdInUse")
-    assert second["cause"] == "Another pause is waiting on job id twice"
+    assert second["cause"] == "Another pause, or a hand-over of another workflow, holds job id twice"
     assert instance.deployment.item("twice") == item  # the first pause's token is untouched
     [event_id] = instance.put(instance.event("twice"))
     instance.deployment.ended(first)

@@ -2,6 +2,7 @@
 workflow with the event, its failure event fails the pause with SfnResume.JobFailed, its unmatched event does
 nothing. In process only: the examples use the services' real sources (aws.*), which PutEvents refuses on AWS."""
 
+import copy
 import json
 
 import pytest
@@ -16,6 +17,17 @@ from ..helpers import SERVICE_EXAMPLES, TEMPLATES
 
 def sample(config_path, name: str) -> dict:
     return json.loads((config_path.parent / "events" / f"{name}.json").read_text())
+
+
+def with_job_id(event: dict, path: str, job_id: str) -> dict:
+    """`event` with `job_id` at `path` (the examples' id paths are plain `$.a.b`)."""
+    event = copy.deepcopy(event)
+    *parents, name = path[2:].split(".")
+    node = event
+    for key in parents:
+        node = node[key]
+    node[name] = job_id
+    return event
 
 
 @pytest.mark.timeout(60)
@@ -38,13 +50,17 @@ def test_example_resumes_on_success_and_fails_on_failure(in_process_emulator, co
     assert received["event"]["detail"] == success["detail"]
     assert deployment.live_items() == []
 
-    failing = deployment.start(workflow, job_id)  # the job id reused, for a job that fails
-    deployment.wait_until_paused(failing, job_id)
+    # another job, that fails (0.4: a job id is not reused within EventRetentionSeconds of its job's last event)
+    failing_job = job_id + "-failing"
+    failing = deployment.start(workflow, failing_job)
+    deployment.wait_until_paused(failing, failing_job)
+    failure = with_job_id(failure, instance.pathToIdWorkflow, failing_job)
     deployment.send(failure)
     failed = deployment.ended(failing)  # SUCCEEDED: the sample workflow's Catch handled it
     assert json.loads(failed["output"])["failure"] == {
         "Error": "SfnResume.JobFailed", "Cause": json.dumps(failure["detail"], separators=(",", ":"))}
-    # the unmatched event started nothing: one resume run; two pause runs and one failure event in the pause machine
+    # the unmatched event started nothing: one resume run, two pause runs, one fail run (the failure event)
     assert statuses(deployment.wait_for_resume_executions(1)) == {"SUCCEEDED": 1}
-    assert statuses(deployment.wait_for_executions(deployment.pause_state_machine, 3)) == {"SUCCEEDED": 3}
+    assert statuses(deployment.wait_for_executions(deployment.pause_state_machine, 2)) == {"SUCCEEDED": 2}
+    assert statuses(deployment.wait_for_executions(deployment.fail_state_machine, 1)) == {"SUCCEEDED": 1}
     assert deployment.live_items() == []

@@ -149,7 +149,7 @@ def check_event_pattern(view: Deployed, pattern: dict) -> None:
 def check_failure_event_pattern(view: Deployed, pattern: dict) -> None:
     assert view.rule_pattern(names.FAIL_RULE) == pattern
     (target,) = view.rule_targets(names.FAIL_RULE)
-    assert target["Arn"] == view.physical(names.PAUSE_STATE_MACHINE)
+    assert target["Arn"] == view.physical(names.FAIL_STATE_MACHINE)
 
 
 def check_removal_policy(view: Deployed, policy: str) -> None:
@@ -188,7 +188,8 @@ def check_resume_workflow_type(view: Deployed, kind: str) -> None:
 
 
 def check_event_retention_seconds(view: Deployed, seconds: int) -> None:
-    """An event that comes before its pause is kept `seconds`: its item expires then."""
+    """An event that comes before its pause is kept `seconds` from its own `time` (whole seconds: EventBridge's
+    time of the PutEvents): its item expires then."""
     event = sample_event("success")
     event["detail"]["jobId"] = "early-job"
     sent_ms = time.time() * 1000
@@ -197,7 +198,7 @@ def check_event_retention_seconds(view: Deployed, seconds: int) -> None:
     while not (item := view.deployment.item("early-job")):
         assert time.monotonic() < deadline, "the early event was not stored"
         time.sleep(0.02)
-    assert sent_ms + seconds * 1000 <= int(item["expiresAtMs"]["N"]) <= time.time() * 1000 + seconds * 1000
+    assert sent_ms // 1000 * 1000 + seconds * 1000 <= int(item["expiresAtMs"]["N"]) <= time.time() * 1000 + seconds * 1000
 
 
 def check_log_retention_days(view: Deployed, days: int) -> None:

@@ -33,17 +33,18 @@ pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS..SQS..QueuePo
 # The resume machine's paths (success events).
 HANDED_OVER = ["ClaimToken", "SendTaskSuccess"]
 STORED_EARLY = ["ClaimToken", "StoreEarlyEvent"]
-DUPLICATE = ["ClaimToken", "StoreEarlyEvent", "ClaimTokenAgain", "AlreadyHandled"]
+DUPLICATE = ["ClaimToken", "StoreEarlyEvent", "ReadHolder", "WhatNext", "AlreadyHandled"]
 #: The event that was handed over, again (a redelivery keeps its id, a restarted run its input).
 REDELIVERED = ["ClaimToken", "SendTaskSuccess", "PauseAlreadyClosed"]
 #: The pause stored its token between ClaimToken and StoreEarlyEvent: the second claim takes it.
-HANDED_OVER_IN_A_RACE = ["ClaimToken", "StoreEarlyEvent", "ClaimTokenAgain", "SendTaskSuccess"]
-# The pause machine's paths: a pause, and a failure event.
-PAUSED = ["PauseOrFailureEvent", "StoreToken"]
-PAUSED_AFTER_ITS_EVENT = ["PauseOrFailureEvent", "StoreToken", "ClaimEarlyEvent", "EarlyEventOutcome", "SendEarlyEvent"]
-PAUSED_AFTER_ITS_FAILURE = ["PauseOrFailureEvent", "StoreToken", "ClaimEarlyEvent", "EarlyEventOutcome", "FailThePause"]
-FAILED_OVER = ["PauseOrFailureEvent", "ClaimToken", "FailThePause"]
-FAILURE_STORED_EARLY = ["PauseOrFailureEvent", "ClaimToken", "StoreEarlyEvent"]
+HANDED_OVER_IN_A_RACE = ["ClaimToken", "StoreEarlyEvent", "ReadHolder", "WhatNext", "ClaimTokenAgain", "SendTaskSuccess"]
+# The pause machine's paths.
+PAUSED = ["StoreToken"]
+PAUSED_AFTER_ITS_EVENT = ["StoreToken", "ClaimEvent", "EventOutcome", "SendEvent"]
+PAUSED_AFTER_ITS_FAILURE = ["StoreToken", "ClaimEvent", "EventOutcome", "FailThePause"]
+# The fail machine's paths (failure events).
+FAILED_OVER = ["ClaimToken", "FailThePause"]
+FAILURE_STORED_EARLY = ["ClaimToken", "StoreEarlyEvent"]
 NO_RUNS = {"resume": {}, "pause": {}}
 
 
@@ -164,17 +165,18 @@ def test_failure_event_fails_the_pause(emulator):
     uncaught, _ = instance.paused("uncaught", uncaught_workflow)
     [uncaught_id] = instance.put(instance.event("uncaught", "STOPPED"))
     [early_id] = instance.put(instance.event("early", "COMPLETED_WITH_ERROR"))
-    deployment.wait_for_executions(deployment.outputs["PauseStateMachineArn"], 5)  # 2 pauses, 3 failure events
+    deployment.wait_for_executions(deployment.outputs["PauseStateMachineArn"], 2)  # 2 pauses
+    deployment.wait_for_executions(deployment.outputs["FailStateMachineArn"], 3)  # 3 failure events
     early = instance.start("early", uncaught_workflow)
     for run, status in ((uncaught, "STOPPED"), (early, "COMPLETED_WITH_ERROR")):
         done = deployment.ended(run, "FAILED", "SfnResume.JobFailed")
         job = json.loads(done["input"])["jobId"]
         assert json.loads(done["cause"]) == {"jobId": job, "jobStatus": status}
 
-    # failure events are handed over by the pause machine (beside the three pauses)
-    assert instance.runs() == {"resume": {}, "pause": {"SUCCEEDED": 6}}
-    assert paths(instance, "Pause") == sorted([FAILED_OVER, FAILED_OVER, FAILURE_STORED_EARLY, PAUSED, PAUSED,
-                                               PAUSED_AFTER_ITS_FAILURE])
+    # failure events are handed over by the fail machine (the three pauses by the pause machine)
+    assert instance.runs() == {"resume": {}, "pause": {"SUCCEEDED": 3}, "fail": {"SUCCEEDED": 3}}
+    assert paths(instance, "Pause") == sorted([PAUSED, PAUSED, PAUSED_AFTER_ITS_FAILURE])
+    assert paths(instance, "Fail") == sorted([FAILED_OVER, FAILED_OVER, FAILURE_STORED_EARLY])
     items = instance.items()
     assert sorted(items) == ["caught", "early", "uncaught"]
     for job, event_id in (("caught", caught_id), ("uncaught", uncaught_id), ("early", early_id)):
@@ -238,18 +240,17 @@ def test_timeout_then_late_event_and_job_id_reuse(emulator):
     assert_tombstone(items["late"], "late", late_id)
     assert items["silent"] == silent_item
 
-    # reuse both job ids (replaceable at once: conditions compare expiresAtMs)
-    (late_again, again_item), (silent_again, _) = instance.paused("late"), instance.paused("silent", replacing=silent_item)
-    assert again_item["token"] != late_item["token"]
-    events = [instance.event("late", attempt=2), instance.event("silent", attempt=2)]
-    new_ids = instance.put(*events)
-    for run, event, event_id in zip(wait_all(instance, [late_again, silent_again], status="SUCCEEDED"), events, new_ids,
-                                    strict=True):
-        delivered(event, event_id, _received(run))
-    assert instance.runs() == {"resume": {"SUCCEEDED": 3}, "pause": {"SUCCEEDED": 4}}
+    # reuse both job ids: the timed-out pause nobody answered is replaceable at once (conditions compare
+    # expiresAtMs); the one a late event answered is not, while that event is within EventRetentionSeconds (0.4)
+    silent_again, _ = instance.paused("silent", replacing=silent_item)
+    instance.deployment.ended(instance.start("late"), "FAILED", "SfnResume.JobIdInUse")
+    event = instance.event("silent", attempt=2)
+    [new_id] = instance.put(event)
+    delivered(event, new_id, _received(instance.deployment.ended(silent_again)))
+    assert instance.runs() == {"resume": {"SUCCEEDED": 2}, "pause": {"SUCCEEDED": 4}}
     items = instance.items()
-    for job, event_id in zip(("late", "silent"), new_ids, strict=True):
-        assert_tombstone(items.pop(job), job, event_id)
+    assert_tombstone(items.pop("late"), "late", late_id)
+    assert_tombstone(items.pop("silent"), "silent", new_id)
     assert items == {}
 
 
@@ -292,31 +293,27 @@ def test_an_event_that_finds_a_timed_out_pause_is_its_late_event(in_process_emul
     instance.deployment.wait_for_resume_executions(1)
     assert resume_paths(instance) == [["ClaimToken", "SendTaskSuccess", "PauseAlreadyClosed"]]
     assert_tombstone(instance.items()["reused"], "reused", event_id)
-    # A new pause on the id overwrites the tombstone and waits for its own event.
-    second, _ = instance.paused("reused")
-    [second_id] = instance.put(instance.event("reused", attempt=3))
-    instance.deployment.ended(second)
-    assert second_id != event_id
+    # 0.4: a new pause on the id is refused while the late event is within EventRetentionSeconds (0.3 let it
+    # overwrite the tombstone); the late event's hand-over stays
+    instance.deployment.ended(instance.start("reused"), "FAILED", "SfnResume.JobIdInUse")
+    assert_tombstone(instance.items()["reused"], "reused", event_id)
 
 
 @pytest.mark.timeout(60)
-def test_job_id_reuse_after_a_finished_pause(emulator):
+def test_job_id_reuse_pause_first_is_refused_while_the_hand_over_is_remembered(emulator):
+    # 0.4 (docs/DESIGN.md, "Job ids reused"): job ids are not reused within EventRetentionSeconds of a job's last
+    # event; a pause that comes sooner fails with SfnResume.JobIdInUse (0.3 let it wait), the hand-over stays
     instance = deploy_instance(emulator)
     first, _ = instance.paused("reused")
     [first_id] = instance.put(instance.event("reused"))
     instance.deployment.ended(first)
 
-    second, second_item = instance.paused("reused")  # the tombstone blocks nothing: the new pause waits
-    assert second_item["executionId"]["S"] == second
-    event = instance.event("reused", attempt=2)
-    [second_id] = instance.put(event)
-    done = instance.deployment.ended(second)
-    assert second_id != first_id
-    delivered(event, second_id, _received(done))
-    assert instance.runs() == {"resume": {"SUCCEEDED": 2}, "pause": {"SUCCEEDED": 2}}
-    assert resume_paths(instance) == [HANDED_OVER, HANDED_OVER]
+    second = instance.deployment.ended(instance.start("reused"), "FAILED", "SfnResume.JobIdInUse")
+    assert second["cause"] == "Another pause, or a hand-over of another workflow, holds job id reused"
+    assert instance.runs() == {"resume": {"SUCCEEDED": 1}, "pause": {"SUCCEEDED": 2}}
+    assert resume_paths(instance) == [HANDED_OVER]
     [tombstone] = instance.items().values()
-    assert_tombstone(tombstone, "reused", second_id)
+    assert_tombstone(tombstone, "reused", first_id)
 
 
 @pytest.mark.timeout(60)
@@ -336,15 +333,11 @@ def test_job_id_reuse_event_first_is_refused_while_the_hand_over_is_remembered(e
     assert entered_states(emulator, refused["executionArn"]) == DUPLICATE
     assert instance.deployment.item("reused") == handed_over
 
-    # the new pause replaces the record and waits for an event that comes after it
-    second, _ = instance.paused("reused")
-    assert emulator.client("stepfunctions").describe_execution(executionArn=second)["status"] == "RUNNING"
-    event = instance.event("reused", attempt=3)
-    [second_id] = instance.put(event)
-    done = instance.deployment.wait(second)
-    delivered(event, second_id, _received(done))
-    assert first_id != second_id
-    assert_tombstone(instance.items()["reused"], "reused", second_id)
+    # 0.4: a new pause is refused too while the hand-over is within EventRetentionSeconds of its event's time (0.3
+    # let it replace the record): the record stays, whoever comes first
+    instance.deployment.ended(instance.start("reused"), "FAILED", "SfnResume.JobIdInUse")
+    assert instance.deployment.item("reused") == handed_over and first_id != refused_id
+    assert_tombstone(instance.items()["reused"], "reused", first_id)
 
 
 @pytest.mark.timeout(60)
@@ -357,7 +350,7 @@ def test_two_instances_in_one_account_stay_apart(emulator):
     done_x = x.deployment.ended(run_x)
     delivered(x_event, x_id, _received(done_x))
     [x_failure_id] = x.put(x.event("shared", "FAILED"))  # a failure for X after its success: a duplicate there
-    x.deployment.wait_for_executions(x.deployment.outputs["PauseStateMachineArn"], 2)
+    x.deployment.wait_for_executions(x.deployment.outputs["FailStateMachineArn"], 1)
     expect_execution(emulator.client("stepfunctions"), run_y, "RUNNING")
     assert y.runs() == {"resume": {}, "pause": {"SUCCEEDED": 1}}
     assert y.items() == {"shared": y_item}
@@ -366,7 +359,7 @@ def test_two_instances_in_one_account_stay_apart(emulator):
     [y_id] = y.put(y_event)
     done_y = y.deployment.ended(run_y)
     delivered(y_event, y_id, _received(done_y))
-    assert x.runs() == {"resume": {"SUCCEEDED": 1}, "pause": {"SUCCEEDED": 2}}
+    assert x.runs() == {"resume": {"SUCCEEDED": 1}, "pause": {"SUCCEEDED": 1}, "fail": {"SUCCEEDED": 1}}
     assert y.runs() == {"resume": {"SUCCEEDED": 1}, "pause": {"SUCCEEDED": 1}}
     assert_tombstone(x.items()["shared"], "shared", x_id)
     assert_tombstone(y.items()["shared"], "shared", y_id)

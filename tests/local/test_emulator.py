@@ -19,7 +19,7 @@ import pytest
 from conftest import ROLE_ARN
 
 import sfn_resume
-from sfn_resume import asl
+from sfn_resume.protocol.item import HANDED_OVER, Item
 from sfn_resume.local.stacks import (
     deploy_stack,
     expect_execution,
@@ -96,7 +96,7 @@ def test_pause_then_event_resumes_the_workflow(aws, sfn, deployed):
     assert json.loads(resume["input"])["jobId"] == "j-1"  # the InputTransformer's shape
     assert json.loads(resume["input"])["event"]["id"] == entry["EventId"]
     handed_over = dynamodb.get_item(TableName=deployed["TableName"], Key={"id": {"S": "j-1"}})["Item"]
-    assert asl.item_shape(handed_over) == asl.HANDED_OVER and handed_over["eventId"]["S"] == entry["EventId"]
+    assert Item.from_dynamodb(handed_over).shape == HANDED_OVER and handed_over["eventId"]["S"] == entry["EventId"]
 
 
 @pytest.mark.timeout(60)
