@@ -12,6 +12,7 @@ import pytest
 from troposphere import Template
 
 from sfn_resume import asl
+from sfn_resume.protocol import conditions
 from sfn_resume.check import evaluate_path
 from sfn_resume.local import bridges
 from sfn_resume.local.bridges_jsonata import evaluate
@@ -120,44 +121,72 @@ def _tasks(definition: dict) -> dict:
     return {name: state for name, state in definition["States"].items() if state["Type"] == "Task"}
 
 
-def test_pause_machine_stores_the_token_unless_a_live_token_an_event_or_its_own_hand_over_holds_the_id():
+def _values_named(arguments: dict) -> set[str]:
+    text = arguments["ConditionExpression"] + " " + arguments.get("UpdateExpression", "")
+    return {f":{name}" for name in re.findall(r":(\w+)", text)}
+
+
+def test_the_pause_machine_writes_with_the_protocols_conditions():
+    """The conditions are the protocol's data (sfn_resume/protocol/conditions.py, judged by `sfn-resume verify`): the
+    states use them, with exactly the values they name (DynamoDB refuses unused ones)."""
     states = asl.pause_definition()["States"]
     store = states["StoreToken"]
     assert store["Resource"] == "${DynamoDbPutItem}"
-    assert store["Arguments"]["ConditionExpression"] == (
-        "attribute_not_exists(#token) AND attribute_not_exists(event) OR expiresAtMs < :nowMs OR "
-        "(attribute_exists(handedOverAtMs) AND #token <> :token) OR "
-        "(attribute_not_exists(handedOverAtMs) AND #token = :token)")
+    assert store["Arguments"]["ConditionExpression"] == conditions.STORE_TOKEN.dynamodb
     assert store["Arguments"]["ExpressionAttributeNames"] == {"#token": "token"}  # DynamoDB reserves `token`
     assert sorted(store["Arguments"]["Item"]) == ["executionId", "expiresAt", "expiresAtMs", "id", "pausedAtMs", "token"]
     assert store["Catch"][0] == {"ErrorEquals": ["DynamoDb.ConditionalCheckFailedException"],
-                                 "Next": "ClaimEarlyEvent", "Output": "{% $states.input %}"}
-    claim = states["ClaimEarlyEvent"]["Arguments"]
-    # a live early event nobody claimed, or what this pause claimed already (a repeated run: claimed again)
-    assert claim["ConditionExpression"] == (
-        "#token = :token OR (attribute_exists(event) AND attribute_not_exists(handedOverAtMs) AND "
-        "expiresAtMs >= :nowMs)")
-    # the event stays in the item until the answer is sent: a repeat finds it again
-    assert claim["UpdateExpression"] == (
-        "SET #token = :token, executionId = :executionId, handedOverAtMs = if_not_exists(handedOverAtMs, :nowMs)")
-    assert claim["ReturnValues"] == "ALL_NEW"
-    assert states["ClaimEarlyEvent"]["Catch"][0]["Next"] == "FailThePause"  # another pause's: JobIdInUse
+                                 "Next": "ClaimEvent", "Output": "{% $states.input %}"}
+    for name, condition in (("ClaimEvent", conditions.CLAIM_EVENT), ("TakeBack", conditions.TAKE_BACK),
+                            ("ReleaseToken", conditions.RELEASE_TOKEN)):
+        assert states[name]["Arguments"]["ConditionExpression"] == condition.dynamodb, name
+    for name, task in _tasks(asl.pause_definition()).items():
+        arguments = task["Arguments"]
+        if "ConditionExpression" in arguments:
+            assert set(arguments["ExpressionAttributeValues"]) == _values_named(arguments), name
+    # refused twice: read the item, and take the write whose condition it meets
+    assert states["ClaimEvent"]["Catch"][0]["Next"] == "ReadHolder"
+    assert states["ReadHolder"]["Next"] == "WhatNext"
+    assert {choice["Next"] for choice in states["WhatNext"]["Choices"]} | {states["WhatNext"]["Default"]} == {
+        "PauseContended", "StoreToken", "ClaimEvent", "HolderClosed", "JobIdInUse"}
+
+
+def test_a_read_chooses_the_write_whose_condition_the_item_meets():
+    """ReadHolder's choice is the conditions rendered in JSONata: on an item as GetItem returns it."""
+    output = asl.pause_definition()["States"]["ReadHolder"]["Output"]
+    given = {"jobId": "j", "token": "t2", "timeoutSeconds": 60, "enteredTime": "2026-01-01T00:00:00.000Z",
+             "retryCount": 0, "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID": "x1"}
+    paused_at = 1_767_225_600_000
+
+    def chosen(item):
+        return jsonata(output, input=given, result={"Item": item} if item else {})["next"]
+
+    assert chosen(None) == "StoreToken"
+    early = {"id": {"S": "j"}, "outcome": {"S": "SUCCEEDED"}, "eventId": {"S": "e"}}
+    assert chosen({**early, "expiresAtMs": {"N": str(paused_at + 1)}}) == "ClaimEvent"
+    assert chosen({**early, "expiresAtMs": {"N": str(paused_at)}}) == "StoreToken"  # ended as the pause began
+    waiting = {"id": {"S": "j"}, "token": {"S": "t1"}, "expiresAtMs": {"N": str(paused_at + 1)}}
+    assert chosen(waiting) == "JobIdInUse"
+    handed = {**early, "token": {"S": "t1"}, "executionId": {"S": "x1"}, "handedOverAtMs": {"N": "1"},
+              "expiresAtMs": {"N": str(paused_at + 1)}}
+    assert chosen(handed) == "HolderClosed"  # this execution's earlier pause: take it back once its token is closed
+    assert chosen({**handed, "executionId": {"S": "x2"}}) == "JobIdInUse"
+    assert chosen({**handed, "token": {"S": "t2"}}) == "ClaimEvent"  # its own hand-over
 
 
 def test_no_shipped_expression_uses_a_function_an_engine_stubs():
     # LocalStack's JSONata has `$hash` as a stub returning a constant text: a pause is known by its token instead
-    text = json.dumps([asl.pause_definition(), asl.resume_definition()])
+    text = json.dumps([asl.pause_definition(), asl.resume_definition(), asl.fail_definition()])
     assert "$hash" not in text and "tokenHash" not in text
 
 
 def test_every_pause_machine_error_it_cannot_handle_fails_the_pause_at_once():
     states = asl.pause_definition()["States"]
     for name, task in _tasks(asl.pause_definition()).items():
-        if name != "FailThePause":
-            catchers = {error for catcher in task["Catch"] for error in catcher["ErrorEquals"]}
-            assert catchers & {"States.ALL", "DynamoDb.ConditionalCheckFailedException"}, name
+        if name not in ("FailThePause", "FailWithoutCause"):
+            assert "States.ALL" in {error for catcher in task["Catch"] for error in catcher["ErrorEquals"]}, name
     [caught] = [c for c in states["StoreToken"]["Catch"] if c["ErrorEquals"] == ["States.ALL"]]
-    assert caught["Next"] == "FailThePause"
+    assert caught["Next"] == "ReleaseToken" and states["ReleaseToken"]["Next"] == "FailThePause"
     failing = jsonata(caught["Output"], input={"token": "t"}, errorOutput={"Error": "DynamoDb.ResourceNotFoundException",
                                                                             "Cause": "no table"})
     assert failing == {"token": "t", "error": "SfnResume.PauseFailed",
@@ -168,7 +197,7 @@ def test_every_pause_machine_error_it_cannot_handle_fails_the_pause_at_once():
 
 
 def test_an_early_failure_event_fails_the_pause_with_its_detail():
-    claim = asl.pause_definition()["States"]["ClaimEarlyEvent"]
+    claim = asl.pause_definition()["States"]["ClaimEvent"]
     failed = jsonata(claim["Output"], input={"token": "t"}, result={"Attributes": {
         "outcome": {"S": "FAILED"}, "event": {"S": json.dumps({"detail": {"jobStatus": "FAILED"}})}}})
     assert failed == {"token": "t", "error": "SfnResume.JobFailed", "cause": '{"jobStatus":"FAILED"}'}
@@ -177,48 +206,50 @@ def test_an_early_failure_event_fails_the_pause_with_its_detail():
     assert succeeded == {"token": "t", "event": "{}"}
 
 
-@pytest.mark.parametrize("definition, send", [
-    (asl.resume_definition(), "SendTaskSuccess"),  # success events: the resume machine
-    (asl.pause_definition(), "FailThePause"),  # failure events: the pause machine, from PauseOrFailureEvent
+@pytest.mark.parametrize("definition, send, outcome", [
+    (asl.resume_definition(), "SendTaskSuccess", asl.SUCCEEDED),  # success events: the resume machine
+    (asl.fail_definition(), "FailThePause", asl.FAILED),  # failure events: the fail machine
 ])
-def test_an_event_is_handed_over_in_two_states_and_duplicates_end_already_handled(definition, send):
+def test_an_event_is_handed_over_in_two_states_and_duplicates_end_already_handled(definition, send, outcome):
     states = definition["States"]
     claim = states["ClaimToken"]
+    assert definition["StartAt"] == "ClaimToken"
     assert claim["Next"] == send and states[send]["End"] is True  # ClaimToken → send: 2 states
-    # a waiting pause, or the token this very event claimed before (a repeated run, a redelivery: sent again)
-    assert claim["Arguments"]["ConditionExpression"] == (
-        "attribute_exists(#token) AND (attribute_not_exists(handedOverAtMs) OR eventId = :eventId)")
-    # the token stays in the item: the claim records who took it (eventId), what it was (outcome), when, and the
-    # pause's own expiry (a hand-over after it was a late event)
-    assert claim["Arguments"]["UpdateExpression"] == (
-        "SET eventId = :eventId, outcome = :outcome, pauseExpiresAtMs = if_not_exists(pauseExpiresAtMs, expiresAtMs), "
-        "handedOverAtMs = if_not_exists(handedOverAtMs, :nowMs), expiresAt = :expiresAt, expiresAtMs = :expiresAtMs")
-    assert claim["Arguments"]["ExpressionAttributeValues"][":outcome"] == {
-        "S": asl.SUCCEEDED if send == "SendTaskSuccess" else asl.FAILED}
+    assert claim["Arguments"]["ConditionExpression"] == conditions.CLAIM_TOKEN.dynamodb
+    assert claim["Arguments"]["UpdateExpression"] == conditions.CLAIM_TOKEN_UPDATE
+    assert claim["Arguments"]["ExpressionAttributeValues"][":outcome"] == {"S": f"{{% '{outcome}' %}}"}
+    assert set(claim["Arguments"]["ExpressionAttributeValues"]) == _values_named(claim["Arguments"])
     assert claim["Arguments"]["ReturnValues"] == "ALL_NEW"
     assert claim["Catch"][0]["Next"] == "StoreEarlyEvent"
-    assert states["StoreEarlyEvent"]["Catch"][0]["Next"] == "ClaimTokenAgain"
-    assert states["ClaimTokenAgain"]["Catch"][0]["Next"] == "AlreadyHandled"
+    assert states["StoreEarlyEvent"]["Arguments"]["ConditionExpression"] == conditions.STORE_EARLY_EVENT.dynamodb
+    assert states["StoreEarlyEvent"]["Arguments"]["Item"]["outcome"] == {"S": outcome}
+    assert states["StoreEarlyEvent"]["Catch"][0]["Next"] == "ReadHolder"
+    assert {choice["Next"] for choice in states["WhatNext"]["Choices"]} | {states["WhatNext"]["Default"]} == {
+        "HandOverContended", "StoreEarlyEvent", "ClaimTokenAgain", "AlreadyHandled"}
     assert states["AlreadyHandled"]["Type"] == states["PauseAlreadyClosed"]["Type"] == "Succeed"
     assert states[send]["Catch"][0] == {
         "ErrorEquals": ["Sfn.TaskTimedOutException", "Sfn.InvalidTokenException", "Sfn.TaskDoesNotExistException"],
         "Next": "PauseAlreadyClosed", "Output": "{% $states.input %}"}
 
 
-def test_the_resume_machine_starts_with_its_claim_and_the_pause_machine_with_a_choice():
-    assert asl.resume_definition()["StartAt"] == "ClaimToken"
-    choice = asl.pause_definition()["States"]["PauseOrFailureEvent"]
-    assert choice["Choices"] == [{"Condition": "{% $exists($states.input.event) %}", "Next": "ClaimToken"}]
-    assert choice["Default"] == "StoreToken"
+def test_the_pause_machine_takes_no_event_and_answers_only_its_own_token():
+    """0.3's pause machine took failure events (any workflow could fail another's pause): 0.4's answers only the token
+    it is given."""
+    definition = asl.pause_definition()
+    assert definition["StartAt"] == "StoreToken"
+    for name, task in _tasks(definition).items():
+        if task["Resource"] in ("${SfnSendTaskSuccess}", "${SfnSendTaskFailure}"):
+            assert task["Arguments"]["TaskToken"] == "{% $states.input.token %}", name
 
 
 def test_a_failure_event_fails_the_pause_with_its_detail_as_cause():
-    claim = asl.pause_definition()["States"]["ClaimToken"]
-    sent = jsonata(claim["Output"], input={"event": {"detail": {"jobStatus": "FAILED"}}},
-                   result={"Attributes": {"token": {"S": "t"}}})
+    claim = asl.fail_definition()["States"]["ClaimToken"]
+    attributes = {"token": {"S": "t"}, "event": {"S": json.dumps({"detail": {"jobStatus": "FAILED"}})}}
+    sent = jsonata(claim["Output"], input={}, result={"Attributes": attributes})
     assert sent == {"token": "t", "error": "SfnResume.JobFailed", "cause": '{"jobStatus":"FAILED"}'}
-    stored = asl.pause_definition()["States"]["StoreEarlyEvent"]["Arguments"]["Item"]
-    assert stored["outcome"] == {"S": "FAILED"}
+    # `sfn-resume fail` gives its own error and cause
+    given = jsonata(claim["Output"], input={"error": "Ops.Lost", "cause": "lost"}, result={"Attributes": attributes})
+    assert given == {"token": "t", "error": "Ops.Lost", "cause": "lost"}
 
 
 @pytest.mark.parametrize("job_id, key", [
@@ -234,19 +265,23 @@ def test_the_job_id_key_refuses_null(job_id, key):
         assert jsonata(expression, input={"jobId": job_id}) == key
 
 
+def _delivered(event: dict) -> dict:
+    """The event as the claim keeps it (and the send delivers it)."""
+    text = asl.resume_definition()["States"]["ClaimToken"]["Arguments"]["ExpressionAttributeValues"][":event"]["S"]
+    return json.loads(jsonata(text, input={"jobId": "j", "event": event}))
+
+
 @pytest.mark.parametrize("report", [
     "x" * asl.MAX_EVENT_BYTES,  # one byte a character
     "\u00e9" * (asl.MAX_EVENT_BYTES // 2),  # é: two bytes a character, half as many characters
     "\u30b8" * (asl.MAX_EVENT_BYTES // 3),  # ジ: three bytes
 ])
 def test_a_large_event_is_delivered_with_its_detail_trimmed(report):
-    output = asl.resume_definition()["States"]["SendTaskSuccess"]["Arguments"]["Output"]
     big = {"id": "e", "detail": {"report": report}}
-    delivered = json.loads(jsonata(output, input={"jobId": "j", "event": big}))
-    assert delivered == {"id": "e", "detail": {"sfnResumeTruncated": True, "length": asl.event_bytes(big),
-                                                "jobId": "j"}}
+    assert _delivered(big) == {"id": "e", "detail": {"sfnResumeTruncated": True, "length": asl.event_bytes(big),
+                                                      "jobId": "j"}}
     small = {"id": "e", "detail": {"report": report[:len(report) // 2 - 20]}}
-    assert json.loads(jsonata(output, input={"jobId": "j", "event": small})) == small
+    assert _delivered(small) == small
 
 
 @pytest.mark.parametrize("report", [
@@ -256,10 +291,9 @@ def test_a_large_event_is_delivered_with_its_detail_trimmed(report):
     "😀" * (asl.MAX_EVENT_BYTES // 4 - 100),  # 4 bytes each, 2 UTF-16 units
 ])
 def test_an_event_under_the_limit_is_delivered_whole(report):
-    output = asl.resume_definition()["States"]["SendTaskSuccess"]["Arguments"]["Output"]
     event = {"id": "e", "detail": {"report": report}}
     assert asl.event_bytes(event) <= asl.MAX_EVENT_BYTES
-    assert json.loads(jsonata(output, input={"jobId": "j", "event": event})) == event
+    assert _delivered(event) == event
 
 
 @pytest.mark.parametrize("value", [
@@ -272,7 +306,8 @@ def test_the_size_check_counts_utf8_bytes_of_the_json_text(value):
     assert size == asl.event_bytes(value)
 
 
-@pytest.mark.parametrize("definition", [asl.resume_definition(), asl.pause_definition()], ids=["resume", "pause"])
+@pytest.mark.parametrize("definition", [asl.resume_definition(), asl.fail_definition(), asl.pause_definition()],
+                         ids=["resume", "fail", "pause"])
 def test_every_task_retries_transient_errors_with_backoff(definition):
     for name, task in _tasks(definition).items():
         (retry,) = task["Retry"]
@@ -287,14 +322,18 @@ def test_every_task_retries_transient_errors_with_backoff(definition):
 def test_a_pause_item_expires_timeout_seconds_after_the_pause_began(retry_count, paused_at_ms):
     item = asl.pause_definition()["States"]["StoreToken"]["Arguments"]["Item"]
     given = {"timeoutSeconds": 60, "enteredTime": "2023-11-14T22:13:20.123Z", "retryCount": retry_count}
-    at = {name: int(jsonata(item[name]["N"], input=given)) for name in ("pausedAtMs", "expiresAt", "expiresAtMs")}
+    retention = 100  # EventRetentionSeconds, as DefinitionSubstitutions fills it in
+    at = {name: int(jsonata(item[name]["N"].replace("${EventRetentionSeconds}", str(retention)), input=given))
+          for name in ("pausedAtMs", "expiresAt", "expiresAtMs")}
     if paused_at_ms:
         assert at["pausedAtMs"] == paused_at_ms
     else:
         assert abs(at["pausedAtMs"] - time.time() * 1000) < 5000
     # each field reads the clock on its own (a retried pause's fields may differ by a millisecond or two)
     assert 0 <= at["expiresAtMs"] - (at["pausedAtMs"] + 60_000) < 50
-    assert 0 <= at["expiresAt"] * 1000 - at["expiresAtMs"] < 1000 + 50  # TTL: whole seconds, rounded up
+    # TTL keeps the item twice the retention past its timeout (a late event, then a re-pause taking it back): whole
+    # seconds, rounded up
+    assert 0 <= at["expiresAt"] * 1000 - (at["expiresAtMs"] + 2 * retention * 1000) < 1000 + 50
 
 
 def test_optimized_dynamodb_wait_is_rejected():

@@ -3,7 +3,7 @@
 Each scenario names its jobs and workflows; in every scenario, a trace may also meet a number of adversities: a call
 failing in any way its API documents, a run running again after any of its calls (or after it ended), an event
 dead-lettered, redelivered, redriven, or followed by a later notice of its job -- with the clock passing every boundary
-at any point. The default scope allows one per trace (none in job-id-reused and intruder, whose several pauses and
+at any point. The default scope allows one per trace (none in the reuse scenarios and intruder, whose several pauses and
 events make it minutes): every single fault, anywhere, in every interleaving, in about 15 seconds a template. `large`
 allows one more everywhere: every pair of faults, in several minutes.
 """
@@ -45,6 +45,12 @@ _LARGE = (
         jobs=(JobSpec("J1", "job-1", SUCCEEDED, deliveries=(2, 1)),
               JobSpec("J2", "job-1", SUCCEEDED, deliveries=(1,), after="J1")),
         workflows=(WorkflowSpec("W1", "J1"), WorkflowSpec("W2", "J2", pause_state=1)), adversities=1),
+    Scenario(
+        "failed-job-id-reused",
+        "as job-id-reused, the first job failing: its failure events, redelivered or later, against the new pause",
+        jobs=(JobSpec("J1", "job-1", FAILED, deliveries=(2, 1)),
+              JobSpec("J2", "job-1", SUCCEEDED, deliveries=(1,), after="J1")),
+        workflows=(WorkflowSpec("W1", "J1", pause_state=1), WorkflowSpec("W2", "J2")), adversities=1),
     Scenario(
         "job-id-reused-early",
         "a job id reused while the first job's hand-over is remembered (against the reuse policy): the new pause is "
