@@ -4,7 +4,7 @@ Each scenario names its jobs and workflows; in every scenario, a trace may also 
 failing in any way its API documents, a run running again after any of its calls (or after it ended), an event
 dead-lettered, redelivered, redriven, or followed by a later notice of its job -- with the clock passing every boundary
 at any point. The default scope allows one per trace (none in the reuse scenarios and intruder, whose several pauses and
-events make it minutes): every single fault, anywhere, in every interleaving, in about 15 seconds a template. `large`
+events make it minutes): every single fault, anywhere, in every interleaving, in under a minute a template. `large`
 allows one more everywhere: every pair of faults, in several minutes.
 """
 
