@@ -2,11 +2,14 @@
 interleaving of each scenario and finds nothing. Instances that differ in names, paths and where the event goes only
 are explored once (the examples' differ in their timeouts)."""
 
+import pytest
+
 from sfn_resume.cli import main
 
 from ..helpers import INSTANCE_TEMPLATES, TEMPLATES
 
 
+@pytest.mark.timeout(1800)  # ten distinct instances, well under a minute each on an idle core
 def test_every_shipped_template_verifies(capsys):
     templates = [*INSTANCE_TEMPLATES, TEMPLATES / "sfn-resume-retain.yaml"]
     code = main(["verify", *map(str, templates)])
