@@ -334,10 +334,11 @@ def _synth(args) -> int:
         raise ConfigError([f"{args.config}: {len(config.instances)} instances do not fit one flat "
                            f"template ({resources} resources, {size:,} bytes; CloudFormation allows {MAX_RESOURCES} "
                            f"resources and {MAX_TEMPLATE_BYTES_S3:,} bytes from S3): use --nested"])
-    if size > MAX_TEMPLATE_BYTES_INLINE:
-        print(f"sfn-resume: note: the template is {size:,} bytes: `aws cloudformation deploy` needs --s3-bucket "
-              f"above {MAX_TEMPLATE_BYTES_INLINE:,} bytes (or use --nested)", file=sys.stderr)
     _write_files({args.output: text}, args.force)
+    if size > MAX_TEMPLATE_BYTES_INLINE:  # said once the template is out: a refused write says only why
+        print(f"sfn-resume: note: the template is {size:,} bytes, above the {MAX_TEMPLATE_BYTES_INLINE:,} bytes "
+              "CloudFormation takes inline: deploy it through S3 (`aws cloudformation deploy --s3-bucket BUCKET`, "
+              "a TemplateURL; docs/IAC.md)", file=sys.stderr)
     return 0
 
 

@@ -3,7 +3,8 @@
 troposphere renders through cfn-flip, whose `!GetAtt Log.Arn` cfn-guard 3.1 reads as a plain string; here every
 `Fn::GetAtt` is the list form `!GetAtt [Log, Arn]`, which cfn-guard, cfn-lint, checkov and CloudFormation read
 alike. A state machine's states are written one per line (YAML flow style, fields in the order the builders
-wrote them): each state reads as a whole, and the generic template stays small enough to deploy inline.
+wrote them): each state reads as a whole, and the templates stay small (protocol 0.4's generic one is above the
+51,200 bytes CloudFormation takes inline all the same, and deploys through S3: docs/IAC.md).
 """
 
 from __future__ import annotations

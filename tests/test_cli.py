@@ -6,7 +6,7 @@ import shlex
 import pytest
 
 from sfn_resume import __version__, load_config
-from sfn_resume.cli import COMMAND_EXAMPLES, EXIT_CODES, HELP_EXAMPLES, _parser, main
+from sfn_resume.cli import COMMAND_EXAMPLES, EXIT_CODES, HELP_EXAMPLES, MAX_TEMPLATE_BYTES_INLINE, _parser, main
 from sfn_resume.nested import generic_parameters
 
 from .helpers import EXAMPLES, MINIMAL, ROOT, TEMPLATES
@@ -47,6 +47,23 @@ def test_output_in_missing_directory(tmp_path, capsys):
     assert main(["synth", "-o", str(target)]) == 2
     assert capsys.readouterr().err == (f"sfn-resume: --output: {str(target)!r}: the directory "
                                        f"{str(target.parent)!r} does not exist; create it first or choose another path\n")
+
+
+def test_synth_says_a_template_above_the_inline_limit_deploys_through_s3(tmp_path, capsys):
+    """Once the template is written (a refused write says only why: above), never for one that fits inline."""
+    target = tmp_path / "t.yaml"
+    assert main(["synth", "-o", str(target)]) == 0
+    size = len(target.read_bytes())
+    assert size > MAX_TEMPLATE_BYTES_INLINE  # protocol 0.4's generic template: tests/test_template.py
+    assert capsys.readouterr().err == (
+        f"sfn-resume: note: the template is {size:,} bytes, above the 51,200 bytes CloudFormation takes inline: "
+        "deploy it through S3 (`aws cloudformation deploy --s3-bucket BUCKET`, a TemplateURL; docs/IAC.md)\n")
+    small = tmp_path / "c.json"
+    small.write_text(json.dumps({"instances": [{"nameSuffix": "S", "pathToIdPauseTask": "$.a", "pathToIdWorkflow": "$.b",
+                                                "eventPattern": {"source": ["x"]}, "alarms": False}]}))
+    assert main(["synth", str(small), "-o", str(tmp_path / "small.yaml")]) == 0
+    assert len((tmp_path / "small.yaml").read_bytes()) <= MAX_TEMPLATE_BYTES_INLINE
+    assert capsys.readouterr().err == ""
 
 
 def test_too_many_instances_for_a_flat_template(tmp_path, capsys):

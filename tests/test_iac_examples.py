@@ -114,14 +114,33 @@ def test_the_terraform_example_has_a_variable_per_parameter_of_its_type(name):
     assert variable.get("default") == expected_default  # no default: required, as the Parameter is
 
 
+def _terraform_resources() -> dict:
+    return {(_hcl_value(kind), _hcl_value(name)): body for block in _terraform("main.tf")["resource"]
+            for kind, named in block.items() for name, body in named.items()}
+
+
+def test_the_terraform_stack_reads_the_template_from_the_object_it_uploads():
+    """template_url, the object's: CloudFormation takes a template above 51,200 bytes from S3 only (template_body is
+    refused), and a key that holds the template's MD5 makes a new template a new URL, which updates the stack."""
+    resources = _terraform_resources()
+    assert set(resources) == {("aws_s3_object", "template"), ("aws_cloudformation_stack", "sfn_resume")}
+    upload, stack = resources["aws_s3_object", "template"], resources["aws_cloudformation_stack", "sfn_resume"]
+    assert _hcl_value(upload["source"]) == "${path.module}/sfn-resume.yaml"
+    assert _hcl_value(upload["bucket"]) == "var.template_bucket"
+    assert upload["key"] == '"sfn-resume/${filemd5("${path.module}/sfn-resume.yaml")}.yaml"'  # as python-hcl2 gives it
+    assert "template_body" not in stack
+    assert _hcl_value(stack["template_url"]) == \
+        "https://${aws_s3_object.template.bucket}.s3.amazonaws.com/${aws_s3_object.template.key}"
+    assert "default" not in _terraform_variables()["template_bucket"]  # yours: no default to guess
+
+
 def test_the_terraform_stack_passes_every_parameter_from_its_variable():
-    (resource,) = _terraform("main.tf")["resource"]
-    stack = resource['"aws_cloudformation_stack"']['"sfn_resume"']
-    assert _hcl_value(stack["template_body"]) == 'file("${path.module}/sfn-resume.yaml")'
+    stack = _terraform_resources()["aws_cloudformation_stack", "sfn_resume"]
     expected = {name: f'join(",", var.{_snake(name)})' if body["Type"] == "CommaDelimitedList"
                 else f"var.{_snake(name)}" for name, body in CONFIGURED_PARAMETERS.items()}
     assert {key: _hcl_value(value) for key, value in stack["parameters"].items()} == expected
-    assert set(_terraform_variables()) == {_snake(name) for name in CONFIGURED_PARAMETERS} | {"stack_name"}
+    assert set(_terraform_variables()) == {_snake(name) for name in CONFIGURED_PARAMETERS} | {"stack_name",
+                                                                                                "template_bucket"}
 
 
 def test_the_terraform_tfvars_are_the_translate_config():
@@ -130,6 +149,6 @@ def test_the_terraform_tfvars_are_the_translate_config():
                       for key, value in include_parameters(TRANSLATE).items()}
 
 
-def test_the_generic_template_fits_terraform_template_body():
-    """template_body sends the template inline: CloudFormation takes up to 51,200 bytes so."""
-    assert len((TEMPLATES / "sfn-resume.yaml").read_bytes()) <= 51_200
+def test_the_generic_template_needs_terraform_template_url():
+    """Above template_body's 51,200 bytes (so the example uploads it), within template_url's 1,000,000."""
+    assert 51_200 < len((TEMPLATES / "sfn-resume.yaml").read_bytes()) <= 1_000_000

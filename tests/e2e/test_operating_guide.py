@@ -64,6 +64,15 @@ def test_the_guides_refusals_and_commands(tmp_path):
         assert deployment.items() == items
         assert server.client("stepfunctions").describe_execution(executionArn=run)["status"] == "RUNNING"
 
+        # The sample as shipped: its `time` is older than the retention before the pause began, so it is no news of
+        # this pause's job (A workflow is stuck): its run fails, and the pause still waits.
+        stale = sfn_resume(f"sfn-resume resume --stack translate-resume {JOB} --event "
+                           "examples/translate/events/success.json", env)
+        assert stale.returncode == 1 and stale.stdout.startswith(f"{JOB}: the run failed: "), stale
+        assert "the event is older than EventRetentionSeconds" in stale.stdout
+        assert deployment.items() == items
+        assert server.client("stepfunctions").describe_execution(executionArn=run)["status"] == "RUNNING"
+
         lines = [line for line in bash_block().splitlines() if line.strip()]
         outputs = []
         for line in lines:
