@@ -110,12 +110,12 @@ def test_the_readme_install_section(installed, dist):
     `installed` fixture ran; each extra the others name is one the wheel offers, on the same wheel."""
     build, base, *extras = readme_install_lines()
     assert build == "python3 -m pip install build && python3 -m build --wheel --outdir dist"
-    assert base == "pip install dist/sfn_resume-*.whl" and len(extras) == 2
+    assert base == "pip install dist/sfn_resume-*.whl" and len(extras) == 3
     (wheel,) = dist.glob("*.whl")
     metadata = zipfile.ZipFile(wheel).read(f"sfn_resume-{__version__}.dist-info/METADATA").decode()
     offered = set(re.findall(r"^Provides-Extra: (\S+)$", metadata, re.M))
     named = [re.fullmatch(r'pip install "\$\(ls dist/sfn_resume-\*\.whl\)\[(\w+)\]"', line)[1] for line in extras]
-    assert set(named) <= offered == {"aws", "local", "cdk", "dev"}
+    assert set(named) <= offered == {"aws", "local", "cdk", "dev", "verify"}
 
 
 def test_the_catalogue_commands_as_printed(installed, tmp_path):
