@@ -550,8 +550,8 @@ def _add_verify_command(commands) -> None:
     verify.add_argument("--parameter", action="append", default=[], metavar="KEY=VALUE",
                         help="a Parameter's value (default: its Default; stand-ins for those without)")
     verify.add_argument("--scope", choices=SCOPES, default="default",
-                        help="default (one fault per trace: about 30 seconds a template) or large (every pair of "
-                             "faults: several minutes)")
+                        help="default (one fault per trace: under a minute a template) or large (every pair of "
+                             "faults: some 22 minutes)")
     verify.add_argument("--scenario", choices=NAMES, help="explore only this scenario")
     verify.add_argument("--property", action="append", choices=PROPERTIES, dest="properties", metavar="PROPERTY",
                         help=f"check only this property (repeatable; default: all: {', '.join(PROPERTIES)})")

@@ -5,7 +5,7 @@ failing in any way its API documents, a run running again after any of its calls
 dead-lettered, redelivered, redriven, or followed by a later notice of its job -- with the clock passing every boundary
 at any point. The default scope allows one per trace (none in the reuse scenarios and intruder, whose several pauses and
 events make it minutes): every single fault, anywhere, in every interleaving, in under a minute a template. `large`
-allows one more everywhere: every pair of faults, in several minutes.
+allows one more everywhere: every pair of faults, about 6 million states and 22 minutes a template.
 """
 
 from __future__ import annotations
