@@ -725,7 +725,7 @@ class Model:
         # the answer itself failed through every retry (a KMS key that refuses is caught: a failure without cause)
         state = self.machines[run.machine].states.get(run.cursor.state or "", {})
         answering = state.get("Resource", "").endswith((":sfn:sendTaskSuccess", ":sfn:sendTaskFailure"))
-        told = answering and error.startswith("Sfn.") and error not in KMS_REFUSED
+        told = answering and (error or "").startswith("Sfn.") and error not in KMS_REFUSED
         if error in KMS_REFUSED or run.machine == self.instance.pause_machine and error != PAUSE_FAILED and \
                 error not in (KMS_KEY_UNUSABLE, TIMEOUT) and not told:
             self._violated("no waiting for nothing", f"{run.id} fails with {error} ({str(cause)[:300]}) and leaves "
