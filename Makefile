@@ -41,9 +41,9 @@ localstack: $(LOCALSTACK) ## install LocalStack (offline, on the host) for the e
 
 # The conformance lane: LocalStack 4.14.0's AWS-recorded tests (Apache-2.0, not part of this project) against
 # `sfn-resume local`. It takes a LocalStack v4.14.0 source tree (git clone --branch v4.14.0
-# https://github.com/localstack/localstack); CI has one at the default path. Its harness gets its own venv on a
+# https://github.com/localstack/localstack) beside this repository, or its path in AWS_RECORDED_TESTS. Its harness gets its own venv on a
 # Python >= 3.13 (tools/install-conformance.sh). `make test` runs the lane when the tree is there, skips it otherwise.
-AWS_RECORDED_TESTS ?= ../shared/conformance/localstack-4.14.0
+AWS_RECORDED_TESTS ?= ../localstack-4.14.0
 export AWS_RECORDED_TESTS
 CONFORMANCE := tools/.venv-conformance/.ready
 $(CONFORMANCE): tools/install-conformance.sh tools/find-python.sh

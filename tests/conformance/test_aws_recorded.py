@@ -75,4 +75,4 @@ def test_the_documented_command_is_the_makefile_s():
     makefile = (ROOT / "Makefile").read_text()
     documented = (ROOT / "docs" / "EMULATOR.md").read_text()
     assert "make test-aws-recorded AWS_RECORDED_TESTS=" in documented
-    assert "\ntest-aws-recorded:" in makefile and "AWS_RECORDED_TESTS ?= ../shared/conformance/localstack-4.14.0" in makefile
+    assert "\ntest-aws-recorded:" in makefile and "AWS_RECORDED_TESTS ?= ../localstack-4.14.0" in makefile

@@ -2,7 +2,7 @@
 `sfn-resume local` (tools/aws_recorded.py; `make test-aws-recorded` runs it alone and prints its counts).
 
 The tests are LocalStack's, not this project's: the lane takes a LocalStack v4.14.0 source tree, at AWS_RECORDED_TESTS
-(make sets it; default ../shared/conformance/localstack-4.14.0 from the repository root, where CI has one). Without
+(make sets it; default ../localstack-4.14.0 from the repository root: a clone beside it). Without
 a tree, or without the harness (tools/install-conformance.sh), the lane is skipped, with the reason.
 """
 import os
@@ -14,8 +14,8 @@ from ..helpers import ROOT, load_tool
 
 aws_recorded = load_tool("aws_recorded")
 
-#: Where CI keeps a LocalStack v4.14.0 tree, relative to the repository root (the Makefile's default too).
-DEFAULT_TREE = "../shared/conformance/localstack-4.14.0"
+#: A LocalStack v4.14.0 tree cloned beside the repository (the Makefile's default too).
+DEFAULT_TREE = "../localstack-4.14.0"
 
 
 @pytest.mark.timeout(900)
